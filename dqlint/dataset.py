@@ -101,6 +101,8 @@ class Dataset:
         self.problems: list[Problem] = []
         # Per-row number of messages/turns, for token overhead and edge-case estimates.
         self.turns: list[int] = []
+        # Per-row detected record format (a file's format is its most common one).
+        self.format: list[str] = []
 
     # -- building --------------------------------------------------------------------------
     def add_row(
@@ -115,6 +117,7 @@ class Dataset:
         label: Any = None,
         split: str = "train",
         turns: int = 1,
+        format: str = "unknown",
     ) -> int:
         self.input.append(input)
         self.output.append(output)
@@ -125,6 +128,7 @@ class Dataset:
         self.record.append(record)
         self.line.append(line)
         self.turns.append(turns)
+        self.format.append(format)
         return len(self.input) - 1
 
     # -- reading ---------------------------------------------------------------------------

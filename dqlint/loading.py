@@ -1,0 +1,614 @@
+"""Load fine-tuning data from files, folders, the Hugging Face Hub or memory, keeping locations.
+
+Why not ``datasets.load_dataset("json", ...)`` for local JSONL/CSV/JSON? It reports neither
+line numbers nor survives a malformed line, and both are the point of a linter: every record
+keeps the 1-based line where it starts and its 0-based record index, and a record that cannot
+be parsed becomes a :class:`~dqlint.dataset.Problem` at its line while the rest is read.
+``datasets`` loads what it is made for: folders written by ``save_to_disk`` and Hub datasets.
+
+A reader yields :class:`Raw` items; ``_ingest`` turns them into canonical rows, whatever the
+source. Only an input that cannot be read at all (missing, binary, unknown type) raises
+:class:`~dqlint.errors.InputError`, with one line naming it.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, NamedTuple, Sequence
+
+from dqlint.dataset import Dataset, InputFile, Location, Problem
+from dqlint.errors import InputError
+from dqlint.formats import FieldMap, FormatTally, detect_format, to_canonical
+
+__all__ = ["InputSpec", "load_inputs", "dataset_from_records", "split_from_name", "normalise_split"]
+
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+HUB_PREFIX = "hf://"
+
+SPLIT_ALIASES = {
+    "train": "train",
+    "training": "train",
+    "valid": "validation",
+    "validation": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "eval": "validation",
+    "evaluation": "validation",
+    "test": "test",
+    "testing": "test",
+    "holdout": "test",
+}
+
+BOM = b"\xef\xbb\xbf"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input: a path, ``hf://owner/name[/config]``, or an in-memory object.
+
+    ``split`` forces a split (``--test``, ``--eval``); ``name`` labels in-memory data in
+    locations.
+    """
+
+    source: Any
+    split: str | None = None
+    name: str | None = None
+
+
+class Raw(NamedTuple):
+    """One record as a reader saw it. ``value`` is None when it could not be parsed; then
+    ``problem`` says why. A problem beside a value (a BOM, a salvaged encoding) keeps the row."""
+
+    record: int | None
+    line: int | None
+    value: Any
+    problem: tuple[str, str, bool] | None = None  # (kind, message, fatal)
+
+
+# -- splits ------------------------------------------------------------------------------------
+
+
+def normalise_split(name: Any) -> str | None:
+    if not isinstance(name, str):
+        return None
+    return SPLIT_ALIASES.get(name.strip().lower())
+
+
+def split_from_name(path: str) -> str | None:
+    """The split a file name implies: train, valid/validation/dev/eval, test (as whole words)."""
+    base = os.path.basename(path.rstrip("/\\")).lower()
+    for token in re.split(r"[^a-z]+", base):
+        split = SPLIT_ALIASES.get(token)
+        if split:
+            return split
+    return None
+
+
+# -- public entry points -----------------------------------------------------------------------
+
+
+def load_inputs(
+    specs: Sequence[InputSpec],
+    *,
+    fields: FieldMap | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Dataset:
+    """Load every input into one :class:`Dataset` (rows of all splits together)."""
+    fields = fields or FieldMap()
+    ds = Dataset()
+    for spec in specs:
+        for display, default_split, reader, kind in _expand(spec):
+            if progress:
+                progress(f"loading {display}")
+            split = spec.split or default_split
+            _ingest(ds, display, split, reader, fields, kind)
+    return ds
+
+
+def dataset_from_records(
+    records: Iterable[Any],
+    *,
+    path: str = "memory",
+    split: str = "train",
+    fields: FieldMap | None = None,
+) -> Dataset:
+    """A Dataset from in-memory records (dicts), detecting the format as for files."""
+    return load_inputs([InputSpec(list(records), split=split, name=path)], fields=fields)
+
+
+# -- expanding one spec into readers -----------------------------------------------------------
+
+Reader = Callable[[], Iterator[Raw]]
+
+
+def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
+    """Yield (display path, split implied by the name, reader, kind) for each loadable part."""
+    src = spec.source
+    if isinstance(src, os.PathLike):
+        src = os.fspath(src)
+    if isinstance(src, str):
+        if src.startswith(HUB_PREFIX):
+            yield from _expand_hub(src)
+        elif os.path.isdir(src):
+            yield from _expand_folder(src)
+        else:
+            yield src, split_from_name(src), _file_reader(src), "file"
+        return
+    yield from _expand_memory(src, spec.name)
+
+
+def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
+    if os.path.exists(os.path.join(path, "dataset_dict.json")) or os.path.exists(
+        os.path.join(path, "dataset_info.json")
+    ):
+        yield from _expand_saved_dataset(path)
+        return
+    names = sorted(n for n in os.listdir(path) if _data_suffix(n) is not None)
+    if not names:
+        raise InputError(f"{path}: folder holds no data files ({', '.join(DATA_SUFFIXES)}) and no saved dataset")
+    for name in names:
+        full = os.path.join(path, name)
+        yield full, split_from_name(name), _file_reader(full), "file"
+
+
+def _expand_saved_dataset(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        loaded = datasets.load_from_disk(path)
+    except Exception as exc:  # datasets raises many types for a broken folder
+        raise InputError(f"{path}: not a readable saved dataset: {_one_line(exc)}") from None
+    yield from _expand_hf_object(loaded, path, "folder")
+
+
+def _expand_hub(spec: str) -> Iterator[tuple[str, str | None, Reader, str]]:
+    """``hf://owner/name`` or ``hf://owner/name/config``: loaded through ``datasets``."""
+    name = spec[len(HUB_PREFIX):].strip("/")
+    parts = name.split("/")
+    repo, config = ("/".join(parts[:2]), parts[2] if len(parts) > 2 else None) if len(parts) > 1 else (name, None)
+    if not repo:
+        raise InputError(f"{spec}: name a Hub dataset as hf://owner/name[/config]")
+    try:
+        import datasets
+
+        datasets.disable_progress_bars()
+        loaded = datasets.load_dataset(repo, config)
+    except Exception as exc:  # network, auth and missing-dataset errors all end here
+        raise InputError(f"{spec}: could not load Hub dataset {repo!r}: {_one_line(exc)}") from None
+    yield from _expand_hf_object(loaded, spec, "hub")
+
+
+def _expand_hf_object(obj: Any, display: str, kind: str) -> Iterator[tuple[str, str | None, Reader, str]]:
+    """A ``datasets.Dataset`` is one part; a ``DatasetDict`` is one part per split."""
+    if type(obj).__name__ in {"DatasetDict", "IterableDatasetDict"}:
+        for split_name in obj.keys():
+            part = obj[split_name]
+            yield f"{display}[{split_name}]", normalise_split(split_name) or "train", _hf_reader(part), kind
+        return
+    yield display, split_from_name(display), _hf_reader(obj), kind
+
+
+def _expand_memory(obj: Any, name: str | None) -> Iterator[tuple[str, str | None, Reader, str]]:
+    type_name = type(obj).__name__
+    module = type(obj).__module__
+    if module.startswith("datasets"):
+        yield from _expand_hf_object(obj, name or "dataset", "memory")
+        return
+    if module.startswith("pandas") and type_name == "DataFrame":
+        display = name or "dataframe"
+        frame = obj
+
+        def frame_reader() -> Iterator[Raw]:
+            for i, rec in enumerate(frame.to_dict("records")):
+                yield Raw(i, None, rec)
+
+        yield display, split_from_name(display) if name else None, frame_reader, "memory"
+        return
+    if isinstance(obj, (list, tuple)):
+        records = obj
+
+        def list_reader() -> Iterator[Raw]:
+            for i, rec in enumerate(records):
+                yield Raw(i, None, rec) if isinstance(rec, dict) else Raw(
+                    i, None, None, ("not-object", f"record is {_json_type(rec)}, not an object", True)
+                )
+
+        yield name or "records", None, list_reader, "memory"
+        return
+    raise InputError(f"cannot load {type_name} objects: give a path, a DataFrame, a datasets.Dataset or a list of dicts")
+
+
+def _hf_reader(part: Any) -> Reader:
+    def read() -> Iterator[Raw]:
+        index = 0
+        for batch in part.iter(batch_size=4096):
+            columns = list(batch)
+            for values in zip(*(batch[c] for c in columns)):
+                yield Raw(index, None, dict(zip(columns, values)))
+                index += 1
+
+    return read
+
+
+# -- file readers ------------------------------------------------------------------------------
+
+
+def _data_suffix(path: str) -> tuple[str, str | None] | None:
+    """(data suffix, compression suffix or None) for a data file name, else None."""
+    lower = path.lower()
+    compression = None
+    for comp in COMPRESSIONS:
+        if lower.endswith(comp):
+            compression = comp
+            lower = lower[: -len(comp)]
+            break
+    for suffix in DATA_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix, compression
+    return None
+
+
+def _file_reader(path: str) -> Reader:
+    kind = _data_suffix(path)
+    if not os.path.exists(path):
+        hint = f" (for a Hub dataset write {HUB_PREFIX}{path})" if re.fullmatch(r"[\w.-]+/[\w.-]+", path) else ""
+        raise InputError(f"{path}: no such file or folder{hint}")
+    if kind is None:
+        raise InputError(
+            f"{path}: unknown file type (expected {', '.join(DATA_SUFFIXES)}, optionally .gz/.bz2/.xz)"
+        )
+    suffix, compression = kind
+    opener = COMPRESSIONS.get(compression or "", open)
+
+    def open_binary() -> Any:
+        try:
+            return opener(path, "rb")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+
+    if suffix == ".parquet":
+        return lambda: _read_parquet(path)
+    _check_text_file(path, open_binary)
+    if suffix in (".jsonl", ".ndjson"):
+        return lambda: _read_jsonl(path, open_binary)
+    if suffix == ".json":
+        return lambda: _read_json(path, open_binary)
+    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",")
+
+
+def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
+    """Refuse binary files and UTF-16 up front: nothing in them is a record."""
+    try:
+        with open_binary() as fh:
+            head = fh.read(8192)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {_one_line(exc)}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{path}: binary file (NUL byte at offset {nul}), not a text data file")
+
+
+def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
+    import orjson
+
+    record = 0
+    saw_any = False
+    with open_binary() as fh:
+        try:
+            for lineno, raw in enumerate(fh, 1):
+                bom_problem = None
+                if lineno == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                    bom_problem = ("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False)
+                if not raw.strip():
+                    continue
+                saw_any = True
+                try:
+                    value = orjson.loads(raw)
+                    problem = bom_problem
+                except orjson.JSONDecodeError as exc:
+                    value, problem = _salvage_json_line(raw, exc)
+                if value is not None and not isinstance(value, dict):
+                    value, problem = None, ("not-object", f"record is {_json_type(value)}, not an object", True)
+                yield Raw(record, lineno, value, problem)
+                record += 1
+        except (OSError, EOFError) as exc:  # a corrupt .gz stream
+            raise InputError(f"{path}: cannot read: {_one_line(exc)}") from None
+    if not saw_any:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+
+
+def _salvage_json_line(raw: bytes, exc: Exception) -> tuple[Any, tuple[str, str, bool]]:
+    """A line orjson refused: say why; if the cause is a non-UTF-8 byte, still read the record."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        text = raw.decode("cp1252", errors="replace")
+        bad = f"byte 0x{raw[uexc.start]:02x} at column {uexc.start + 1}"
+        try:
+            return json.loads(text), ("encoding", f"not valid UTF-8 ({bad}); read as Windows-1252", True)
+        except (ValueError, RecursionError):
+            return None, ("encoding", f"not valid UTF-8 ({bad}) and not valid JSON", True)
+    msg = getattr(exc, "msg", str(exc))
+    col = getattr(exc, "colno", None)
+    where = f" at column {col}" if col else ""
+    truncated = "" if raw.endswith(b"\n") else " (last line has no newline: the file may be truncated)"
+    return None, ("invalid-json", f"invalid JSON: {msg}{where}{truncated}", True)
+
+
+def _read_json(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
+    """A JSON array of records (or an object wrapping one array), with each element's line."""
+    with open_binary() as fh:
+        data = fh.read()
+    problems: list[tuple[str, str, bool]] = []
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+        problems.append(("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        line = data.count(b"\n", 0, uexc.start) + 1
+        yield Raw(None, line, None, ("encoding", f"not valid UTF-8 (byte 0x{data[uexc.start]:02x}); read as Windows-1252", False))
+        text = data.decode("cp1252", errors="replace")
+    stripped = text.lstrip()
+    if not stripped:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+        return
+    offset = len(text) - len(stripped)
+    if stripped[0] == "{":
+        # One object per line saved as .json, or an object wrapping the record list.
+        if _looks_like_jsonl(stripped):
+            yield from _read_jsonl(path, lambda: io.BytesIO(data))
+            return
+        yield from _json_wrapped(text, offset, problems)
+        return
+    if stripped[0] != "[":
+        yield Raw(None, 1, None, ("not-object", "file is not a JSON array of records", True))
+        return
+    yield from _json_array_elements(text, offset, problems)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    first_line = text.split("\n", 1)[0].strip()
+    if not first_line.endswith("}"):
+        return False
+    try:
+        json.loads(first_line)
+    except (ValueError, RecursionError):
+        return False
+    return "\n{" in text or "\n {" in text
+
+
+def _json_wrapped(text: str, offset: int, problems: list) -> Iterator[Raw]:
+    """``{"data": [...]}``: read the single list of records it wraps."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        yield Raw(None, getattr(exc, "lineno", None), None, ("invalid-json", f"invalid JSON: {_one_line(exc)}", True))
+        return
+    lists = [k for k, v in value.items() if isinstance(v, list)]
+    if len(lists) != 1:
+        yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True))
+        return
+    key = lists[0]
+    start = text.find("[", text.find(json.dumps(key)) + len(key) + 2)
+    yield from _json_array_elements(text, start, problems)
+
+
+def _json_array_elements(text: str, start: int, problems: list) -> Iterator[Raw]:
+    decoder = json.JSONDecoder()
+    pos = start + 1
+    line = text.count("\n", 0, pos) + 1
+    record = 0
+    length = len(text)
+    ws = re.compile(r"[\s,]*")
+    while True:
+        match = ws.match(text, pos)
+        new_pos = match.end()
+        line += text.count("\n", pos, new_pos)
+        pos = new_pos
+        if pos >= length:
+            yield Raw(None, line, None, ("invalid-json", "invalid JSON: the array is not closed (file truncated?)", True))
+            return
+        if text[pos] == "]":
+            break
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            yield Raw(record, exc.lineno, None, ("invalid-json", f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the file was not read", True))
+            return
+        except RecursionError:
+            yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True))
+            return
+        problem = problems.pop(0) if problems else None
+        if not isinstance(value, dict):
+            value, problem = None, ("not-object", f"record is {_json_type(value)}, not an object", True)
+        yield Raw(record, line, value, problem)
+        record += 1
+        line += text.count("\n", pos, end)
+        pos = end
+    if record == 0:
+        yield Raw(None, None, None, ("empty-file", "file holds no records (empty array)", True))
+
+
+def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str) -> Iterator[Raw]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with open_binary() as fb:
+        head = fb.peek(3)[:3] if hasattr(fb, "peek") else b""
+        bom = head == BOM
+        text = io.TextIOWrapper(fb, encoding="utf-8-sig" if bom else "utf-8", errors="surrogateescape", newline="")
+        reader = csv.reader(text, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            yield Raw(None, 1, None, ("invalid-csv", f"invalid CSV header: {exc}", True))
+            return
+        if header is None:
+            yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+            return
+        header = [_repair_encoding(h)[0] for h in header]
+        pending = []
+        if bom:
+            pending.append(("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False))
+        dupes = [h for h, n in Counter(header).items() if n > 1]
+        if dupes:
+            yield Raw(None, 1, None, ("invalid-csv", f"duplicate column name(s) in header: {', '.join(dupes)}", True))
+        record = 0
+        prev_line = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield Raw(record, prev_line + 1, None, ("invalid-csv", f"invalid CSV: {exc}", True))
+                record += 1
+                prev_line = reader.line_num
+                continue
+            start_line = prev_line + 1
+            prev_line = reader.line_num
+            if not row or (len(row) == 1 and row[0] == "" and len(header) > 1):
+                continue  # blank line
+            problem = pending.pop(0) if pending else None
+            cells = []
+            for cell in row:
+                fixed, bad = _repair_encoding(cell)
+                if bad and problem is None:
+                    problem = ("encoding", "not valid UTF-8 (read as Windows-1252; is the file Latin-1?)", True)
+                cells.append(fixed)
+            if len(cells) != len(header):
+                yield Raw(record, start_line, None, ("invalid-csv", f"row has {len(cells)} fields, header has {len(header)}", True))
+            else:
+                yield Raw(record, start_line, dict(zip(header, cells)), problem)
+            record += 1
+        if record == 0:
+            yield Raw(None, None, None, ("empty-file", "file holds a header but no records", True))
+
+
+def _repair_encoding(cell: str) -> tuple[str, bool]:
+    """Cells decoded with surrogateescape hold lone surrogates where bytes were not UTF-8."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in cell):
+        return cell, False
+    return cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace"), True
+
+
+def _read_parquet(path: str) -> Iterator[Raw]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file: {_one_line(exc)}") from None
+    record = 0
+    for batch in pfile.iter_batches(batch_size=16384):
+        for rec in batch.to_pylist():
+            yield Raw(record, None, rec)
+            record += 1
+    if record == 0:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+
+
+# -- turning raw items into rows ---------------------------------------------------------------
+
+
+def _ingest(ds: Dataset, display: str, split: str | None, reader: Reader, fields: FieldMap, kind: str) -> None:
+    file_index = len(ds.files)
+    info = InputFile(path=display, split=split or "train", format="empty", kind=kind)
+    ds.files.append(info)
+    tally = FormatTally()
+    field_types = info.field_types
+    row_splits: set[str] = set()
+    count = 0
+    first_row = len(ds)
+    for raw in reader():
+        location = Location(display, raw.line, raw.record)
+        if raw.record is not None:
+            count = max(count, raw.record + 1)
+        rec = raw.value
+        if rec is None:
+            if raw.problem:
+                kind_, message, fatal = raw.problem
+                ds.problems.append(Problem(location, kind_, message, None, fatal))
+            continue
+        fmt = detect_format(rec, fields)
+        tally.add(fmt)
+        for key, value in rec.items():
+            types = field_types.get(key)
+            if types is None:
+                types = field_types[key] = Counter()
+            types[_json_type(value)] += 1
+        row_split = split or normalise_split(rec.get(fields.split)) or info.split
+        row_splits.add(row_split)
+        canon = to_canonical(rec, fmt, fields)
+        row = ds.add_row(
+            file_index=file_index,
+            record=raw.record if raw.record is not None else count,
+            line=raw.line,
+            input=canon.input,
+            output=canon.output,
+            system=canon.system,
+            label=canon.label,
+            split=row_split,
+            turns=canon.turns,
+            format=fmt,
+        )
+        if raw.problem:
+            kind_, message, fatal = raw.problem
+            ds.problems.append(Problem(location, kind_, message, row, fatal))
+    _share_repeated_system_prompts(ds, first_row)
+    info.records = count
+    info.format = tally.dominant()
+    info.format_counts = Counter(tally.counts)
+    if split is None and len(row_splits) > 1:
+        info.split = "mixed"
+    elif row_splits:
+        info.split = next(iter(row_splits))
+    info.iter_raw = lambda: ((r.record, r.value) for r in reader() if isinstance(r.value, dict))
+
+
+def _share_repeated_system_prompts(ds: Dataset, start: int) -> None:
+    """Rows usually share one system prompt: keep one string object instead of a copy per row."""
+    seen: dict[str, str] = {}
+    column = ds.system
+    for i in range(start, len(column)):
+        column[i] = seen.setdefault(column[i], column[i])
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "null" if value != value else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if hasattr(value, "tolist"):
+        return "array"
+    return type(value).__name__
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
