@@ -232,7 +232,11 @@ _SENSITIVE: tuple[_Detector, ...] = (
         "phone-number",
         "pii",
         re.compile(
-            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?|\d{2,4}[\s.-])\d{2,4}[\s.-]\d{2,4}(?:[\s.-]\d{2,4})?(?![\w-])"
+            # international (+44 20 7946 0958), North American ((555) 123-4567, 555-123-4567),
+            # national with a trunk 0 (020 7946 0958); bare digit groups are not phones.
+            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,4}){1,4}"
+            r"|(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}"
+            r"|0\d{1,4}[\s.-]\d{3,4}[\s.-]\d{3,4})(?![\w-])"
         ),
         _mask_phone,
         _phone_ok,

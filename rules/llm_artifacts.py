@@ -1,0 +1,130 @@
+"""rules/llm_artifacts.py"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, option
+
+
+class LlmArtifacts(Rule):
+    """LLM boilerplate in outputs that a fine-tuned model would learn to imitate.
+
+    ## What it does
+    Looks at every output (the reply the model learns) for traces of the model that
+    generated it:
+    - `ai-disclaimer`: "As an AI language model", "I don't have personal opinions",
+      "my knowledge cutoff";
+    - `refusal`: "I'm sorry, but I can't", "I cannot help with that";
+    - `sycophantic-opener`: "Sure! Here's", "Certainly! Here is", "Great question!";
+    - `canned-closer`: "I hope this helps!", "Let me know if you have any other questions.";
+    - `template-placeholder`: "[Your Name]", "<insert date>", "lorem ipsum";
+    - `truncated`: an unclosed code block, or prose whose last line ends on a comma, an
+      article, a conjunction or a preposition (a generation cut at its token limit);
+    - `echoes-input`: the output is the input again (same text, ignoring case and spacing).
+
+    Each is a pattern or heuristic, so it can miss paraphrases and flag a legitimate reply
+    (a customer-service set may mean to teach refusals: drop `refusal` from `kinds`).
+
+    ## Why it matters
+    Fine-tuning teaches style as much as content: a few hundred synthetic replies opening
+    with "Sure! Here's" or closing with "I hope this helps!" become the model's voice, and
+    truncated replies teach it to stop mid-sentence.
+
+    ## Example
+    An output `"As an AI language model, I cannot browse the web, but..."` gives
+    `ai-disclaimer: "As an AI language model"`.
+
+    ## How to fix
+    Regenerate or edit the flagged outputs (strip openers and closers, finish truncated
+    answers, write the reply the model should give), or drop them. Use `kinds` to check only
+    what you do not want.
+    """
+
+    id = "llm-artifacts"
+    summary = "LLM boilerplate, refusals, truncated or echoed outputs"
+    criterion = "llm-artifacts"
+
+    @dataclass
+    class Options:
+        kinds: list[str] = option(
+            [
+                "ai-disclaimer",
+                "refusal",
+                "sycophantic-opener",
+                "canned-closer",
+                "template-placeholder",
+                "truncated",
+                "echoes-input",
+            ],
+            "artifact kinds to look for",
+        )
+        splits: list[str] = option(["train", "validation"], "splits whose outputs are checked")
+        max_ratio: float = option(0.01, "largest allowed share of outputs with an artifact")
+        max_findings: int = option(1000, "findings listed at most (counts stay complete)")
+
+    def check(self, ctx: CheckContext, options: Options) -> RuleResult:
+        from dqlint.charts import bar_chart
+        from dqlint.errors import ConfigError
+        from dqlint.patterns import ARTIFACT_KINDS, find_artifacts, mask_text
+
+        unknown = set(options.kinds) - set(ARTIFACT_KINDS)
+        if unknown:
+            raise ConfigError(
+                f"rule 'llm-artifacts' option 'kinds': unknown kind(s) {', '.join(sorted(unknown))} "
+                f"(kinds: {', '.join(ARTIFACT_KINDS)})"
+            )
+        ds = ctx.dataset
+        rows = [r for r in ds.rows(options.splits) if ds.output[r].strip()]
+        if not rows:
+            return RuleResult.skipped("no outputs to check (a classification or text-only set)")
+
+        wanted = set(options.kinds)
+        kinds: Counter[str] = Counter()
+        flagged = 0
+        findings: list[Finding] = []
+        for row in rows:
+            output = ds.output[row]
+            matches = [m for m in find_artifacts(output, ds.input[row]) if m.kind in wanted]
+            if not matches:
+                continue
+            flagged += 1
+            kinds.update(m.kind for m in matches)
+            if len(findings) < options.max_findings:
+                findings.append(
+                    Finding(
+                        "; ".join(f"{m.kind}: {mask_text(m.masked)!r}" for m in matches),
+                        [ds.location(row)],
+                        snippet=_snippet(mask_text(output)),
+                        details={"kinds": [m.kind for m in matches]},
+                    )
+                )
+
+        ratio = flagged / len(rows)
+        details = {
+            "outputs_checked": len(rows),
+            "outputs_flagged": flagged,
+            "by_kind": dict(kinds.most_common()),
+            "findings_listed": len(findings),
+            "charts": [bar_chart("LLM artifacts by kind", list(kinds), {"outputs": list(kinds.values())})]
+            if kinds
+            else [],
+        }
+        if flagged:
+            summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
+            message = f"{flagged:,} of {len(rows):,} outputs ({ratio:.1%}) carry LLM artifacts ({summary})"
+        else:
+            message = f"no LLM artifacts in {len(rows):,} outputs"
+        return RuleResult.judged(
+            ratio <= options.max_ratio,
+            message,
+            Metric("artifact_ratio", round(ratio, 6), options.max_ratio),
+            findings,
+            details=details,
+        )
+
+
+def _snippet(text: str, width: int = 160) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
