@@ -271,7 +271,8 @@ def test_verdict_reason_and_checklist():
     assert rows == [r["id"] for r in report["rules"]]
     token_row = re.search(r'<tr class="rule-row" data-rule="token-length">.*?</tr>', page).group(0)
     assert '<span class="pill st-fail">fail</span>' in token_row
-    assert "over_limit" in token_row and ">1<" in token_row and ">0<" in token_row
+    assert '<div class="metric-name">over_limit</div><span class="metric-value">1</span>' in token_row
+    assert '<span class="muted small">vs</span> 0</td>' in token_row
     assert "1 example exceeds the 4,096-token context" in token_row
 
     report["verdict"] = "go"
@@ -335,7 +336,7 @@ def test_charts_are_drawn_from_the_specs_alone():
     # Bar: the starved class is highlighted.
     assert re.search(r'<text class="lbl hl"[^>]*>refund<title>', charts)
     # Histogram: per-split legend and the context-limit marker.
-    assert '<line class="marker"' in charts and "context limit (4,096)" in charts
+    assert '<line class="marker"' in charts and ">context limit (4,096)</text>" in charts
     assert "<i class=\"sw s0\"></i>train" in charts and "<i class=\"sw s1\"></i>test" in charts
     # Band: value outside 10-20 %.
     assert "4 % is outside the allowed band 10 % – 20 %." in charts

@@ -142,10 +142,10 @@ def _footer(report: Mapping[str, Any]) -> str:
 def _checklist_section(rules: Sequence[Mapping[str, Any]]) -> str:
     rows = "\n".join(_checklist_row(r) for r in rules)
     return (
-        '<section id="checklist"><h2>Readiness checklist</h2>\n<table class="grid checklist">'
+        '<section id="checklist"><h2>Readiness checklist</h2>\n<div class="table-wrap"><table class="grid checklist">'
         "<thead><tr><th>Rule</th><th>Criterion</th><th>Severity</th><th>Status</th>"
-        '<th>Metric</th><th class="num">Value</th><th class="num">Threshold</th><th>Message</th>'
-        f'<th class="num">Findings</th></tr></thead>\n<tbody>\n{rows}\n</tbody></table></section>'
+        '<th>Metric vs threshold</th><th>Message</th>'
+        f'<th class="num">Findings</th></tr></thead>\n<tbody>\n{rows}\n</tbody></table></div></section>'
     )
 
 
@@ -164,11 +164,19 @@ def _checklist_row(rule: Mapping[str, Any]) -> str:
         f"<td>{_esc(rule.get('criterion') or '')}</td>"
         f'<td><span class="sev {_status_class(rule.get("severity"))}">{_esc(rule.get("severity") or "")}</span></td>'
         f'<td><span class="pill {_status_class(status)}">{_esc(status)}</span></td>'
-        f"<td class=\"mono small\">{_esc(metric.get('name') or '')}</td>"
-        f"<td class=\"num\">{_esc(_fmt(metric.get('value')))}</td>"
-        f"<td class=\"num\">{_esc(_fmt(metric.get('threshold')))}</td>"
-        f"<td>{_esc(rule.get('message') or '')}</td>"
+        f'<td class="metric">{_metric_cell(metric)}</td>'
+        f"<td class=\"wrap\">{_esc(rule.get('message') or '')}</td>"
         f'<td class="num">{link}</td></tr>'
+    )
+
+
+def _metric_cell(metric: Mapping[str, Any]) -> str:
+    if not metric:
+        return '<span class="muted">—</span>'
+    return (
+        f'<div class="metric-name">{_esc(metric.get("name") or "")}</div>'
+        f'<span class="metric-value">{_esc(_fmt(metric.get("value")))}</span>'
+        f' <span class="muted small">vs</span> {_esc(_fmt(metric.get("threshold")))}'
     )
 
 
@@ -297,10 +305,14 @@ def _histogram_svg(spec: Mapping[str, Any]) -> str:
     marker = spec.get("marker")
     if isinstance(marker, Mapping):
         mx = left + _position_in_edges(_num(marker.get("value")), edges) * plot_w
+        value_text = _fmt(_num(marker.get("value")))
+        label = str(marker.get("label") or "")
+        # Say the value unless the label already does ("gpt-4o-mini limit 65,536").
+        label = label if value_text in label else f"{label} ({value_text})".strip()
         parts.append(
             f'<line class="marker" x1="{mx:.1f}" y1="{top - 4}" x2="{mx:.1f}" y2="{top + plot_h}"/>'
             f'<text class="marker-lbl" x="{mx - 3:.1f}" y="{top - 7}" text-anchor="end">'
-            f"{_esc(marker.get('label') or '')} ({_esc(_fmt(_num(marker.get('value'))))})</text>"
+            f"{_esc(_clip(label, 60))}</text>"
         )
     parts.append("</svg>")
     return _legend(names) + "".join(parts)
@@ -575,11 +587,17 @@ table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px
 .grid tbody tr:nth-child(even){background:#fafbfc}
 .grid tbody tr:last-child td{border-bottom:0}
 .num{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}
-.rule-id b{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:13.5px}
+.table-wrap{overflow-x:auto;border-radius:10px}
+td.wrap{overflow-wrap:anywhere;min-width:220px}
+.checklist td.rule-id{min-width:180px}
+.checklist td.metric{min-width:170px}
+.metric-name{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;color:var(--muted);overflow-wrap:anywhere}
+.metric-value{font-weight:700;font-variant-numeric:tabular-nums}
+.rule-id b{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:13.5px}
 .pill{display:inline-block;padding:1px 10px;border-radius:999px;font-size:12px;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:#fff;white-space:nowrap}
 .pill.st-pass{background:var(--go)}.pill.st-fail{background:var(--nogo)}.pill.st-warn{background:#bf8700}
 .pill.st-skipped{background:var(--skip)}.pill.st-error{background:#8250df}.pill.st-other{background:var(--skip)}
-.sev{font-size:12.5px;font-weight:600}.sev.st-error{color:var(--nogo)}.sev.st-warning{color:var(--warn)}
+.sev{font-size:12.5px}.sev.st-error{color:var(--nogo)}.sev.st-warning{color:var(--warn)}
 a{color:#0969da}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:16px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:14px 16px;margin:0}
