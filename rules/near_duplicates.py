@@ -1,0 +1,210 @@
+"""rules/near_duplicates.py — exact and near-duplicate examples within each split."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dqlint.rule import CheckContext, Finding, Metric, RuleResult, Rule, Status, option
+from dqlint.similarity import COMPARED_FIELDS, SCORERS, Normalization, compared_texts, dataset_index, truncate
+
+
+class NearDuplicates(Rule):
+    """Exact and near-duplicate examples.
+
+    ## What it does
+    Finds examples that are the same after normalisation (Unicode NFKC, case, whitespace and
+    punctuation, each switchable) and examples that are nearly the same (a typo, a swapped or
+    added word, different spacing): candidates come from MinHash with LSH banding over
+    character 5-grams, and every candidate pair is verified with rapidfuzz at `threshold`
+    (0-100, `fuzz.ratio`, also accepting word swaps by `token_sort_ratio`). Connected rows form
+    one group, reported once with every member's location and the representative kept (the
+    first occurrence). Groups whose members carry different labels are flagged as conflicting
+    labels. With `check-inputs`, rows that share the same input but have different outputs
+    ("one prompt, two answers") are reported too. Duplicates are looked for within each split;
+    copies across splits are `train-test-leakage`'s job.
+
+    The metric is the share of redundant rows (rows in groups minus one kept per group).
+
+    ## Why it matters
+    Duplicates weigh some examples several times, so the model overfits them and the loss
+    looks better than it is; near copies with different labels or answers teach the model two
+    things at once.
+
+    ## Example
+    ```jsonl
+    {"messages": [{"role": "user", "content": "Reset my password"}, {"role": "assistant", "content": "Go to Settings > Security."}]}
+    {"messages": [{"role": "user", "content": "reset my  password!"}, {"role": "assistant", "content": "Go to Settings > Security"}]}
+    ```
+    Lines 1 and 2 are one group (exact after normalisation); line 1 is kept.
+
+    ## How to fix
+    Keep one example per group (`dqlint clean` drops the rest), or rewrite near copies so they
+    differ in what they teach. For conflicting labels, decide the right label and fix the
+    others.
+    """
+
+    id = "near-duplicates"
+    summary = "Exact and near-duplicate examples, grouped, with conflicting labels"
+    criterion = "duplicates"
+
+    @dataclass
+    class Options:
+        max_ratio: float = option(0.05, "Largest allowed share of redundant rows (rows in groups minus one per group)")
+        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts are near duplicates; 100 = exact only")
+        compare: str = option("example", "Which text is compared: the whole example, the input or the output", choices=COMPARED_FIELDS)
+        check_inputs: bool = option(True, "Also report rows that share an input (after normalisation) but differ in output")
+        near: bool = option(True, "Look for near duplicates too (off: exact duplicates after normalisation only)")
+        scorer: str = option("ratio+token-sort", "How candidate pairs are verified (rapidfuzz scorers)", choices=SCORERS)
+        nfkc: bool = option(True, "Apply Unicode NFKC normalisation before comparing")
+        casefold: bool = option(True, "Ignore letter case")
+        whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
+        punctuation: bool = option(True, "Ignore punctuation")
+        splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)")
+        max_findings: int = option(1000, "Most groups reported as findings (largest first); the metric counts all")
+
+    def check(self, ctx: CheckContext, options: Options) -> RuleResult:
+        ds = ctx.dataset
+        rows_by_split = {s: ds.rows(s) for s in options.splits}
+        checked = sum(len(r) for r in rows_by_split.values())
+        if checked == 0:
+            return RuleResult.skipped("no rows in the searched splits")
+        norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+        index = dataset_index(
+            ctx, options.compare, norm, threshold=options.threshold, near=options.near, scorer=options.scorer
+        )
+        raw = compared_texts(ds, options.compare)
+
+        groups: list[tuple[list[int], float]] = []
+        for split in options.splits:
+            if rows_by_split[split]:
+                groups.extend(index.groups(rows_by_split[split]))
+        redundant = sum(len(rows) - 1 for rows, _ in groups)
+        ratio = redundant / checked
+        group_findings = [self._group_finding(ds, raw, rows, sim) for rows, sim in groups]
+        conflicting = sum(1 for f in group_findings if f.details["conflicting_labels"])
+
+        same_input: list[Finding] = []
+        if options.check_inputs and options.compare != "input" and ds.has_outputs:
+            same_input = self._same_input_findings(ctx, norm, rows_by_split)
+
+        findings = _largest_first(group_findings, options.max_findings) + _largest_first(same_input, options.max_findings)
+        exact = sum(1 for f in group_findings if f.details["kind"] == "exact")
+        message = (
+            f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate groups "
+            f"({exact:,} exact, {len(groups) - exact:,} near)"
+        )
+        if conflicting:
+            message += f"; {conflicting:,} groups with conflicting labels"
+        if same_input:
+            message += f"; {len(same_input):,} inputs with different outputs"
+        details: dict[str, Any] = {
+            "groups": len(groups),
+            "exact_groups": exact,
+            "near_groups": len(groups) - exact,
+            "redundant_rows": redundant,
+            "rows": checked,
+            "conflicting_label_groups": conflicting,
+            "same_input_groups": len(same_input),
+            "compared": options.compare,
+            "threshold": options.threshold,
+            "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz",
+            "index": dict(index.stats),
+            "charts": [_group_size_chart([len(rows) for rows, _ in groups])],
+        }
+        if len(group_findings) + len(same_input) > len(findings):
+            details["findings_truncated"] = True
+        result = RuleResult.judged(
+            ratio <= options.max_ratio,
+            message,
+            Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
+            findings,
+            details=details,
+        )
+        if result.status is Status.PASS and (conflicting or same_input):
+            result.status = Status.WARN
+        return result
+
+    @staticmethod
+    def _group_finding(ds: Any, raw: list[str], rows: list[int], similarity: float) -> Finding:
+        kind = "exact" if similarity >= 100.0 else "near"
+        labels = [list(ds.labels_of(r)) for r in rows]
+        distinct = {tuple(sorted(lab)) for lab in labels if lab}
+        conflicting = len(distinct) > 1
+        kept = ds.location(rows[0])
+        what = "exact duplicates" if kind == "exact" else f"near duplicates (similarity {similarity:g})"
+        message = f"{len(rows)} rows are {what}; keep {kept}"
+        if conflicting:
+            message += " — conflicting labels: " + ", ".join("/".join(d) for d in sorted(distinct))
+        details: dict[str, Any] = {
+            "kind": kind,
+            "size": len(rows),
+            "similarity": similarity,
+            "kept": kept.to_dict(),
+            "split": ds.split[rows[0]],
+            "conflicting_labels": conflicting,
+            "texts": [truncate(raw[r]) for r in rows],
+        }
+        if any(labels):
+            details["labels"] = labels
+        return Finding(message, ds.locations(rows), truncate(raw[rows[0]], 120), details)
+
+    @staticmethod
+    def _same_input_findings(ctx: CheckContext, norm: Normalization, rows_by_split: dict) -> list[Finding]:
+        """Rows whose inputs are equal after normalisation but whose outputs differ."""
+        from dqlint.similarity import normalized_column
+
+        ds = ctx.dataset
+        inputs = normalized_column(ctx, "input", norm)
+        outputs = normalized_column(ctx, "output", norm)
+        findings = []
+        for split, rows in rows_by_split.items():
+            by_input: dict[str, list[int]] = {}
+            for r in rows:
+                if inputs[r]:
+                    by_input.setdefault(inputs[r], []).append(r)
+            for members in by_input.values():
+                if len(members) < 2 or len({outputs[r] for r in members}) < 2:
+                    continue
+                answers = len({outputs[r] for r in members})
+                findings.append(
+                    Finding(
+                        f"{len(members)} rows share one input but have {answers} different outputs",
+                        ds.locations(members),
+                        truncate(ds.input[members[0]], 120),
+                        {
+                            "kind": "same-input",
+                            "size": len(members),
+                            "split": split,
+                            "texts": [truncate(ds.output[r]) for r in members],
+                            "input": truncate(ds.input[members[0]]),
+                        },
+                    )
+                )
+        findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].record or 0))
+        return findings
+
+
+def _largest_first(findings: list[Finding], limit: int) -> list[Finding]:
+    """All findings in row order when within ``limit``, else the ``limit`` largest groups."""
+    if len(findings) <= limit:
+        return findings
+    keep = sorted(range(len(findings)), key=lambda i: (-findings[i].details["size"], i))[:limit]
+    return [findings[i] for i in sorted(keep)]
+
+
+def _group_size_chart(sizes: list[int]) -> dict[str, Any]:
+    from dqlint.charts import bar_chart
+
+    buckets = ["2", "3", "4", "5-9", "10-99", "100+"]
+    counts = dict.fromkeys(buckets, 0)
+    for s in sizes:
+        if s <= 4:
+            counts[str(s)] += 1
+        elif s < 10:
+            counts["5-9"] += 1
+        elif s < 100:
+            counts["10-99"] += 1
+        else:
+            counts["100+"] += 1
+    return bar_chart("Duplicate groups by size (rows per group)", buckets, {"groups": list(counts.values())})

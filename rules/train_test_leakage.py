@@ -1,0 +1,208 @@
+"""rules/train_test_leakage.py — test and validation rows that also appear in training data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.similarity import (
+    COMPARED_FIELDS,
+    SCORERS,
+    Normalization,
+    compared_texts,
+    dataset_index,
+    ngram_overlaps,
+    normalized_column,
+    truncate,
+)
+
+# Which splits a held-out split must not share rows with.
+_HOLDOUT_AGAINST = {"validation": ("train",), "test": ("train", "validation")}
+_MAX_MATCH_LOCATIONS = 20
+
+
+class TrainTestLeakage(Rule):
+    """Test and validation rows that also appear, exactly or nearly, in training data.
+
+    ## What it does
+    For every validation and test row, looks for training rows (and, for test rows,
+    validation rows) whose input is the same after normalisation, or nearly the same
+    (MinHash LSH candidates verified with rapidfuzz at `threshold`, the same machinery as
+    `near-duplicates`), and rows that share a word 13-gram with it (`ngram`), the check used to
+    decontaminate benchmarks, which catches a test question pasted inside a longer training
+    text. One finding per leaked row, naming the rows it matches and, for n-gram overlap, the
+    shared span. N-grams that occur in more than `ngram-max-rows` training rows are treated as
+    boilerplate (a shared template) and ignored.
+
+    ## Why it matters
+    A test row the model has trained on measures memory, not skill: evaluation scores go up
+    while real quality does not, and the go / no-go decision is made on a lie.
+
+    ## Example
+    `train.jsonl` line 812 and `test.jsonl` line 5 both ask "How do I reset my password?" (one
+    with a trailing space): the test row leaks.
+
+    ## How to fix
+    Remove the leaked rows from the test (or validation) split, or drop their matches from
+    training; split by source or user before sampling so near copies stay on one side.
+    """
+
+    id = "train-test-leakage"
+    summary = "Test/validation rows found in training data (exact, near, 13-gram overlap)"
+    criterion = "leakage"
+
+    @dataclass
+    class Options:
+        max_leaked: int = option(0, "Largest allowed number of leaked validation/test rows")
+        compare: list = option(["input"], "Texts compared (any of: example, input, output); a match on any counts")
+        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts match; 100 = exact only")
+        near: bool = option(True, "Look for near matches too (off: exact matches after normalisation only)")
+        scorer: str = option("ratio+token-sort", "How candidate pairs are verified (rapidfuzz scorers)", choices=SCORERS)
+        ngram: int = option(13, "Word n-gram size for contamination overlap; 0 turns it off")
+        ngram_max_rows: int = option(50, "N-grams found in more training rows than this are boilerplate and ignored")
+        nfkc: bool = option(True, "Apply Unicode NFKC normalisation before comparing")
+        casefold: bool = option(True, "Ignore letter case")
+        whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
+        punctuation: bool = option(True, "Ignore punctuation")
+        max_findings: int = option(1000, "Most leaked rows reported as findings; the metric counts all")
+
+    def check(self, ctx: CheckContext, options: Options) -> RuleResult:
+        ds = ctx.dataset
+        counts = ds.split_counts()
+        holdouts = [s for s in _HOLDOUT_AGAINST if counts.get(s)]
+        if not counts.get("train") or not holdouts:
+            return RuleResult.skipped("needs training rows and validation or test rows (give --test or --eval)")
+        bad = [c for c in options.compare if c not in COMPARED_FIELDS]
+        if bad:
+            return RuleResult(Status.ERROR, f"unknown text to compare {bad[0]!r} (one of {', '.join(COMPARED_FIELDS)})")
+        fields = [f for f in options.compare if any(compared_texts(ds, f))] or ["example"]
+        norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+
+        # row -> {matched row: (kind, score)}; best evidence per matched row.
+        leaks: dict[int, dict[int, tuple[str, float]]] = {}
+        for what in fields:
+            index = dataset_index(ctx, what, norm, threshold=options.threshold, near=options.near, scorer=options.scorer)
+            members = index.members()
+            neighbours = index.neighbours()
+            for split in holdouts:
+                against = _HOLDOUT_AGAINST[split]
+                for row in ds.rows(split):
+                    uid = index.unique_of[row]
+                    if uid < 0:
+                        continue
+                    found = [(r, "exact", 100.0) for r in members[uid] if ds.split[r] in against]
+                    for other, score in neighbours.get(uid, ()):
+                        found += [(r, "near", float(score)) for r in members[other] if ds.split[r] in against]
+                    for r, kind, score in found:
+                        _keep_best(leaks.setdefault(row, {}), r, kind, score)
+
+        spans: dict[tuple[int, int], Any] = {}
+        if options.ngram > 0:
+            spans = self._ngram_leaks(ctx, fields[0], holdouts, options, leaks)
+
+        findings = [self._finding(ds, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
+        leaked = len(findings)
+        by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
+        kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
+        holdout_rows = sum(counts.get(s, 0) for s in holdouts)
+        message = (
+            f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
+            + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
+            + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
+        )
+        details = {
+            "leaked_rows": leaked,
+            "by_split": by_split,
+            "by_kind": kinds,
+            "holdout_rows": holdout_rows,
+            "compared": fields,
+            "threshold": options.threshold,
+            "ngram": options.ngram,
+        }
+        if leaked > options.max_findings:
+            details["findings_truncated"] = True
+        return RuleResult.judged(
+            leaked <= options.max_leaked,
+            message,
+            Metric("leaked_rows", leaked, options.max_leaked),
+            findings[: options.max_findings],
+            details=details,
+        )
+
+    @staticmethod
+    def _ngram_leaks(
+        ctx: CheckContext, what: str, holdouts: list[str], options: Any, leaks: dict
+    ) -> dict[tuple[int, int], Any]:
+        """Add rows sharing a word n-gram with an earlier split; return their overlaps."""
+        ds = ctx.dataset
+        texts = normalized_column(ctx, what, Normalization())
+        spans: dict[tuple[int, int], Any] = {}
+        for split in holdouts:
+            queries = [r for r in ds.rows(split) if r not in leaks]
+            corpus = ds.rows(_HOLDOUT_AGAINST[split])
+            if not queries or not corpus:
+                continue
+            ctx.progress(f"looking for {options.ngram}-gram overlap of {len(queries):,} {split} rows")
+            overlaps = ngram_overlaps(
+                [texts[r] for r in queries],
+                [texts[r] for r in corpus],
+                options.ngram,
+                max_corpus_rows=options.ngram_max_rows,
+                normalize=False,
+            )
+            for o in overlaps:
+                row, other = queries[o.query], corpus[o.corpus]
+                spans[(row, other)] = o
+                _keep_best(leaks.setdefault(row, {}), other, "ngram", round(100.0 * o.shared / max(o.total, 1), 2))
+        return spans
+
+    @staticmethod
+    def _finding(ds: Any, fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
+        order = sorted(matches, key=lambda r: (_RANK[matches[r][0]], -matches[r][1], r))
+        best = order[0]
+        kind, score = matches[best]
+        shown = order[:_MAX_MATCH_LOCATIONS]
+        raw = compared_texts(ds, fields[0])
+        where = ", ".join(str(ds.location(r)) for r in shown[:3]) + (f" and {len(order) - 3} more" if len(order) > 3 else "")
+        split = ds.split[row]
+        if kind == "exact":
+            how = f"its {fields[0]} equals"
+        elif kind == "near":
+            how = f"its {fields[0]} nearly equals (similarity {score:g})"
+        else:
+            how = "it shares a word n-gram span with"
+        details: dict[str, Any] = {
+            "kind": kind,
+            "split": split,
+            "against": sorted({ds.split[r] for r in order}),
+            "matches": len(order),
+            "similarity": score,
+            "texts": [truncate(raw[r]) for r in [row, *shown]],
+            "match_kinds": [matches[r][0] for r in shown],
+        }
+        if kind == "ngram":
+            o = spans[(row, best)]
+            details["span"] = truncate(o.span)
+            details["shared_ngrams"] = o.shared
+            details["ngrams"] = o.total
+            details.pop("similarity")
+            details["score"] = score
+        if len(order) > len(shown):
+            details["matches_truncated"] = True
+        return Finding(
+            f"{split} row {ds.location(row)} leaks: {how} {where}",
+            ds.locations([row, *shown]),
+            truncate(details.get("span") or raw[row], 120),
+            details,
+        )
+
+
+_RANK = {"exact": 0, "near": 1, "ngram": 2}
+
+
+def _keep_best(matches: dict[int, tuple[str, float]], row: int, kind: str, score: float) -> None:
+    old = matches.get(row)
+    if old is None or (_RANK[kind], -score) < (_RANK[old[0]], -old[1]):
+        matches[row] = (kind, score)
+
