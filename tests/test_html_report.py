@@ -374,7 +374,7 @@ def test_a_100k_row_report_stays_a_reasonable_size():
             for i in range(5000)
         ]
     page = _html(report)
-    assert len(page.encode()) < 8_000_000
+    assert len(page.encode()) < 5_000_000
     assert page.count("<article") == 12 * FINDINGS_PER_RULE
 
 

@@ -478,7 +478,9 @@ def _side_by_side(texts: Sequence[str], locations: Sequence[Mapping[str, Any]]) 
     return f'<div class="compare">{"".join(cells)}</div>{tail}'
 
 
-_TOKEN = re.compile(r"\s+|\w+|[^\w\s]", re.UNICODE)
+# Words and punctuation carry their trailing whitespace: fewer, more distinct tokens make
+# SequenceMatcher ~10x faster than splitting whitespace out (it is quadratic in repeats).
+_TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.UNICODE)
 
 
 def _highlight(a: str, b: str, *, side: str) -> str:
@@ -493,7 +495,12 @@ def _highlight(a: str, b: str, *, side: str) -> str:
         if tag == "equal":
             out.append(_esc(chunk))
         else:
-            out.append(f'<mark class="{"del" if side == "a" else "ins"}">{_esc(chunk)}</mark>')
+            # Mark the words, not the space after them.
+            word = chunk.rstrip()
+            if not word:
+                out.append(_esc(chunk))
+                continue
+            out.append(f'<mark class="{"del" if side == "a" else "ins"}">{_esc(word)}</mark>{_esc(chunk[len(word):])}')
     return "".join(out)
 
 
