@@ -222,7 +222,7 @@ def _expand_memory(obj: Any, name: str | None) -> Iterator[tuple[str, str | None
         def list_reader() -> Iterator[Raw]:
             for i, rec in enumerate(records):
                 yield Raw(i, None, rec) if isinstance(rec, dict) else Raw(
-                    i, None, None, ("not-object", f"record is {_json_type(rec)}, not an object", True)
+                    i, None, None, ("not-object", f"record is a JSON {_json_type(rec)}, not an object", True)
                 )
 
         yield name or "records", None, list_reader, "memory"
@@ -317,13 +317,15 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
                 if not raw.strip():
                     continue
                 saw_any = True
+                ends_line = raw.endswith(b"\n")
+                raw = raw.rstrip(b"\r\n")
                 try:
                     value = orjson.loads(raw)
                     problem = bom_problem
                 except orjson.JSONDecodeError as exc:
-                    value, problem = _salvage_json_line(raw, exc)
+                    value, problem = _salvage_json_line(raw, exc, ends_line)
                 if value is not None and not isinstance(value, dict):
-                    value, problem = None, ("not-object", f"record is {_json_type(value)}, not an object", True)
+                    value, problem = None, ("not-object", f"record is a JSON {_json_type(value)}, not an object", True)
                 yield Raw(record, lineno, value, problem)
                 record += 1
         except (OSError, EOFError) as exc:  # a corrupt .gz stream
@@ -332,7 +334,7 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
         yield Raw(None, None, None, ("empty-file", "file holds no records", True))
 
 
-def _salvage_json_line(raw: bytes, exc: Exception) -> tuple[Any, tuple[str, str, bool]]:
+def _salvage_json_line(raw: bytes, exc: Exception, ends_line: bool) -> tuple[Any, tuple[str, str, bool]]:
     """A line orjson refused: say why; if the cause is a non-UTF-8 byte, still read the record."""
     try:
         raw.decode("utf-8")
@@ -346,7 +348,7 @@ def _salvage_json_line(raw: bytes, exc: Exception) -> tuple[Any, tuple[str, str,
     msg = getattr(exc, "msg", str(exc))
     col = getattr(exc, "colno", None)
     where = f" at column {col}" if col else ""
-    truncated = "" if raw.endswith(b"\n") else " (last line has no newline: the file may be truncated)"
+    truncated = "" if ends_line else " (last line has no newline: the file may be truncated)"
     return None, ("invalid-json", f"invalid JSON: {msg}{where}{truncated}", True)
 
 
@@ -436,7 +438,7 @@ def _json_array_elements(text: str, start: int, problems: list) -> Iterator[Raw]
             return
         problem = problems.pop(0) if problems else None
         if not isinstance(value, dict):
-            value, problem = None, ("not-object", f"record is {_json_type(value)}, not an object", True)
+            value, problem = None, ("not-object", f"record is a JSON {_json_type(value)}, not an object", True)
         yield Raw(record, line, value, problem)
         record += 1
         line += text.count("\n", pos, end)

@@ -124,63 +124,89 @@ def z_value(confidence: float) -> float:
     return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
-def wilson_interval(correct: float, reviewed: float, confidence: float = 0.95) -> tuple[float, float]:
+def wilson_interval(
+    correct: float, reviewed: float, confidence: float = 0.95, population: int | None = None
+) -> tuple[float, float]:
     """Wilson score interval for a proportion ``correct / reviewed``; (0, 1) when nothing was
-    reviewed. Exact 1.0 / 0.0 at the edges (all correct / none correct)."""
+    reviewed; exactly 1.0 / 0.0 at the edges (all correct / none correct).
+
+    With ``population`` (rows the sample was drawn from, without replacement) the sample counts
+    as ``n (N - 1) / (N - n)`` rows (finite-population correction): reviewing most of a small
+    set narrows the interval, reviewing all of it leaves the exact share."""
     if reviewed <= 0:
         return 0.0, 1.0
-    z = z_value(confidence)
     p = correct / reviewed
-    z2n = z * z / reviewed
+    n = float(reviewed)
+    if population:
+        if reviewed >= population:
+            return p, p
+        n = reviewed * (population - 1) / (population - reviewed)
+    z = z_value(confidence)
+    z2n = z * z / n
     centre = (p + z2n / 2) / (1 + z2n)
-    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / reviewed + z2n / (4 * reviewed))
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
     low = 0.0 if correct <= 0 else max(0.0, centre - half)
     high = 1.0 if correct >= reviewed else min(1.0, centre + half)
     return low, high
 
 
 def sample_size(margin: float, population: int, *, confidence: float = 0.95, expected: float = 0.95) -> int:
-    """Rows to review so the interval's half-width is about ``margin`` when the accuracy is
-    near ``expected`` (normal approximation with finite-population correction).
+    """Smallest number of rows whose Wilson interval, at an accuracy of ``expected``, reaches
+    no further than ``margin`` from it on either side (capped at the population).
 
-    ``expected=0.5`` is the worst case (1,068 rows for +-3 %); at 0.95 (the usual bar) +-3 %
-    needs 203 rows. Never more than the population."""
+    Sized with the same interval the rule judges with. At ``expected=0.95`` (the usual bar)
+    +-3 points needs 315 rows (the wider side is the lower one); ``expected=0.5`` is the worst
+    case, 1,064 rows."""
     if not 0 < margin < 1:
         raise UsageError(f"--margin must be between 0 and 1 (e.g. 0.03), got {margin}")
     if not 0 < expected < 1:
         raise UsageError(f"expected accuracy must be between 0 and 1 (exclusive), got {expected}")
-    z = z_value(confidence)
-    n0 = z * z * expected * (1 - expected) / (margin * margin)
-    n = n0 / (1 + (n0 - 1) / population) if population > 0 else n0
-    return max(1, min(population, math.ceil(n - 1e-9))) if population > 0 else max(1, math.ceil(n0))
+    limit = population if population > 0 else 10_000_000
+
+    def fits(n: int) -> bool:
+        return max(expected_margin(n, confidence, expected)) <= margin
+
+    lo, hi = 0, 1
+    while not fits(hi):
+        if hi >= limit:
+            return limit
+        lo, hi = hi, min(hi * 2, limit)
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if fits(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def expected_margin(n: int, confidence: float = 0.95, expected: float = 0.95) -> tuple[float, float]:
+    """How far below and above ``expected`` the Wilson interval of ``n`` rows reaches."""
+    low, high = wilson_interval(expected * n, n, confidence)
+    return expected - low, high - expected
 
 
 def more_rows_needed(
-    correct: int, reviewed: int, bar: float, *, confidence: float = 0.95, available: int | None = None
+    correct: int, reviewed: int, bar: float, *, confidence: float = 0.95, population: int | None = None
 ) -> int | None:
     """How many more reviewed rows, at the accuracy seen so far, would move the interval off
-    the bar (0 when it is off already). None when no number of rows can (the estimate equals
-    the bar) or more rows than ``available`` would be needed."""
+    the bar (0 when it is off already). None when no number of rows can: the estimate sits
+    on the bar, or (without a population) more than ten million rows would be needed."""
     if reviewed <= 0:
         return None
     p = correct / reviewed
 
     def settled(extra: int) -> bool:
-        low, high = wilson_interval(p * (reviewed + extra), reviewed + extra, confidence)
+        low, high = wilson_interval(p * (reviewed + extra), reviewed + extra, confidence, population)
         return low >= bar or high < bar
 
     if settled(0):
         return 0
-    if p == bar:
+    limit = max(0, population - reviewed) if population else 10_000_000
+    if limit == 0 or not settled(limit) or (p == bar and not population):
         return None
-    limit = available if available is not None else 10_000_000
-    hi = 1
-    while not settled(hi):
-        if hi >= limit:
-            return None
-        hi = min(hi * 2, limit)
-    lo = hi // 2
-    while lo + 1 < hi:  # smallest settling count in (lo, hi]
+    lo, hi = 0, limit  # smallest settling count in (lo, hi]
+    while lo + 1 < hi:
         mid = (lo + hi) // 2
         if settled(mid):
             hi = mid
@@ -541,7 +567,7 @@ def estimate_accuracy(
 ) -> AccuracyEstimate:
     """Pass when the interval's lower bound clears the bar, fail when its upper bound is below
     it, warn when it straddles the bar (with how many more rows would settle it)."""
-    low, high = wilson_interval(correct, reviewed, confidence)
+    low, high = wilson_interval(correct, reviewed, confidence, population or None)
     if reviewed == 0:
         return AccuracyEstimate(0, 0, None, low, high, bar, confidence, "unreviewed", None, population)
     if low >= bar:
@@ -552,26 +578,20 @@ def estimate_accuracy(
         verdict = "warn"
     more = None
     if verdict == "warn":
-        available = max(0, population - reviewed) if population else None
-        more = more_rows_needed(correct, reviewed, bar, confidence=confidence, available=available)
+        more = more_rows_needed(correct, reviewed, bar, confidence=confidence, population=population or None)
     return AccuracyEstimate(correct, reviewed, correct / reviewed, low, high, bar, confidence, verdict, more, population)
 
 
 # -- the Python API behind `dqlint sample` -------------------------------------------------------
 
 
-def _as_dataset(data: Any) -> Dataset:
+def _as_dataset(data: Any, fields: Any = None) -> Dataset:
     if isinstance(data, Dataset):
         return data
-    from dqlint.loading import InputSpec, load_inputs
+    from dqlint.api import as_specs
+    from dqlint.loading import load_inputs
 
-    if isinstance(data, (str, os.PathLike)):
-        specs = [InputSpec(os.fspath(data))]
-    elif isinstance(data, (list, tuple)) and data and all(isinstance(d, (str, os.PathLike)) for d in data):
-        specs = [InputSpec(os.fspath(d)) for d in data]
-    else:
-        specs = [InputSpec(data)]
-    return load_inputs(specs)
+    return load_inputs(as_specs(data), fields=fields)
 
 
 def sample(
@@ -586,6 +606,7 @@ def sample(
     confidence: float = 0.95,
     expected_accuracy: float = 0.95,
     max_suspects: int | None = None,
+    fields: Any = None,
 ) -> pd.DataFrame:
     """Draw a seeded random sample stratified by label and return it as a review sheet.
 
@@ -596,7 +617,9 @@ def sample(
     checks, fills ``suggested_label`` and lists the suspects first in a ``model-suspect``
     section (at most ``max_suspects``, default as many as the sample) that the estimate ignores.
     With ``output`` the sheet is also written (.csv or .jsonl), never over an existing file
-    unless ``force``. ``frame.attrs["summary"]`` describes the draw.
+    unless ``force``. ``fields`` (a :class:`~dqlint.formats.FieldMap`) must match the one
+    ``dqlint check`` uses, or the row hashes will not match. ``frame.attrs["summary"]``
+    describes the draw.
     """
     if n is not None and margin is not None:
         raise UsageError("give a number of rows (-n) or a margin of error (--margin), not both")
@@ -608,7 +631,7 @@ def sample(
             raise UsageError(f"{output}: review sheet must end in .csv or .jsonl")
         if os.path.exists(output) and not force:
             raise UsageError(f"{output}: file exists; use --force to replace it")
-    ds = _as_dataset(data_or_dataset)
+    ds = _as_dataset(data_or_dataset, fields)
     if output is not None:
         _refuse_overwriting_input(ds, output)
     population = len(ds)
@@ -632,14 +655,14 @@ def sample(
         suspect_list = [s for s in found.suspects if s.row not in set(rows)][: (max_suspects if max_suspects is not None else n)]
 
     frame = sheet_frame(ds, rows, suspect_list, suggestions)
-    low, high = _expected_margin(n, population, confidence, expected_accuracy)
+    low, high = expected_margin(n, confidence, expected_accuracy)
     frame.attrs["summary"] = {
         "population": population,
         "random_rows": len(rows),
         "suspect_rows": len(suspect_list),
         "seed": seed,
         "strata": dict(sorted(Counter(strata[r] for r in rows).items())),
-        "margin": margin if margin is not None else round(max(low, high), 4),
+        "margin": round(max(low, high), 4),
         "confidence": confidence,
         "expected_accuracy": expected_accuracy,
         "suspects": suspect_summary,
@@ -647,12 +670,6 @@ def sample(
     if output is not None:
         write_sheet(frame, output, force=force)
     return frame
-
-
-def _expected_margin(n: int, population: int, confidence: float, expected: float) -> tuple[float, float]:
-    """The half-widths below/above ``expected`` a sample of ``n`` rows would give."""
-    low, high = wilson_interval(expected * n, n, confidence)
-    return expected - low, high - expected
 
 
 def _refuse_overwriting_input(ds: Dataset, output: str) -> None:

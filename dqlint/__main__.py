@@ -1,0 +1,3 @@
+from dqlint.cli import main
+
+main()

@@ -1,0 +1,73 @@
+"""Terminal report: summary table, verdict, and the top findings of each rule with file:line.
+
+Dataset text is printed with rich's markup escaped, so a record containing "[bold]" is shown as
+written. Colour follows RenderOptions.color (the CLI honours NO_COLOR and --no-color).
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any, Mapping
+
+from dqlint.reporters import RenderOptions
+from dqlint.reporters._common import STATUS_LABEL, locations_text, metric_text, number, one_line
+
+STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim", "error": "bold magenta"}
+
+
+def render(report: Mapping[str, Any], options: RenderOptions) -> str:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+        width=options.width or 110,
+        highlight=False,
+        emoji=False,
+    )
+    inputs = ", ".join(f"{i['path']} ({i['split']}, {i['format']}, {number(i['records'])} records)" for i in report["inputs"])
+    console.print(Text(f"dqlint {report['dqlint_version']} — {inputs}", style="dim"))
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
+    table.add_column("rule")
+    table.add_column("status")
+    table.add_column("sev")
+    table.add_column("metric")
+    table.add_column("message", overflow="fold")
+    for rule in report["rules"]:
+        status = rule["status"]
+        table.add_row(
+            rule["id"],
+            Text(STATUS_LABEL[status], style=STYLE[status]),
+            rule["severity"],
+            escape(metric_text(rule["metric"])),
+            escape(rule["message"]),
+        )
+    console.print(table)
+    for rule in report["rules"]:
+        findings = rule["findings"]
+        if not findings or options.max_findings == 0:
+            continue
+        console.print()
+        console.print(Text(f"{rule['id']}: {len(findings):,} finding(s)", style="bold"))
+        for finding in findings[: options.max_findings]:
+            line = Text("  ")
+            line.append(locations_text(finding["locations"], 3), style="cyan")
+            line.append("  " + finding["message"])
+            snippet = one_line(finding.get("snippet"), 70)
+            if snippet:
+                line.append(f"  «{snippet}»", style="dim")
+            console.print(line)
+        if len(findings) > options.max_findings:
+            console.print(Text(f"  … and {len(findings) - options.max_findings:,} more (--max-findings, or --format json for all)", style="dim"))
+    console.print()
+    style = "bold white on green" if report["verdict"] == "go" else "bold white on red"
+    verdict = Text(f" {report['verdict'].upper()} ", style=style)
+    verdict.append(" " + report["summary"]["reason"], style="bold")
+    console.print(verdict)
+    return buffer.getvalue()

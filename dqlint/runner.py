@@ -1,0 +1,174 @@
+"""Run the selected rules, give each its severity, and judge the verdict.
+
+The verdict is **no-go** if and only if a rule at ``error`` severity fails or errors. A rule that
+crashes, or a plugin that cannot be imported, is reported with status ``error`` and its
+message: the run cannot vouch for what it did not check.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+from dqlint.config import Config
+from dqlint.errors import ConfigError
+from dqlint.plugins import PluginRule
+from dqlint.rule import CheckContext, RuleResult, Severity, Status
+
+__all__ = ["RuleOutcome", "select_rules", "run_rules", "judge", "exit_code", "CRITERIA"]
+
+# Report order: the readiness checklist, then anything a plugin adds.
+CRITERIA = (
+    "format",
+    "label accuracy",
+    "duplicates",
+    "leakage",
+    "edge cases",
+    "class balance",
+    "distribution",
+    "size and holdout",
+    "tokens and cost",
+    "content safety",
+    "expectations",
+)
+
+BLOCKING = (Status.FAIL, Status.ERROR)
+
+
+@dataclass
+class RuleOutcome:
+    """One rule's result with what the engine adds: its severity and how long it took."""
+
+    id: str
+    summary: str
+    criterion: str
+    severity: Severity
+    result: RuleResult
+    seconds: float = 0.0
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity is Severity.ERROR and self.result.status in BLOCKING
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "id": self.id,
+            "summary": self.summary,
+            "criterion": self.criterion,
+            "severity": self.severity.value,
+            "status": r.status.value,
+            "metric": r.metric.to_dict() if r.metric else None,
+            "message": r.message,
+            "details": _plain(r.details),
+            "findings": [f.to_dict() for f in r.findings],
+        }
+
+
+def select_rules(plugins: Sequence[PluginRule], config: Config) -> list[PluginRule]:
+    """Apply select/ignore; every id named anywhere in config must exist."""
+    known = {p.id for p in plugins}
+    named = set(config.select or ()) | set(config.ignore) | set(config.rules)
+    unknown = sorted(named - known - {"ALL"})
+    if unknown:
+        raise ConfigError(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    chosen = [p for p in plugins if config.select is None or "ALL" in config.select or p.id in config.select]
+    return [p for p in chosen if p.id not in config.ignore]
+
+
+def run_rules(
+    ctx: CheckContext,
+    plugins: Sequence[PluginRule],
+    config: Config,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    on_done: Callable[[RuleOutcome], None] | None = None,
+) -> list[RuleOutcome]:
+    """Run every plugin rule; options are validated for all rules before any runs."""
+    prepared = [(p, _severity(p, config), _options(p, config)) for p in plugins]
+    outcomes = []
+    for plugin, severity, options in prepared:
+        if on_start:
+            on_start(plugin.id)
+        started = time.perf_counter()
+        result = _run_one(plugin, ctx, options)
+        outcome = RuleOutcome(
+            id=plugin.id,
+            summary=plugin.rule.summary if plugin.rule else "",
+            criterion=plugin.rule.criterion if plugin.rule else "",
+            severity=severity,
+            result=result,
+            seconds=time.perf_counter() - started,
+        )
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return sorted(outcomes, key=_report_order)
+
+
+def _report_order(outcome: RuleOutcome) -> tuple[int, str]:
+    crit = outcome.criterion
+    return (CRITERIA.index(crit) if crit in CRITERIA else len(CRITERIA), outcome.id)
+
+
+def _severity(plugin: PluginRule, config: Config) -> Severity:
+    value = config.rule_table(plugin.id).get("severity")
+    if value is None:
+        return plugin.rule.default_severity if plugin.rule else Severity.ERROR
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ConfigError(f"rule {plugin.id!r}: severity must be 'error' or 'warning', got {value!r}") from None
+
+
+def _options(plugin: PluginRule, config: Config) -> Any:
+    if plugin.rule is None:
+        return None
+    values = {k: v for k, v in config.rule_table(plugin.id).items() if k != "severity"}
+    return plugin.rule.make_options(values)
+
+
+def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
+    if plugin.rule is None:
+        return RuleResult(Status.ERROR, f"rule could not be loaded from {plugin.distribution}: {plugin.error}")
+    try:
+        result = plugin.rule().check(ctx, options)
+    except Exception as exc:  # a crashing rule is reported, never fatal to the run
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        return RuleResult(Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}{where}")
+    if not isinstance(result, RuleResult):
+        return RuleResult(Status.ERROR, f"rule returned {type(result).__name__}, not a RuleResult")
+    return result
+
+
+def judge(outcomes: Sequence[RuleOutcome]) -> tuple[str, str]:
+    """(verdict, one-sentence reason)."""
+    blocking = [o for o in outcomes if o.blocks]
+    if blocking:
+        parts = [f"{o.id} {o.result.status.value}s ({o.result.message})" for o in blocking[:3]]
+        more = f", and {len(blocking) - 3} more" if len(blocking) > 3 else ""
+        return "no-go", "No-go: " + "; ".join(parts) + more + "."
+    checked = [o for o in outcomes if o.severity is Severity.ERROR and o.result.status is Status.PASS]
+    warnings = [o for o in outcomes if o.result.status in (Status.WARN, Status.FAIL, Status.ERROR)]
+    tail = f"; {len(warnings)} rule(s) raised warnings worth reading" if warnings else ""
+    return "go", f"Go: all {len(checked)} blocking check(s) passed{tail}."
+
+
+def exit_code(report: Mapping[str, Any], *, fail_on: str = "error", exit_zero: bool = False) -> int:
+    """0 = go, 1 = no-go (or, with fail_on='warning', any warning); exit_zero forces 0."""
+    if exit_zero:
+        return 0
+    if report["verdict"] == "no-go":
+        return 1
+    if fail_on == "warning" and any(r["status"] in ("warn", "fail", "error") for r in report["rules"]):
+        return 1
+    return 0
+
+
+def _plain(value: Any) -> Any:
+    from dqlint.rule import _plain as plain
+
+    return plain(value)

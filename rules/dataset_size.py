@@ -1,0 +1,69 @@
+"""dataset-size: enough examples, and about 20 % held out for evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dqlint.rule import CheckContext, Metric, Rule, RuleResult, Status, option
+
+
+class DatasetSize(Rule):
+    """Enough training examples for the task, and a fair share held out for evaluation.
+
+    ## What it does
+    Counts the training examples against size tiers (fewer than `min-examples` fails; fewer
+    than `recommended-examples` warns that edge cases will be thin) and measures the share of
+    examples held out in validation/test splits, warning when there is no held-out split or
+    when its share is far from the target (about 20 %).
+
+    ## Why it matters
+    Fine-tuning on a few dozen examples mostly teaches format, not behaviour, and a run with no
+    held-out data cannot tell whether it improved anything or just memorised.
+
+    ## Example
+    `train.jsonl` with 64 examples and no test file: fails (64 < 100) and warns that nothing is
+    held out.
+
+    ## How to fix
+    Add examples (start with the edge cases); split off about a fifth of the data as a test or
+    validation file (`--test test.jsonl`, or a file named `*test*`/`*valid*`, or a `split`
+    column), drawn at random from the same distribution as train.
+    """
+
+    id = "dataset-size"
+    summary = "Example count against size tiers, and the share held out for evaluation."
+    criterion = "size and holdout"
+
+    @dataclass
+    class Options:
+        min_examples: int = option(100, "Fewer training examples than this fails.")
+        recommended_examples: int = option(500, "Fewer training examples than this warns (edge cases will be thin).")
+        holdout_target: float = option(0.2, "Share of all examples that should be held out for evaluation.")
+        holdout_tolerance: float = option(0.1, "Warn when the held-out share differs from the target by more than this.")
+
+    def check(self, ctx: CheckContext, options: Options) -> RuleResult:
+        ds = ctx.dataset
+        splits = ds.split_counts()
+        train = splits.get("train", 0)
+        holdout = splits.get("validation", 0) + splits.get("test", 0)
+        total = train + holdout
+        share = holdout / total if total else 0.0
+        metric = Metric("train_examples", train, options.min_examples)
+        details = {"train": train, "validation": splits.get("validation", 0), "test": splits.get("test", 0), "holdout_share": round(share, 4)}
+        notes = []
+        status = Status.PASS
+        if train < options.min_examples:
+            status = Status.FAIL
+            notes.append(f"{train:,} training examples < {options.min_examples:,}")
+        elif train < options.recommended_examples:
+            status = Status.WARN
+            notes.append(f"{train:,} training examples < {options.recommended_examples:,}: edge cases will be thin")
+        if holdout == 0:
+            notes.append("no validation or test split held out")
+        elif abs(share - options.holdout_target) > options.holdout_tolerance:
+            notes.append(f"held-out share {share:.0%} is far from {options.holdout_target:.0%}")
+        if notes and status is Status.PASS:
+            status = Status.WARN
+        if not notes:
+            notes.append(f"{train:,} training examples; {share:.0%} held out")
+        return RuleResult(status, "; ".join(notes), metric, [], details)
