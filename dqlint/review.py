@@ -164,7 +164,7 @@ def sample_size(margin: float, population: int, *, confidence: float = 0.95, exp
     limit = population if population > 0 else 10_000_000
 
     def fits(n: int) -> bool:
-        return max(expected_margin(n, confidence, expected)) <= margin
+        return max(expected_margin(n, confidence, expected, population or None)) <= margin
 
     lo, hi = 0, 1
     while not fits(hi):
@@ -180,9 +180,11 @@ def sample_size(margin: float, population: int, *, confidence: float = 0.95, exp
     return hi
 
 
-def expected_margin(n: int, confidence: float = 0.95, expected: float = 0.95) -> tuple[float, float]:
+def expected_margin(
+    n: int, confidence: float = 0.95, expected: float = 0.95, population: int | None = None
+) -> tuple[float, float]:
     """How far below and above ``expected`` the Wilson interval of ``n`` rows reaches."""
-    low, high = wilson_interval(expected * n, n, confidence)
+    low, high = wilson_interval(expected * n, n, confidence, population)
     return expected - low, high - expected
 
 
@@ -655,7 +657,7 @@ def sample(
         suspect_list = [s for s in found.suspects if s.row not in set(rows)][: (max_suspects if max_suspects is not None else n)]
 
     frame = sheet_frame(ds, rows, suspect_list, suggestions)
-    low, high = expected_margin(n, confidence, expected_accuracy)
+    low, high = expected_margin(n, confidence, expected_accuracy, population)
     frame.attrs["summary"] = {
         "population": population,
         "random_rows": len(rows),
