@@ -1,0 +1,142 @@
+"""edge-case-ratio: explicit markers, the estimate and its reasons, the 10-20 % band."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from dqlint.loading import InputSpec, load_inputs
+from dqlint.rule import CheckContext, Status
+from rules.edge_case_ratio import EdgeCaseRatio, nearest_neighbour_distances
+
+PRODUCTS = ["router", "modem", "laptop", "printer", "monitor", "phone", "tablet", "camera"]
+PROBLEMS = ["does not turn on", "keeps restarting", "shows an error light", "is very slow", "lost its settings"]
+LABELS = ["hardware", "network", "billing"]
+
+
+def typical_rows(n, seed=1):
+    """Support tickets that share vocabulary and have ordinary lengths."""
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        product, problem = rng.choice(PRODUCTS), rng.choice(PROBLEMS)
+        rows.append(
+            {
+                "text": f"My {product} {problem} since yesterday, ticket {i}. Can you help me fix my {product}?",
+                "label": LABELS[i % 3],
+            }
+        )
+    return rows
+
+
+def write_jsonl(path, records):
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return str(path)
+
+
+def load(tmp_path, records, name="train.jsonl"):
+    return load_inputs([InputSpec(write_jsonl(tmp_path / name, records))])
+
+
+def run_rule(ds, **opts):
+    return EdgeCaseRatio().check(CheckContext(ds), EdgeCaseRatio.make_options(opts))
+
+
+LONG = {"text": "My router log follows. " + "ERROR 0x00ff timeout on port 8080 while negotiating. " * 150, "label": "network"}
+RARE = {"text": "My laptop does not turn on since yesterday, can you help me fix my laptop?", "label": "legal-hold"}
+ISOLATED = [
+    {"text": "Quelle est la recette traditionnelle de la bouillabaisse marseillaise?", "label": "billing"},
+    {"text": "Zebras migrate across savannah grasslands following seasonal rainfall", "label": "hardware"},
+]
+
+
+def test_estimate_names_each_reason_and_warns_below_band(tmp_path):
+    records = typical_rows(96)
+    records[10] = LONG
+    records[20] = RARE
+    records[30], records[40] = ISOLATED
+    ds = load(tmp_path, records)
+    result = run_rule(ds)
+    assert result.status is Status.WARN
+    assert result.details["method"] == "estimated"
+    assert "no record is marked" in result.details["why_method"]
+    by_line = {f.locations[0].line: f for f in result.findings}
+    assert set(by_line) == {11, 21, 31, 41}
+    assert by_line[11].details["reasons"] == ["length", "isolated"]  # a log dump is both
+    assert by_line[21].details["reasons"] == ["rare class"]
+    assert "'legal-hold' (1 of 96, 1.0%)" in by_line[21].message
+    assert by_line[31].details["reasons"] == ["isolated"] == by_line[41].details["reasons"]
+    assert result.metric.value == pytest.approx(4 / 96, abs=1e-6)
+    assert result.metric.threshold == 0.10
+    assert "estimated 4.2% edge cases (4 of 96 train examples), below the 10%-20% band" == result.message
+    band = result.details["charts"][0]
+    assert band == {"kind": "band", "title": "Edge-case share", "value": pytest.approx(4 / 96), "low": 0.1, "high": 0.2}
+
+
+def test_out_of_band_can_fail(tmp_path):
+    records = typical_rows(60)
+    records[5] = LONG
+    assert run_rule(load(tmp_path, records), **{"out-of-band": "fail"}).status is Status.FAIL
+
+
+def test_typical_rows_alone_are_not_edge_cases(tmp_path):
+    result = run_rule(load(tmp_path, typical_rows(120)))
+    assert result.findings == [] and result.metric.value == 0
+    assert result.status is Status.WARN  # too few edge cases is a warning too
+
+
+def test_explicit_field_within_band_passes(tmp_path):
+    records = typical_rows(100)
+    for i, record in enumerate(records):
+        record["edge_case"] = i % 7 == 0  # 15 of 100
+    result = run_rule(load(tmp_path, records))
+    assert result.status is Status.PASS
+    assert result.details["method"] == "explicit" and result.metric.value == pytest.approx(0.15)
+    assert result.message.startswith("marked 15.0% edge cases (15 of 100 train examples), within")
+    assert len(result.findings) == 15 and result.findings[0].locations[0].line == 1
+    assert result.findings[0].message == "marked: edge_case = True"
+
+
+def test_explicit_tags_too_many_warn(tmp_path):
+    records = typical_rows(40)
+    for i, record in enumerate(records):
+        record["tags"] = ["edge-case", "vip"] if i % 2 else ["vip"]
+    result = run_rule(load(tmp_path, records))
+    assert result.status is Status.WARN and result.details["method"] == "explicit"
+    assert result.metric.value == 0.5 and result.metric.threshold == 0.2
+    assert "above the 10%-20% band" in result.message
+
+
+def test_nested_marker_field_and_string_values(tmp_path):
+    records = typical_rows(20)
+    for i, record in enumerate(records):
+        record["meta"] = {"hard": "yes" if i < 3 else "no"}
+    result = run_rule(load(tmp_path, records), field="meta.hard")
+    assert result.details["method"] == "explicit" and result.metric.value == pytest.approx(0.15)
+
+
+def test_forced_explicit_with_no_marks_reports_zero(tmp_path):
+    result = run_rule(load(tmp_path, typical_rows(20)), method="explicit")
+    assert result.metric.value == 0 and "no record has a true 'edge_case'" in result.message
+
+
+def test_too_few_rows_to_estimate_is_skipped(tmp_path):
+    result = run_rule(load(tmp_path, typical_rows(10)))
+    assert result.status is Status.SKIPPED and "too few to estimate" in result.message
+
+
+def test_large_sets_are_estimated_on_a_sample(tmp_path):
+    records = typical_rows(300)
+    records[7] = LONG
+    result = run_rule(load(tmp_path, records), **{"sample-size": 100})
+    assert result.details["sampled"] is True
+    assert "random sample" in result.message
+    assert result.details["examples"] == 100
+
+
+def test_nearest_neighbour_distances():
+    d = nearest_neighbour_distances(["red apple pie", "red apple tart", "quantum chromodynamics lattice"])
+    assert d[0] == pytest.approx(d[1]) and d[0] < 0.6
+    assert d[2] == pytest.approx(1.0)
