@@ -7,6 +7,7 @@ import copy
 import hashlib
 import json
 import os
+import sys
 import re
 import shutil
 import subprocess
@@ -22,7 +23,8 @@ from dqlint.reporters import RenderOptions, render as render_format
 from dqlint.reporters.html import FINDINGS_PER_RULE, render
 
 ROOT = Path(__file__).resolve().parent.parent
-DIRTY_CHAT = ROOT / "sample_data" / "chat" / "dirty.jsonl"
+DIRTY_TRAIN = ROOT / "sample_data" / "chat" / "dirty" / "train.jsonl"
+DIRTY_TEST = ROOT / "sample_data" / "chat" / "dirty" / "test.jsonl"
 
 SCRIPT_ATTACK = "<script>alert(1)</script>"
 IMG_ATTACK = "<img src=x onerror=alert(1)>"
@@ -267,11 +269,11 @@ def test_verdict_reason_and_checklist():
     assert '<header class="verdict nogo"' in page
     assert '<div class="word">NO-GO</div>' in page
     assert report["summary"]["reason"] in page
-    rows = re.findall(r'<tr class="rule-row" data-rule="([^"]+)">', page)
+    rows = re.findall(r'<tr class="rule-row [^"]*" data-rule="([^"]+)">', page)
     assert rows == [r["id"] for r in report["rules"]]
-    token_row = re.search(r'<tr class="rule-row" data-rule="token-length">.*?</tr>', page).group(0)
+    token_row = re.search(r'<tr class="rule-row st-fail" data-rule="token-length">.*?</tr>', page).group(0)
     assert '<span class="pill st-fail">fail</span>' in token_row
-    assert '<div class="metric-name">over_limit</div><span class="metric-value">1</span>' in token_row
+    assert '<div class="metric-name">over_<wbr>limit</div><span class="metric-value">1</span>' in token_row
     assert '<span class="muted small">vs</span> 0</td>' in token_row
     assert "1 example exceeds the 4,096-token context" in token_row
 
@@ -305,6 +307,18 @@ def test_pairs_are_shown_side_by_side_with_word_differences_marked():
     # Identical texts: side by side, nothing marked.
     leak = re.search(r'<article class="finding" data-rule="train-test-leakage".*?</article>', page, re.S).group(0)
     assert leak.count('<div class="side">') == 2 and "<mark" not in leak
+    # A group: the first text against each other one, up to four columns, the rest counted.
+    report = hand_built_report()
+    group = report["rules"][3]["findings"][0]
+    group["details"]["texts"] = ["a b c", "a b d", "a x c", "a b c", "z", "y"]
+    group["locations"] = [{"path": "g.jsonl", "line": i, "record": i - 1} for i in range(1, 7)]
+    page = _html(report)
+    article = re.search(r'<article class="finding" data-rule="near-duplicates".*?</article>', page, re.S).group(0)
+    assert article.count('<div class="side">') == 4
+    assert '<code>g.jsonl:4</code>' in article and '<code>g.jsonl:5</code>' not in article
+    assert '<pre>a b <mark class="ins">d</mark></pre>' in article
+    assert '<pre>a <mark class="ins">x</mark> c</pre>' in article
+    assert "and 2 more texts in the JSON report" in page
     # Hostile texts are diffed and still escaped, inside and outside the marks.
     assert "Please <mark class=\"del\">summarise</mark> this: &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Please <mark class=\"ins\">summarize</mark> this: &lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -389,17 +403,25 @@ def _chromium() -> str | None:
     return None
 
 
-def _dirty_report() -> dict:
-    """The dirty sample set's real report once the engine can produce it, else the fixture."""
-    if DIRTY_CHAT.exists():
-        try:
-            import dqlint
-        except ImportError:  # pragma: no cover
-            dqlint = None
-        if dqlint is not None and hasattr(dqlint, "check"):
-            report = dqlint.check([str(DIRTY_CHAT)])
-            return report.to_dict() if hasattr(report, "to_dict") else dict(report)
-    return hostile_report()
+def _dirty_sample_page(out_dir: Path) -> tuple[dict, Path]:
+    """The dirty sample set checked by the real CLI, written as HTML and JSON in one run."""
+    page, data = out_dir / "dirty.html", out_dir / "dirty.json"
+    command = [
+        sys.executable, "-m", "dqlint", "check", str(DIRTY_TRAIN.relative_to(ROOT)),
+        "--test", str(DIRTY_TEST.relative_to(ROOT)),
+        "--isolated", "--no-cache", "--quiet", "-f", "html", "-o", str(page), "-f", "json", "-o", str(data),
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    report = json.loads(data.read_text(encoding="utf-8")) if data.exists() else {}
+    assert done.returncode == {"go": 0, "no-go": 1}.get(report.get("verdict")), done.stderr[-2000:]
+    return report, page
+
+
+def _hostile_page(out_dir: Path) -> tuple[dict, Path]:
+    report = hostile_report()
+    page = out_dir / "hostile.html"
+    page.write_text(render(report, RenderOptions()), encoding="utf-8")
+    return report, page
 
 
 class DevTools:
@@ -443,11 +465,13 @@ class DevTools:
 
     def drain(self, seconds: float = 0.3) -> None:
         """Collect events that arrive without a request (late console messages)."""
+        import websocket
+
         self.ws.settimeout(seconds)
         try:
             while True:
                 self.events.append(json.loads(self.ws.recv()))
-        except Exception:  # websocket timeout: nothing more arrived
+        except websocket.WebSocketTimeoutException:  # nothing more arrived
             pass
         finally:
             self.ws.settimeout(30)
@@ -469,14 +493,13 @@ def _console_errors(events: list[dict]) -> list[str]:
     return errors
 
 
-@pytest.fixture
-def browser(tmp_path):
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
     chromium = _chromium()
     if chromium is None:
         pytest.skip("chromium is not installed (Debian: apt-get install chromium); .ci/run installs it")
     pytest.importorskip("websocket", reason="websocket-client (test extra) is needed to drive Chromium")
-    profile = tmp_path / "profile"
-    profile.mkdir()
+    profile = tmp_path_factory.mktemp("chromium-profile")
     args = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -508,11 +531,11 @@ def browser(tmp_path):
             proc.wait()
 
 
-def test_report_in_headless_chromium(browser, tmp_path):
-    report = _dirty_report()
-    page_path = tmp_path / "report.html"
-    page_path.write_text(render(report, RenderOptions()), encoding="utf-8")
-
+@pytest.mark.slow
+@pytest.mark.parametrize("make_page", [_dirty_sample_page, _hostile_page], ids=["dirty-sample", "hostile-text"])
+def test_report_in_headless_chromium(browser, tmp_path, make_page):
+    report, page_path = make_page(tmp_path)
+    browser.events.clear()
     browser.call("Runtime.enable")
     browser.call("Log.enable")
     browser.call("Page.enable")
@@ -548,7 +571,8 @@ def test_report_in_headless_chromium(browser, tmp_path):
     png = base64.b64decode(shot["data"])
     assert png.startswith(b"\x89PNG")
     (tmp_path / "report.png").write_bytes(png)
-    if os.environ.get("DQLINT_SCREENSHOT"):
+    # DQLINT_SCREENSHOT=docs/report.png refreshes the README's picture of the dirty sample.
+    if os.environ.get("DQLINT_SCREENSHOT") and make_page is _dirty_sample_page:
         Path(os.environ["DQLINT_SCREENSHOT"]).write_bytes(png)
 
     # Typing in the search box filters the findings, as a person would do it.

@@ -159,7 +159,7 @@ def _checklist_row(rule: Mapping[str, Any]) -> str:
         f'<a href="#{_anchor(rule_id)}">{_esc(count)}</a>' if count else '<span class="muted">0</span>'
     )
     return (
-        f'<tr class="rule-row" data-rule="{_esc(rule_id)}">'
+        f'<tr class="rule-row {_status_class(status)}" data-rule="{_esc(rule_id)}">'
         f'<td class="rule-id"><b>{_esc(rule_id)}</b><div class="muted small">{_esc(rule.get("summary") or "")}</div></td>'
         f"<td>{_esc(rule.get('criterion') or '')}</td>"
         f'<td><span class="sev {_status_class(rule.get("severity"))}">{_esc(rule.get("severity") or "")}</span></td>'
@@ -174,7 +174,8 @@ def _metric_cell(metric: Mapping[str, Any]) -> str:
     if not metric:
         return '<span class="muted">—</span>'
     return (
-        f'<div class="metric-name">{_esc(metric.get("name") or "")}</div>'
+        # <wbr> after underscores lets long snake_case names break where a reader expects.
+        f'<div class="metric-name">{_esc(metric.get("name") or "").replace("_", "_<wbr>")}</div>'
         f'<span class="metric-value">{_esc(_fmt(metric.get("value")))}</span>'
         f' <span class="muted small">vs</span> {_esc(_fmt(metric.get("threshold")))}'
     )
@@ -456,7 +457,7 @@ def _detail_chips(details: Mapping[str, Any]) -> str:
     for key, value in details.items():
         if key == "texts" or isinstance(value, (dict, list, tuple)) or value is None:
             continue
-        shown = _fmt(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else str(value)
+        shown = _fmt(value) if isinstance(value, (int, float)) else str(value)
         chips.append(f'<span class="chip"><b>{_esc(key)}</b> {_esc(_clip(shown, 80))}</span>')
         if len(chips) == 8:
             break
@@ -598,6 +599,9 @@ table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px
 td.wrap{overflow-wrap:anywhere;min-width:220px}
 .checklist td.rule-id{min-width:180px}
 .checklist td.metric{min-width:170px}
+.checklist tr.st-fail td:first-child,.checklist tr.st-error td:first-child{box-shadow:inset 4px 0 var(--nogo)}
+.checklist tr.st-warn td:first-child{box-shadow:inset 4px 0 #d4a72c}
+.checklist tr.st-pass td:first-child{box-shadow:inset 4px 0 #4ac26b}
 .metric-name{font:12px ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;color:var(--muted);overflow-wrap:anywhere}
 .metric-value{font-weight:700;font-variant-numeric:tabular-nums}
 .rule-id b{white-space:nowrap;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"DejaVu Sans Mono",monospace;font-size:13.5px}
