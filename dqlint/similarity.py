@@ -734,6 +734,8 @@ def ngram_overlaps(
     if len(common):
         ok = ~np.isin(ch, common)
         ch, cd, lo, hi = ch[ok], cd[ok], lo[ok], hi[ok]
+        if not len(ch):
+            return []
     # Expand each corpus hit to every query occurrence of the gram.
     reps = hi - lo
     c_rows = np.repeat(cd, reps)

@@ -1,0 +1,200 @@
+"""The similarity engine: normalisation, exact groups, verified near pairs, n-gram overlap,
+and recall / precision against brute-force rapidfuzz on generated data."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import pathlib
+
+import numpy as np
+import pytest
+from rapidfuzz import fuzz, process
+
+from dqlint.similarity import (
+    build_index,
+    connected_groups,
+    cross_matches,
+    exact_groups,
+    ngram_overlaps,
+    near_duplicate_pairs,
+    normalize_texts,
+    pair_similarity,
+)
+
+BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("duplicates_data", BENCHMARKS / "duplicates_data.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# -- normalisation ----------------------------------------------------------------------------
+
+
+def test_normalize_folds_unicode_case_whitespace_and_punctuation():
+    texts = [
+        "Hello,  World!",
+        "ＨＥＬＬＯ　ｗｏｒｌｄ",  # full-width letters and ideographic space (NFKC)
+        "hello\u00a0world\n",  # no-break space
+        "Straße",  # casefold: ß -> ss
+        "cafe\u0301",  # decomposed é composes under NFKC
+        "café",
+        "",
+        "¿Qué tal? — ¡bien!",
+    ]
+    assert normalize_texts(texts) == [
+        "hello world",
+        "hello world",
+        "hello world",
+        "strasse",
+        "café",
+        "café",
+        "",
+        "qué tal bien",
+    ]
+
+
+def test_normalize_steps_can_be_switched_off():
+    assert normalize_texts(["A,  b"], casefold=False) == ["A b"]
+    assert normalize_texts(["A,  b"], punctuation=False) == ["a, b"]
+    assert normalize_texts(["A,  b"], whitespace=False) == ["a  b"]
+    assert normalize_texts(["ｆｕｌｌ"], nfkc=False) == ["ｆｕｌｌ"]
+
+
+# -- exact groups and union-find ------------------------------------------------------------
+
+
+def test_exact_groups_ignore_empty_keys_and_singletons():
+    keys = ["a", "b", "", "a", "", "c", "a", "b"]
+    assert exact_groups(keys) == [[0, 3, 6], [1, 7]]
+
+
+def test_connected_groups_join_chains():
+    assert connected_groups(7, [(0, 1, 99.0), (5, 6, 91.0), (1, 3, 95.0)]) == [[0, 1, 3], [5, 6]]
+    assert connected_groups(3, []) == []
+
+
+# -- near pairs -------------------------------------------------------------------------------
+
+BASE = (
+    "The quarterly report shows revenue grew by twelve percent while operating costs stayed flat, "
+    "mostly because the new warehouse in Leeds opened two months ahead of schedule."
+)
+OTHER = (
+    "Photosynthesis converts light energy into chemical energy stored in glucose, releasing oxygen as "
+    "a by-product; it takes place in the chloroplasts of plant cells."
+)
+
+
+def test_near_pairs_find_edited_copies_and_groups_of_three():
+    texts = normalize_texts([
+        BASE,
+        OTHER,
+        BASE.replace("twelve", "twelfe"),  # typo
+        BASE.replace("Leeds opened", "opened Leeds"),  # swapped words
+        OTHER.upper(),  # exact after normalisation
+        "",
+    ])
+    pairs = near_duplicate_pairs(texts, threshold=90)
+    assert all(score >= 90 for _, _, score in pairs)
+    groups = connected_groups(len(texts), pairs)
+    assert groups == [[0, 2, 3], [1, 4]]
+    assert (1, 4, 100.0) in pairs
+
+
+def test_threshold_decides_which_pairs_are_kept():
+    a = normalize_texts([BASE])[0]
+    b = normalize_texts([BASE.replace("revenue grew by twelve percent", "sales went up by 12 %")])[0]
+    score = pair_similarity(a, b)
+    assert 89 < score < 90
+    assert near_duplicate_pairs([a, b], threshold=85) == [(0, 1, pytest.approx(score, abs=0.01))]
+    assert near_duplicate_pairs([a, b], threshold=90) == []
+    # 100 means exact copies only.
+    assert near_duplicate_pairs([a, b, a], threshold=100) == [(0, 2, 100.0)]
+
+
+def test_empty_and_tiny_texts_are_not_near_anything():
+    pairs = near_duplicate_pairs(["", "", "ab", "ab", "abc", "x"], threshold=50)
+    assert pairs == [(2, 3, 100.0)]
+
+
+def test_one_huge_text_and_its_copy():
+    huge = " ".join(f"token{i % 997} word{i}" for i in range(60_000))  # ~1 MB
+    texts = normalize_texts([huge, OTHER, huge[:-50] + " extra words at the end", BASE])
+    pairs = near_duplicate_pairs(texts)
+    assert [(i, j) for i, j, _ in pairs] == [(0, 2)]
+
+
+def test_short_texts_with_few_shingles_still_match():
+    texts = normalize_texts(["What is the capital of France?", "what is the capitol of france", "Where do penguins live?"])
+    assert [(i, j) for i, j, _ in near_duplicate_pairs(texts)] == [(0, 1)]
+
+
+def test_shared_template_does_not_explode_candidates():
+    template = "You are a support agent for Acme. Follow the policy, be brief, cite the section. " * 3
+    rng = np.random.default_rng(0)
+    texts = [template + " ".join(f"w{x}" for x in rng.integers(0, 100_000, 6)) for _ in range(3000)]
+    index = build_index(normalize_texts(texts), threshold=95)
+    # Every pair shares the template; capped buckets keep candidates linear, not 4.5 million.
+    assert index.stats["candidates"] < 3000 * 40
+
+
+def test_cross_matches_name_every_corpus_row():
+    queries = normalize_texts([BASE, "nothing like it at all, a completely separate sentence"])
+    corpus = normalize_texts([OTHER, BASE.lower(), BASE.replace("flat", "flat too")])
+    assert [(q, c) for q, c, _ in cross_matches(queries, corpus)] == [(0, 1), (0, 2)]
+
+
+# -- n-gram overlap ---------------------------------------------------------------------------
+
+
+def test_ngram_overlap_reports_the_shared_span():
+    question = "Which element has the atomic number seventy nine and the chemical symbol Au in the periodic table"
+    long_train = "Notes from class. " + question + ". The answer is gold, a dense soft metal."
+    overlaps = ngram_overlaps([question, "too short to have a thirteen word gram"], [OTHER, long_train], n=13)
+    assert len(overlaps) == 1
+    o = overlaps[0]
+    assert (o.query, o.corpus) == (0, 1)
+    assert o.span == normalize_texts([question])[0]
+    assert o.shared == o.total == len(question.split()) - 12
+
+
+def test_ngram_boilerplate_shared_by_many_rows_is_ignored():
+    boiler = "please answer the question below using only the provided context and cite the source document"
+    corpus = [f"{boiler} item {i}" for i in range(60)]
+    assert ngram_overlaps([boiler + " something else"], corpus, n=13, max_corpus_rows=50) == []
+    assert len(ngram_overlaps([boiler + " something else"], corpus[:10], n=13, max_corpus_rows=50)) == 10
+
+
+# -- against brute force ----------------------------------------------------------------------
+
+
+def _row_pairs(index) -> set[tuple[int, int]]:
+    members = index.members()
+    out = set()
+    for rows in members:
+        out.update(itertools.combinations(rows, 2))
+    for a, b in index.pairs.tolist():
+        out.update((min(x, y), max(x, y)) for x in members[a] for y in members[b])
+    return out
+
+
+def test_recall_and_precision_against_brute_force_rapidfuzz():
+    texts = _generator().texts_with_duplicates(4000, seed=7, low=80, high=300, dup_share=0.08)
+    norm = normalize_texts(texts)
+    index = build_index(norm, threshold=90)
+    found = _row_pairs(index)
+
+    scores = process.cdist(norm, norm, scorer=fuzz.ratio, score_cutoff=90, workers=-1, dtype=np.uint8)
+    i, j = np.nonzero(np.triu(scores >= 90, 1))
+    truth = {(a, b) for a, b in zip(i.tolist(), j.tolist()) if norm[a] and norm[b]}
+
+    assert len(truth) > 300
+    recall = len(truth & found) / len(truth)
+    assert recall >= 0.95, recall
+    # Precision 1.0: every reported pair passes verification at the threshold.
+    assert all(pair_similarity(norm[a], norm[b]) >= 90 for a, b in found)
