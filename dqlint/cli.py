@@ -241,7 +241,8 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
         options = RenderOptions(color=bool(color) and target.format == "terminal", max_findings=args.max_findings, verbose=args.verbose)
         text = render(target.format, report, options)
         if target.path is None:
-            click.echo(text, nl=not text.endswith("\n"))
+            # click strips ANSI codes when stdout is not a terminal unless told the colour is wanted.
+            click.echo(text, nl=not text.endswith("\n"), color=options.color)
             continue
         try:
             with open(target.path, "w", encoding="utf-8", newline="\n") as fh:

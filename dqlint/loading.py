@@ -324,7 +324,8 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
                     problem = bom_problem
                 except orjson.JSONDecodeError as exc:
                     value, problem = _salvage_json_line(raw, exc, ends_line)
-                if value is not None and not isinstance(value, dict):
+                if not isinstance(value, dict) and (problem is None or problem[2] is False):
+                    # Parsed, but a string, number, array or null is not a record.
                     value, problem = None, ("not-object", f"record is a JSON {_json_type(value)}, not an object", True)
                 yield Raw(record, lineno, value, problem)
                 record += 1
@@ -542,6 +543,9 @@ def _ingest(ds: Dataset, display: str, split: str | None, reader: Reader, fields
         if raw.record is not None:
             count = max(count, raw.record + 1)
         rec = raw.value
+        if rec is not None and not isinstance(rec, dict):
+            raw = raw._replace(problem=("not-object", f"record is a JSON {_json_type(rec)}, not an object", True))
+            rec = None
         if rec is None:
             if raw.problem:
                 kind_, message, fatal = raw.problem
