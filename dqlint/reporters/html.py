@@ -55,7 +55,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             _footer(report),
         ]
     )
-    title = f"dqlint report: {VERDICT_TITLES.get(verdict, verdict.upper())}"
+    title = f"dqlint report: {_verdict_word(verdict)}"
     return _page(title, body)
 
 
@@ -89,18 +89,31 @@ def _csp_hash(source: str) -> str:
 # -- verdict and inputs --------------------------------------------------------------------
 
 
+def _verdict_word(verdict: str) -> str:
+    return VERDICT_TITLES.get(verdict, "CANNOT JUDGE" if verdict in ("error", "unknown") else verdict.upper())
+
+
 def _verdict_banner(report: Mapping[str, Any], verdict: str) -> str:
-    summary = report.get("summary") or {}
-    word = VERDICT_TITLES.get(verdict, "CANNOT JUDGE" if verdict in ("error", "unknown") else verdict.upper())
+    summary = report.get("summary") if isinstance(report.get("summary"), Mapping) else {}
+    word = _verdict_word(verdict)
     kind = {"go": "go", "no-go": "nogo"}.get(verdict, "unknown")
-    counts = summary.get("rules") or {}
+    counts = summary.get("rules") if isinstance(summary.get("rules"), Mapping) else {}
+    splits = summary.get("splits") if isinstance(summary.get("splits"), Mapping) else {}
+    by_split = ", ".join(f"{_esc(name)} {_esc(_fmt(n))}" for name, n in splits.items())
+    examples = (
+        f"<span><b>{_esc(_fmt(summary['examples']))}</b> examples"
+        + (f' <span class="split-counts">({by_split})</span>' if by_split else "")
+        + "</span>"
+        if summary.get("examples") is not None
+        else ""
+    )
     pills = " ".join(
         f'<span class="pill {_status_class(s)}">{_esc(n)} {_esc(s)}</span>'
         for s, n in sorted(counts.items(), key=lambda kv: _status_rank(kv[0]))
         if n
     )
     stats = (
-        f"<div class=\"stats\"><span><b>{_esc(_fmt(summary.get('records')))}</b> records</span>"
+        f"<div class=\"stats\"><span><b>{_esc(_fmt(summary.get('records')))}</b> records</span>{examples}"
         f"<span><b>{_esc(_fmt(summary.get('findings')))}</b> findings</span>"
         f"<span>{pills}</span></div>"
     )
@@ -588,7 +601,10 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberatio
 .verdict .word{font-size:56px;font-weight:800;line-height:1.1;letter-spacing:.02em;margin:4px 0}
 .verdict .reason{font-size:19px;margin:4px 0 14px;max-width:70ch}
 .verdict .stats{display:flex;gap:22px;flex-wrap:wrap;align-items:center;font-size:15px}
-.verdict .pill{border:1px solid rgba(255,255,255,.6)}
+.verdict .stats .pill{background:#fff;border:0}
+.verdict .pill.st-fail{color:var(--nogo)}.verdict .pill.st-pass{color:var(--go)}.verdict .pill.st-warn{color:var(--warn)}
+.verdict .pill.st-error{color:#8250df}.verdict .pill.st-skipped,.verdict .pill.st-other{color:var(--skip)}
+.verdict .split-counts{opacity:.85}
 table.grid{width:100%;border-collapse:collapse;background:var(--card);border:1px solid var(--line);border-radius:10px;overflow:hidden}
 .grid th,.grid td{padding:8px 10px;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
 .grid th{background:#eef1f4;font-size:12.5px;text-transform:uppercase;letter-spacing:.04em;color:var(--muted)}
