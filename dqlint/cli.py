@@ -249,6 +249,20 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
                 fh.write(text)
         except OSError as exc:
             raise UsageError(f"--output {target.path}: cannot write: {exc.strerror}") from None
+    if os.environ.get("GITHUB_STEP_SUMMARY"):
+        append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, args.max_findings)
+
+
+def append_step_summary(path: str, report: dict[str, Any], max_findings: int) -> None:
+    """On GitHub Actions, add the Markdown report to the job's summary page. A summary that
+    cannot be written is a warning: it must not change the verdict's exit code."""
+    from dqlint.reporters import RenderOptions, render
+
+    try:
+        with open(path, "a", encoding="utf-8", newline="\n") as fh:
+            fh.write(render("markdown", report, RenderOptions(max_findings=max_findings)) + "\n")
+    except OSError as exc:
+        click.echo(f"dqlint: warning: GITHUB_STEP_SUMMARY {path}: cannot write: {exc.strerror}", err=True)
 
 
 def _ids(value: str) -> tuple[str, ...]:
