@@ -162,6 +162,8 @@ def hand_built_report() -> dict:
         "summary": {
             "reason": "6 blocking rules failed: format, duplicates, leakage, edge cases, length, privacy",
             "records": 120,
+            "examples": 118,
+            "splits": {"test": 20, "train": 98},
             "findings": sum(len(r["findings"]) for r in rules),
             "rules": counts,
         },
@@ -269,6 +271,7 @@ def test_verdict_reason_and_checklist():
     assert '<header class="verdict nogo"' in page
     assert '<div class="word">NO-GO</div>' in page
     assert report["summary"]["reason"] in page
+    assert "<b>118</b> examples <span class=\"split-counts\">(test 20, train 98)</span>" in page
     rows = re.findall(r'<tr class="rule-row [^"]*" data-rule="([^"]+)">', page)
     assert rows == [r["id"] for r in report["rules"]]
     token_row = re.search(r'<tr class="rule-row st-fail" data-rule="token-length">.*?</tr>', page).group(0)

@@ -481,8 +481,8 @@ def _side_by_side(texts: Sequence[str], locations: Sequence[Mapping[str, Any]]) 
     """The first text against each other one, differences marked (diffed on words)."""
     texts = [_clip(t, TEXT_CHARS) for t in texts]
     shown = texts[:TEXTS_PER_FINDING]
-    base = shown[0]
-    columns = [_highlight(base, shown[1], side="a")] + [_highlight(base, t, side="b") for t in shown[1:]]
+    base, first_other = _diff_marked(shown[0], shown[1])
+    columns = [base, first_other] + [_diff_marked(shown[0], t)[1] for t in shown[2:]]
     cells = []
     for i, marked in enumerate(columns):
         where = _where(locations[i]) if i < len(locations) else f"text {i + 1}"
@@ -497,25 +497,25 @@ def _side_by_side(texts: Sequence[str], locations: Sequence[Mapping[str, Any]]) 
 _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.UNICODE)
 
 
-def _highlight(a: str, b: str, *, side: str) -> str:
-    """Escaped text of ``a`` (side "a") or ``b`` (side "b") with the parts the other lacks marked."""
+def _diff_marked(a: str, b: str) -> tuple[str, str]:
+    """Escaped ``a`` and ``b``, each with the words the other lacks marked (del in a, ins in b)."""
     ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
     matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
-    out = []
+    out_a: list[str] = []
+    out_b: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-        chunk = "".join(ta[i1:i2] if side == "a" else tb[j1:j2])
-        if not chunk:
-            continue
-        if tag == "equal":
-            out.append(_esc(chunk))
-        else:
-            # Mark the words, not the space after them.
-            word = chunk.rstrip()
-            if not word:
-                out.append(_esc(chunk))
-                continue
-            out.append(f'<mark class="{"del" if side == "a" else "ins"}">{_esc(word)}</mark>{_esc(chunk[len(word):])}')
-    return "".join(out)
+        _append_marked(out_a, "".join(ta[i1:i2]), None if tag == "equal" else "del")
+        _append_marked(out_b, "".join(tb[j1:j2]), None if tag == "equal" else "ins")
+    return "".join(out_a), "".join(out_b)
+
+
+def _append_marked(out: list[str], chunk: str, mark: str | None) -> None:
+    word = chunk.rstrip()
+    if mark is None or not word:
+        out.append(_esc(chunk))
+    else:
+        # Mark the words, not the space after them.
+        out.append(f'<mark class="{mark}">{_esc(word)}</mark>{_esc(chunk[len(word):])}')
 
 
 # -- small helpers ---------------------------------------------------------------------------
