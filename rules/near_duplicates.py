@@ -91,11 +91,11 @@ class NearDuplicates(Rule):
         findings = _largest_first(group_findings, options.max_findings) + _largest_first(same_input, options.max_findings)
         exact = sum(1 for f in group_findings if f.details["kind"] == "exact")
         message = (
-            f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate groups "
-            f"({exact:,} exact, {len(groups) - exact:,} near)"
+            f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
+            f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
         )
         if conflicting:
-            message += f"; {conflicting:,} groups with conflicting labels"
+            message += f"; {conflicting:,} with conflicting labels"
         if same_input:
             message += f"; {len(same_input):,} inputs with different outputs"
         details: dict[str, Any] = {
