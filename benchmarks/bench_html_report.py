@@ -68,8 +68,9 @@ def time_render(report: dict) -> tuple[float, int]:
 
 
 def real_report(rows: int, workdir: Path) -> tuple[dict, float]:
-    import dqlint
     from duplicates_data import chat_records, split_with_leaks
+
+    import dqlint
 
     train, test = split_with_leaks(chat_records(rows, seed=3), test_share=0.1)
     paths = {}

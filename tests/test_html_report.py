@@ -7,10 +7,10 @@ import copy
 import hashlib
 import json
 import os
-import sys
 import re
 import shutil
 import subprocess
+import sys
 import time
 import urllib.request
 from html.parser import HTMLParser
@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from dqlint.charts import band_chart, bar_chart, histogram
-from dqlint.reporters import RenderOptions, render as render_format
+from dqlint.reporters import RenderOptions
+from dqlint.reporters import render as render_format
 from dqlint.reporters.html import FINDINGS_PER_RULE, render
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -78,7 +79,8 @@ def hand_built_report() -> dict:
             {"name": "bad_record_ratio", "value": 0.03, "threshold": 0.0},
             "3 of 100 records do not follow the openai-chat format",
             findings=[
-                _finding("record is not valid JSON: Expecting ',' delimiter", train, 17, '{"messages": [{"role": "user"'),
+                _finding("record is not valid JSON: Expecting ',' delimiter", train, 17,
+                         '{"messages": [{"role": "user"'),
                 _finding("message 2 has role 'bot' (expected system, user or assistant)", train, 42,
                          f"bot: {IMG_ATTACK}"),
                 _finding("conversation ends with a user turn", train, 88, "user: and then?"),
@@ -337,8 +339,9 @@ def test_findings_per_rule_are_capped_and_the_rest_pointed_to():
     assert f"Showing the first {FINDINGS_PER_RULE} of {FINDINGS_PER_RULE + 250} findings; 250 more" in page
     assert "big.jsonl:200<" in page and "big.jsonl:201<" not in page
     # A larger max_findings (as --verbose might pass) raises the cap; a smaller never lowers it.
-    assert len(re.findall(r'<article class="finding" data-rule="format-consistency"', _html(report, max_findings=400))) == 400
-    assert len(re.findall(r'<article class="finding" data-rule="format-consistency"', _html(report, max_findings=5))) == 200
+    article = r'<article class="finding" data-rule="format-consistency"'
+    assert len(re.findall(article, _html(report, max_findings=400))) == 400
+    assert len(re.findall(article, _html(report, max_findings=5))) == 200
     # Long groups list a dozen locations, then say how many more.
     group = report["rules"][3]["findings"][0]
     group["locations"] = [{"path": "d.jsonl", "line": i, "record": i - 1} for i in range(1, 31)]

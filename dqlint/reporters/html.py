@@ -173,7 +173,8 @@ def _checklist_row(rule: Mapping[str, Any]) -> str:
     )
     return (
         f'<tr class="rule-row {_status_class(status)}" data-rule="{_esc(rule_id)}">'
-        f'<td class="rule-id"><b>{_esc(rule_id)}</b><div class="muted small">{_esc(rule.get("summary") or "")}</div></td>'
+        f'<td class="rule-id"><b>{_esc(rule_id)}</b>'
+        f'<div class="muted small">{_esc(rule.get("summary") or "")}</div></td>'
         f"<td>{_esc(rule.get('criterion') or '')}</td>"
         f'<td><span class="sev {_status_class(rule.get("severity"))}">{_esc(rule.get("severity") or "")}</span></td>'
         f'<td><span class="pill {_status_class(status)}">{_esc(status)}</span></td>'
@@ -302,7 +303,8 @@ def _histogram_svg(spec: Mapping[str, Any]) -> str:
             parts.append(
                 f'<rect class="s{si % 6}" x="{x + 0.5:.1f}" y="{top + plot_h - h:.1f}" '
                 f'width="{max(inner - 1, 0.5):.1f}" height="{h:.1f}">'
-                f"<title>{_esc(name)}: {_esc(_fmt(count))} in [{_esc(_fmt(lo))}, {_esc(_fmt(hi))}){_esc(unit)}</title></rect>"
+                f"<title>{_esc(name)}: {_esc(_fmt(count))} in [{_esc(_fmt(lo))}, {_esc(_fmt(hi))})"
+                f"{_esc(unit)}</title></rect>"
             )
     # x axis: a handful of edge values
     step = max(1, math.ceil(bins / 6))
@@ -398,7 +400,8 @@ def _findings_section(rules: Sequence[Mapping[str, Any]], cap: int) -> str:
         '<div class="controls" role="search">'
         '<input id="q" type="search" placeholder="Search findings: text, file, line…" '
         'aria-label="Search findings" autocomplete="off">'
-        f'<select id="f-status" aria-label="Filter by status"><option value="">all statuses</option>{status_opts}</select>'
+        '<select id="f-status" aria-label="Filter by status">'
+        f'<option value="">all statuses</option>{status_opts}</select>'
         f'<select id="f-rule" aria-label="Filter by rule"><option value="">all rules</option>{rule_opts}</select>'
         '<span id="f-count" class="muted small" aria-live="polite"></span></div>'
     )
@@ -420,7 +423,8 @@ def _rule_findings(rule: Mapping[str, Any], cap: int) -> str:
         else ""
     )
     return (
-        f'<section class="rule-findings" id="{_anchor(rule_id)}" data-rule="{_esc(rule_id)}" data-status="{_esc(status)}">'
+        f'<section class="rule-findings" id="{_anchor(rule_id)}" data-rule="{_esc(rule_id)}" '
+        f'data-status="{_esc(status)}">'
         f'<h3><span class="pill {_status_class(status)}">{_esc(status)}</span> {_esc(rule_id)} '
         f'<span class="muted small">{_esc(len(findings))} finding{"s" if len(findings) != 1 else ""} · '
         f'{_esc(rule.get("message") or "")}</span></h3>\n{items}\n{note}</section>'
@@ -430,7 +434,8 @@ def _rule_findings(rule: Mapping[str, Any], cap: int) -> str:
 def _finding(rule_id: str, status: str, finding: Mapping[str, Any]) -> str:
     details = finding.get("details") if isinstance(finding.get("details"), Mapping) else {}
     locations = [loc for loc in finding.get("locations") or [] if isinstance(loc, Mapping)]
-    texts = [str(t) for t in details.get("texts") or [] if t is not None] if isinstance(details.get("texts"), list) else []
+    raw_texts = details.get("texts")
+    texts = [str(t) for t in raw_texts if t is not None] if isinstance(raw_texts, list) else []
     parts = [
         f'<article class="finding" data-rule="{_esc(rule_id)}" data-status="{_esc(status)}">',
         f'<div class="msg">{_esc(_clip(str(finding.get("message") or ""), TEXT_CHARS))}</div>',
@@ -486,7 +491,9 @@ def _side_by_side(texts: Sequence[str], locations: Sequence[Mapping[str, Any]]) 
     cells = []
     for i, marked in enumerate(columns):
         where = _where(locations[i]) if i < len(locations) else f"text {i + 1}"
-        cells.append(f'<div class="side"><div class="side-head"><code>{_esc(where)}</code></div><pre>{marked}</pre></div>')
+        cells.append(
+            f'<div class="side"><div class="side-head"><code>{_esc(where)}</code></div><pre>{marked}</pre></div>'
+        )
     more = len(texts) - len(shown)
     tail = f'<p class="muted small">and {more} more texts in the JSON report</p>' if more > 0 else ""
     return f'<div class="compare">{"".join(cells)}</div>{tail}'
