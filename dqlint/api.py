@@ -31,6 +31,7 @@ class CheckRequest:
 def run_check(request: CheckRequest) -> Report:
     """Load, run the rules, judge: the one code path behind ``dqlint check`` and ``dqlint.check``."""
     from dqlint import __version__
+    from dqlint.cache import ResultCache
     from dqlint.plugins import discover_rules
     from dqlint.rule import CheckContext
     from dqlint.runner import run_rules, select_rules
@@ -40,6 +41,12 @@ def run_check(request: CheckRequest) -> Report:
     config = request.config
     plugins = select_rules(discover_rules(), config)
     progress = request.progress
+    cache = ResultCache.for_request(request, plugins)
+    cached = cache.load() if cache else None
+    if cached is not None:
+        if progress:
+            progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
+        return Report(cached)
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
     reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
     ctx = CheckContext(
@@ -57,7 +64,10 @@ def run_check(request: CheckRequest) -> Report:
         on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
         on_done=request.on_rule_done,
     )
-    return Report(build_report(dataset, outcomes, __version__))
+    report = Report(build_report(dataset, outcomes, __version__))
+    if cache:
+        cache.store(report.to_dict())
+    return report
 
 
 def as_specs(data: Any, split: str | None = None) -> list[InputSpec]:
