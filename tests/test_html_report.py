@@ -324,6 +324,10 @@ def test_pairs_are_shown_side_by_side_with_word_differences_marked():
     assert '<pre>a b <mark class="ins">d</mark></pre>' in article
     assert '<pre>a <mark class="ins">x</mark> c</pre>' in article
     assert "and 2 more texts in the JSON report" in page
+    # Whitespace-only differences are not marked (nothing visible to point at).
+    report["rules"][3]["findings"][0]["details"]["texts"] = ["What does it do? ", "What  does it do?"]
+    article = re.search(r'<article class="finding" data-rule="near-duplicates".*?</article>', _html(report), re.S)
+    assert "<mark" not in article.group(0)
     # Hostile texts are diffed and still escaped, inside and outside the marks.
     assert "Please <mark class=\"del\">summarise</mark> this: &lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert "Please <mark class=\"ins\">summarize</mark> this: &lt;script&gt;alert(1)&lt;/script&gt;" in page

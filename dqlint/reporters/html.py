@@ -507,7 +507,10 @@ _TOKEN = re.compile(r"\w+\s*|[^\w\s]\s*|\s+", re.UNICODE)
 def _diff_marked(a: str, b: str) -> tuple[str, str]:
     """Escaped ``a`` and ``b``, each with the words the other lacks marked (del in a, ins in b)."""
     ta, tb = _TOKEN.findall(a), _TOKEN.findall(b)
-    matcher = difflib.SequenceMatcher(None, ta, tb, autojunk=False)
+    # Compare without the trailing whitespace: a mark on "?" that differs only by a space
+    # after it would show nothing a reader can see.
+    keys_a, keys_b = [t.rstrip() for t in ta], [t.rstrip() for t in tb]
+    matcher = difflib.SequenceMatcher(None, keys_a, keys_b, autojunk=False)
     out_a: list[str] = []
     out_b: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
