@@ -453,7 +453,8 @@ def _finding(rule_id: str, status: str, finding: Mapping[str, Any]) -> str:
 def _locations(locations: Sequence[Mapping[str, Any]]) -> str:
     if not locations:
         return ""
-    shown = "".join(f'<code class="loc">{_esc(_where(loc))}</code>' for loc in locations[:LOCATIONS_PER_FINDING])
+    # Spaces between the codes keep them apart for search and copy-paste (flex ignores them).
+    shown = " ".join(f'<code class="loc">{_esc(_where(loc))}</code>' for loc in locations[:LOCATIONS_PER_FINDING])
     more = len(locations) - LOCATIONS_PER_FINDING
     tail = f'<span class="muted small">and {more} more</span>' if more > 0 else ""
     return f'<div class="locs">{shown}{tail}</div>'
