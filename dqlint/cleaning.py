@@ -1,0 +1,790 @@
+"""``dqlint clean``: write a cleaned copy of a data set, and every dropped record with its reasons.
+
+The decisions come from the rules, run through the engine (:func:`dqlint.api.run_check`), never
+from code of their own here:
+
+* **format errors** — records with a blocking ``format-consistency`` finding (unparseable lines,
+  records that are not objects, schema violations, minority label spellings);
+* **duplicates** — every ``near-duplicates`` group (exact or near) keeps one member, the first
+  that is not dropped for another reason, and drops the rest;
+* **leakage** — ``train-test-leakage`` pairs: the training-side copies are dropped (default), or
+  the held-out rows with ``leaked_from="test"``;
+* **any rule the user names** (``drop_rules``) — every row its findings point at.
+
+Output keeps the input's format and, where the format has text, its bytes: a JSONL line is
+copied as it was read, a CSV record (quoted newlines and all) under the original header, a JSON
+array element as written inside the original wrapper; Parquet is filtered with pyarrow, keeping
+the schema. The dropped file is JSONL, one object per dropped record with its location, reasons
+and raw text. Kept + dropped always equals the records read (checked before anything is
+written); inputs are never written, even with ``force``.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import os
+import re
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+
+from dqlint.errors import DqlintError, InputError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dqlint.config import Config
+
+__all__ = ["clean", "CleanResult", "refuse_unsafe_output"]
+
+FORMAT_RULE = "format-consistency"
+DUPLICATE_RULE = "near-duplicates"
+LEAKAGE_RULE = "train-test-leakage"
+# Rules whose findings clean reads in its own way; --drop-rule is for the others.
+BUILT_IN_REASONS = (FORMAT_RULE, DUPLICATE_RULE, LEAKAGE_RULE)
+# Report every group / leaked row: the rules cap findings for reports, clean needs them all.
+UNCAPPED = 10**9
+
+Key = tuple[str, int]  # (display path, record index)
+
+
+# -- what was read -----------------------------------------------------------------------------
+
+
+@dataclass
+class RawRecord:
+    """One record as it stands in its file: ``raw`` is its original bytes (None for Parquet and
+    in-memory data), ``value`` the parsed object (None when it could not be parsed)."""
+
+    record: int | None
+    line: int | None
+    raw: bytes | None
+    value: Any
+
+
+@dataclass
+class Source:
+    """One input file read for cleaning, with what surrounds its records (a CSV header, the
+    text around a JSON array) so the cleaned copy can be reassembled in the same format."""
+
+    path: str
+    split: str
+    kind: str  # jsonl | csv | json | parquet | memory
+    records: list[RawRecord] = field(default_factory=list)
+    head: bytes = b""
+    separator: bytes = b""
+    tail: bytes = b""
+    newline: bytes = b"\n"
+    # Content that belongs to no record (a file whose records could not be told apart).
+    orphan: RawRecord | None = None
+
+
+@dataclass
+class Reason:
+    rule: str
+    kind: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"rule": self.rule, "kind": self.kind, "message": self.message}
+
+
+@dataclass
+class CleanResult:
+    """What a written clean did: where it wrote, how many it kept and dropped, and why."""
+
+    outputs: dict[str, str]  # input path -> cleaned copy
+    dropped_path: str
+    kept: int
+    dropped: int
+    reasons: Counter  # rule id -> dropped records it named (a record may count under several)
+    kinds: dict[str, Counter]  # rule id -> kind -> count
+    per_file: dict[str, tuple[int, int]]  # input path -> (kept, dropped)
+    warnings: list[str] = field(default_factory=list)
+
+
+# -- public API --------------------------------------------------------------------------------
+
+
+def clean(
+    data: Any,
+    *,
+    test: Any = None,
+    eval: Any = None,
+    output: str | os.PathLike[str] | None = None,
+    dropped: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    drop_rules: Sequence[str] = (),
+    leaked_from: str = "train",
+    duplicates: bool = True,
+    leakage: bool = True,
+    format_errors: bool = True,
+    config: str | os.PathLike[str] | dict[str, Any] | Config | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame] | CleanResult:
+    """Drop duplicates, leaked rows, format errors and rows the named rules flag.
+
+    ``data``/``test``/``eval`` are paths (files or folders), lists of paths, pandas DataFrames or
+    lists of dict records, as for :func:`dqlint.check`. Without ``output`` nothing is written
+    and ``(kept, dropped)`` DataFrames are returned: ``kept`` holds the kept raw records (index:
+    path, record), ``dropped`` one row per dropped record with ``path``, ``line``, ``record``,
+    ``split``, ``reasons`` (rule ids), ``findings`` and ``raw``. With ``output`` (a file for one
+    input file, a folder for several) the cleaned copies and the ``dropped`` JSONL file are
+    written and a :class:`CleanResult` is returned.
+
+    >>> kept, dropped = clean("train.jsonl", test="test.jsonl")       # doctest: +SKIP
+    >>> clean("train.jsonl", output="train.clean.jsonl")              # doctest: +SKIP
+    """
+    from dqlint.api import as_specs
+
+    if leaked_from not in ("train", "test"):
+        raise UsageError(f"leaked_from must be 'train' or 'test', got {leaked_from!r}")
+    specs = as_specs(data) + as_specs(test, "test") + as_specs(eval, "validation")
+    if not specs:
+        raise UsageError("nothing to clean: give a path, a DataFrame or a list of records")
+    for rule_id in drop_rules:
+        if rule_id in BUILT_IN_REASONS:
+            raise UsageError(f"--drop-rule {rule_id}: clean already drops what {rule_id} finds (see --keep-* to turn it off)")
+    resolved = _clean_config(config, drop_rules)
+    report = _run_rules(specs, resolved, progress)
+    needed = [FORMAT_RULE] + [DUPLICATE_RULE] * duplicates + [LEAKAGE_RULE] * leakage + list(drop_rules)
+    _require_judged(report, needed)
+
+    reasons = decide_drops(report, leaked_from=leaked_from, duplicates=duplicates, leakage=leakage,
+                           format_errors=format_errors, drop_rules=drop_rules)
+    sources = read_sources(report, specs)
+    warnings = _file_level_warnings(report)
+    if leakage and leaked_from == "train" and any(
+        (f.get("details") or {}).get("matches_truncated") for f in _findings({e["id"]: e for e in report["rules"]}, LEAKAGE_RULE)
+    ):
+        warnings.append(f"some held-out rows match more training rows than {LEAKAGE_RULE} lists: run clean again on the output")
+
+    if output is None:
+        if dropped is not None:
+            raise UsageError("dropped= needs output=: without output nothing is written")
+        return _frames(sources, reasons)
+    plan = plan_outputs(sources, os.fspath(output), None if dropped is None else os.fspath(dropped), force=force)
+    return write_clean(sources, reasons, plan, warnings)
+
+
+# -- running the rules -------------------------------------------------------------------------
+
+
+def _clean_config(config: Any, drop_rules: Sequence[str]) -> Config:
+    from dqlint.config import Config, load_config
+
+    if isinstance(config, Config):
+        resolved = config
+    elif isinstance(config, dict):
+        resolved = load_config(table=config)
+    else:
+        resolved = load_config(config)
+    wanted = (*BUILT_IN_REASONS, *drop_rules)
+    resolved = replace(resolved, select=tuple(dict.fromkeys(wanted)), ignore=tuple(i for i in resolved.ignore if i not in wanted))
+    for rule_id in (DUPLICATE_RULE, LEAKAGE_RULE):
+        resolved = resolved.with_rule_setting(rule_id, "max-findings", UNCAPPED)
+    return resolved
+
+
+def _run_rules(specs: list, config: Config, progress: Callable[[str], None] | None) -> dict[str, Any]:
+    from dqlint.api import CheckRequest, run_check
+
+    report = run_check(CheckRequest(inputs=specs, config=config, progress=progress))
+    return report.to_dict()
+
+
+def _require_judged(report: dict[str, Any], rule_ids: Sequence[str]) -> None:
+    """Cleaning on a rule that crashed would keep what it should have dropped: stop instead."""
+    for entry in report["rules"]:
+        if entry["id"] in rule_ids and entry["status"] == "error":
+            raise DqlintError(f"cannot clean: rule {entry['id']} did not run: {entry['message']}")
+
+
+# -- deciding --------------------------------------------------------------------------------
+
+
+def decide_drops(
+    report: dict[str, Any],
+    *,
+    leaked_from: str = "train",
+    duplicates: bool = True,
+    leakage: bool = True,
+    format_errors: bool = True,
+    drop_rules: Sequence[str] = (),
+) -> dict[Key, list[Reason]]:
+    """(path, record) -> why it is dropped, from the rules' findings in ``report``."""
+    rules = {entry["id"]: entry for entry in report["rules"]}
+    drops: dict[Key, list[Reason]] = {}
+
+    def add(loc: dict[str, Any], reason: Reason) -> None:
+        if loc.get("record") is None:
+            return
+        key = (loc["path"], loc["record"])
+        if all(r.message != reason.message for r in drops.get(key, [])):
+            drops.setdefault(key, []).append(reason)
+
+    for finding in _findings(rules, FORMAT_RULE):
+        details = finding.get("details") or {}
+        if not details.get("blocking"):
+            continue
+        kind = details.get("kind", "format")
+        locations = finding["locations"]
+        if kind == "label-spelling":
+            locations = locations[1:]  # the first location shows the spelling to keep
+        elif not format_errors and kind not in UNREADABLE_KINDS:
+            continue
+        for loc in locations:
+            add(loc, Reason(FORMAT_RULE, kind, finding["message"]))
+
+    if leakage:
+        for finding in _findings(rules, LEAKAGE_RULE):
+            held_out, *matches = finding["locations"]
+            kind = (finding.get("details") or {}).get("kind", "leak")
+            if leaked_from == "test":
+                add(held_out, Reason(LEAKAGE_RULE, kind, finding["message"]))
+            else:
+                for loc in matches:
+                    add(loc, Reason(LEAKAGE_RULE, kind, f"{kind} match of held-out row {_where(held_out)} (kept there)"))
+
+    for rule_id in drop_rules:
+        for finding in _findings(rules, rule_id):
+            kind = _finding_kind(finding, rule_id)
+            for loc in finding["locations"]:
+                add(loc, Reason(rule_id, kind, finding["message"]))
+
+    if duplicates:
+        # Last, so a group keeps a member that survives the other reasons.
+        for finding in _findings(rules, DUPLICATE_RULE):
+            details = finding.get("details") or {}
+            if details.get("kind") not in ("exact", "near"):
+                continue  # "same input, different outputs" is not a duplicate
+            members = [loc for loc in finding["locations"] if loc.get("record") is not None]
+            survivors = [loc for loc in members if (loc["path"], loc["record"]) not in drops]
+            if not survivors:
+                continue
+            kept = survivors[0]
+            what = "exact duplicate" if details["kind"] == "exact" else f"near duplicate (similarity {details.get('similarity')})"
+            note = " (the group has conflicting labels)" if details.get("conflicting_labels") else ""
+            for loc in survivors[1:]:
+                add(loc, Reason(DUPLICATE_RULE, details["kind"], f"{what} of {_where(kept)}, which is kept{note}"))
+    return drops
+
+
+# Record kinds a reader could not turn into an example at all: dropped even with --keep-invalid.
+UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding")
+
+
+def _finding_kind(finding: dict[str, Any], rule_id: str) -> str:
+    """A short label for counts: the finding's kind(s) where the rule names them."""
+    details = finding.get("details") or {}
+    if details.get("kind"):
+        return str(details["kind"])
+    kinds = details.get("kinds") or [m.get("kind") for m in details.get("matches", []) if isinstance(m, dict)]
+    return ",".join(sorted({str(k) for k in kinds if k})) or rule_id
+
+
+def _findings(rules: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
+    entry = rules.get(rule_id)
+    return list(entry["findings"]) if entry else []
+
+
+def _where(loc: dict[str, Any]) -> str:
+    if loc.get("line") is not None:
+        return f"{loc['path']}:{loc['line']}"
+    return f"{loc['path']}#{loc.get('record')}"
+
+
+def _file_level_warnings(report: dict[str, Any]) -> list[str]:
+    """Blocking problems that belong to no record (an unreadable header, an unclosed array)."""
+    out = []
+    for finding in _findings({e["id"]: e for e in report["rules"]}, FORMAT_RULE):
+        locations = finding["locations"]
+        if (finding.get("details") or {}).get("blocking") and locations and all(loc.get("record") is None for loc in locations):
+            out.append(f"{_where(locations[0]) if locations[0].get('line') else locations[0]['path']}: {finding['message']}")
+    return out
+
+
+# -- reading the sources again, byte for byte --------------------------------------------------
+
+
+def read_sources(report: dict[str, Any], specs: Sequence[Any]) -> list[Source]:
+    """Re-read every input the report names, record for record as the loader numbered them."""
+    from dqlint.loading import _data_suffix
+
+    memory = {spec.name: spec.source for spec in specs if not isinstance(spec.source, (str, os.PathLike))}
+    sources = []
+    for info in report["inputs"]:
+        path, split = info["path"], info["split"]
+        if path in memory:
+            source = _read_memory(path, split, memory[path])
+        elif os.path.isfile(path) and _data_suffix(path):
+            source = _read_file(path, split)
+        else:
+            raise UsageError(f"{path}: clean works on data files (JSONL, JSON, CSV/TSV, Parquet), DataFrames and record lists")
+        count = sum(1 for r in source.records if r.record is not None)
+        if count != info["records"]:
+            raise InputError(f"{path}: read {count} records but the check counted {info['records']}; nothing written")
+        sources.append(source)
+    return sources
+
+
+def _read_file(path: str, split: str) -> Source:
+    from dqlint.loading import COMPRESSIONS, _data_suffix
+
+    suffix, compression = _data_suffix(path)  # type: ignore[misc]
+    if suffix == ".parquet":
+        return _read_parquet(path, split)
+    opener = COMPRESSIONS.get(compression or "", open)
+    with opener(path, "rb") as fh:
+        data = fh.read()
+    if suffix in (".jsonl", ".ndjson"):
+        return _read_jsonl(path, split, data)
+    if suffix == ".json":
+        return _read_json(path, split, data)
+    return _read_csv(path, split, data, "\t" if suffix == ".tsv" else ",")
+
+
+def _strip_bom(data: bytes) -> bytes:
+    from dqlint.loading import BOM
+
+    return data[len(BOM):] if data.startswith(BOM) else data
+
+
+def _read_jsonl(path: str, split: str, data: bytes) -> Source:
+    """Lines split as the loader splits them (on b"\\n"); blank lines are no records."""
+    import orjson
+
+    source = Source(path, split, "jsonl")
+    record = 0
+    for lineno, raw in enumerate(io.BytesIO(_strip_bom(data)), 1):
+        if not raw.strip():
+            continue
+        try:
+            value = orjson.loads(raw.rstrip(b"\r\n"))
+        except orjson.JSONDecodeError:
+            value = None
+        source.records.append(RawRecord(record, lineno, raw if raw.endswith(b"\n") else raw + b"\n", value))
+        record += 1
+    return source
+
+
+def _read_json(path: str, split: str, data: bytes) -> Source:
+    """A JSON array (or an object wrapping one), element texts located as the loader reads them."""
+    from dqlint.loading import _looks_like_jsonl
+
+    data = _strip_bom(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+    stripped = text.lstrip()
+    if stripped.startswith("{") and _looks_like_jsonl(stripped):
+        return _read_jsonl(path, split, data)
+    source = Source(path, split, "json")
+    start = _array_start(text)
+    if start is None:
+        if text.strip():
+            source.orphan = RawRecord(None, 1, data, None)
+        return source
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[\s,]*")
+    pos, line, record = start + 1, text.count("\n", 0, start + 1) + 1, 0
+    spans: list[tuple[int, int]] = []
+    while True:
+        new_pos = ws.match(text, pos).end()  # type: ignore[union-attr]
+        line += text.count("\n", pos, new_pos)
+        pos = new_pos
+        if pos >= len(text) or text[pos] == "]":
+            break
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except (json.JSONDecodeError, RecursionError):
+            # The loader stops here too: the rest of the file is one unreadable record.
+            source.records.append(RawRecord(record, line, text[pos:].encode("utf-8"), None))
+            _set_json_frame(source, text, start, spans, closed=False)
+            return source
+        source.records.append(RawRecord(record, line, text[pos:end].encode("utf-8"), value if isinstance(value, dict) else None))
+        spans.append((pos, end))
+        record += 1
+        line += text.count("\n", pos, end)
+        pos = end
+    _set_json_frame(source, text, start, spans, closed=pos < len(text))
+    return source
+
+
+def _set_json_frame(source: Source, text: str, start: int, spans: list[tuple[int, int]], *, closed: bool) -> None:
+    """Keep the original look: the text before the first element, between elements, after the
+    last (the closing bracket and any wrapper). A file cut short gets a plain closing bracket."""
+    first = spans[0][0] if spans else start + 1
+    after = spans[-1][1] if spans else start + 1
+    source.head = text[:first].encode("utf-8")
+    between = text[spans[0][1] : spans[1][0]] if len(spans) > 1 else ""
+    source.separator = between.encode("utf-8") if between.count(",") == 1 else b",\n"
+    if closed:
+        source.tail = text[after:].encode("utf-8")
+    else:
+        source.tail = b"\n]" + (b"}" if text.lstrip().startswith("{") else b"") + b"\n"
+
+
+def _array_start(text: str) -> int | None:
+    """Offset of the '[' that opens the record array (top level, or the one list a wrapper holds)."""
+    stripped = text.lstrip()
+    if not stripped:
+        return None
+    offset = len(text) - len(stripped)
+    if stripped[0] == "[":
+        return offset
+    if stripped[0] != "{":
+        return None
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None
+    lists = [k for k, v in value.items() if isinstance(v, list)] if isinstance(value, dict) else []
+    if len(lists) != 1:
+        return None
+    key = lists[0]
+    start = text.find("[", text.find(json.dumps(key)) + len(key) + 2)
+    return start if start >= 0 else None
+
+
+def _read_csv(path: str, split: str, data: bytes, delimiter: str) -> Source:
+    """Records as the csv module reads them (quoted newlines included), with their source text."""
+    from dqlint.loading import BOM
+
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    source = Source(path, split, "csv")
+    encoding = "utf-8-sig" if data.startswith(BOM) else "utf-8"
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="surrogateescape", newline="")
+    consumed: list[str] = []
+
+    def lines() -> Iterator[str]:
+        for ln in text:
+            consumed.append(ln)
+            yield ln
+
+    def take() -> bytes:
+        raw = "".join(consumed).encode("utf-8", "surrogateescape")
+        consumed.clear()
+        return raw
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        source.orphan = RawRecord(None, 1, _strip_bom(data), None)
+        return source
+    if header is None:
+        return source
+    source.head = take()
+    source.newline = b"\r\n" if source.head.endswith(b"\r\n") else b"\n"
+    if not source.head.endswith((b"\n", b"\r")):
+        source.head += source.newline
+    record = 0
+    line = reader.line_num + 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error:
+            row = None
+        raw = take()
+        start = line
+        line = reader.line_num + 1
+        if row is not None and (not row or (len(row) == 1 and row[0] == "" and len(header) > 1)):
+            continue  # a blank line is no record
+        if not raw.endswith((b"\n", b"\r")):
+            raw += source.newline
+        value = dict(zip(header, row)) if row is not None and len(row) == len(header) else None
+        source.records.append(RawRecord(record, start, raw, value))
+        record += 1
+    return source
+
+
+def _read_parquet(path: str, split: str) -> Source:
+    import pyarrow.parquet as pq
+
+    source = Source(path, split, "parquet")
+    record = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=16384):
+        for rec in batch.to_pylist():
+            source.records.append(RawRecord(record, None, None, rec))
+            record += 1
+    return source
+
+
+def _read_memory(path: str, split: str, obj: Any) -> Source:
+    source = Source(path, split, "memory")
+    if type(obj).__name__ == "DataFrame":
+        records = obj.to_dict("records")
+    elif isinstance(obj, (list, tuple)):
+        records = list(obj)
+    else:
+        raise UsageError(f"{path}: clean works on data files, DataFrames and record lists, not {type(obj).__name__}")
+    for i, rec in enumerate(records):
+        source.records.append(RawRecord(i, None, None, rec if isinstance(rec, dict) else None))
+        if not isinstance(rec, dict):
+            source.records[-1].raw = _json_bytes(rec)
+    return source
+
+
+# -- results as frames -----------------------------------------------------------------------
+
+
+def _partition(source: Source, reasons: dict[Key, list[Reason]]) -> tuple[list[RawRecord], list[tuple[RawRecord, list[Reason]]]]:
+    kept, dropped = [], []
+    for rec in source.records:
+        why = reasons.get((source.path, rec.record)) if rec.record is not None else None
+        if why is None and rec.value is None and source.kind != "memory":
+            why = [Reason(FORMAT_RULE, "unreadable", "record could not be read")]
+        if why is None and rec.value is None and source.kind == "memory":
+            why = [Reason(FORMAT_RULE, "not-object", "record is not an object")]
+        if why:
+            dropped.append((rec, why))
+        else:
+            kept.append(rec)
+    if source.orphan is not None:
+        dropped.append((source.orphan, [Reason(FORMAT_RULE, "unreadable", "file content that holds no readable records")]))
+    return kept, dropped
+
+
+def dropped_entry(source: Source, rec: RawRecord, why: list[Reason]) -> dict[str, Any]:
+    """One line of the dropped file: where the record was, why it went, and the record itself."""
+    entry: dict[str, Any] = {
+        "path": source.path,
+        "line": rec.line,
+        "record": rec.record,
+        "split": source.split,
+        "reasons": sorted({r.rule for r in why}),
+        "findings": [r.to_dict() for r in why],
+    }
+    if rec.raw is not None:
+        try:
+            entry["raw"] = rec.raw.decode("utf-8")
+        except UnicodeDecodeError:
+            entry["raw"] = None
+            entry["raw_base64"] = base64.b64encode(rec.raw).decode("ascii")
+    else:
+        entry["raw"] = _json_bytes(rec.value).decode("utf-8")
+        entry["value"] = _jsonable(rec.value)
+    return entry
+
+
+def _frames(sources: list[Source], reasons: dict[Key, list[Reason]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    import pandas as pd
+
+    kept_rows, index, dropped_rows = [], [], []
+    for source in sources:
+        kept, dropped = _partition(source, reasons)
+        for rec in kept:
+            kept_rows.append(rec.value)
+            index.append((source.path, rec.record))
+        dropped_rows += [dropped_entry(source, rec, why) for rec, why in dropped]
+    kept_frame = pd.DataFrame(kept_rows, index=pd.MultiIndex.from_tuples(index, names=["path", "record"]) if index else None)
+    columns = ["path", "line", "record", "split", "reasons", "findings", "raw"]
+    dropped_frame = pd.DataFrame([{c: row.get(c) for c in columns} for row in dropped_rows], columns=columns)
+    dropped_frame["line"] = dropped_frame["line"].astype("Int64")
+    dropped_frame["record"] = dropped_frame["record"].astype("Int64")
+    return kept_frame, dropped_frame
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class OutputPlan:
+    outputs: dict[str, str]  # input path -> output path
+    dropped: str
+    force: bool
+
+
+def plan_outputs(sources: list[Source], output: str, dropped: str | None, *, force: bool) -> OutputPlan:
+    """Where each cleaned copy goes: ``output`` itself for one input file, else ``output/<name>``;
+    an ``output`` with ``{dir}``, ``{name}``, ``{stem}`` or ``{ext}`` is a template filled per input
+    (the CLI's default is ``{dir}/{stem}.clean{ext}``, beside each input).
+
+    Refuses in-memory inputs, a format change, two copies to one path, an existing file without
+    ``force`` and, always, an input path.
+    """
+    from dqlint.loading import _data_suffix
+
+    if any(s.kind == "memory" for s in sources):
+        raise UsageError("in-memory data: call clean() without output= and write the returned DataFrames")
+    template = any(f"{{{k}}}" in output for k in ("dir", "name", "stem", "ext"))
+    is_folder = not template and (len(sources) > 1 or os.path.isdir(output) or output.endswith(("/", os.sep)))
+    outputs: dict[str, str] = {}
+    for source in sources:
+        if template:
+            target = output.format(**_name_parts(source.path))
+        elif is_folder:
+            target = os.path.join(output, os.path.basename(source.path))
+        else:
+            target = output
+        if _same_format(_data_suffix(source.path), _data_suffix(target)) is False:
+            raise UsageError(f"{target}: the cleaned copy of {source.path} keeps its format: name it *{_name_parts(source.path)['ext']}")
+        if target in outputs.values():
+            raise UsageError(f"{target}: two inputs would be written to the same file; clean them separately")
+        outputs[source.path] = target
+    if dropped is None:
+        folder = output if is_folder else os.path.dirname(next(iter(outputs.values())))
+        name = "dropped.jsonl" if len(sources) > 1 else f"{_name_parts(sources[0].path)['stem']}.dropped.jsonl"
+        dropped = os.path.join(folder, name)
+    inputs = [s.path for s in sources]
+    for path in [*outputs.values(), dropped]:
+        refuse_unsafe_output(path, inputs, force=force, what="output")
+    if dropped in outputs.values():
+        raise UsageError(f"{dropped}: the dropped-records file must differ from the cleaned copy")
+    return OutputPlan(outputs, dropped, force)
+
+
+def _name_parts(path: str) -> dict[str, str]:
+    """train.jsonl.gz -> dir, name "train.jsonl.gz", stem "train", ext ".jsonl.gz"."""
+    from dqlint.loading import _data_suffix
+
+    name = os.path.basename(path)
+    kind = _data_suffix(name)
+    ext = (kind[0] + (kind[1] or "")) if kind else os.path.splitext(name)[1]
+    return {"dir": os.path.dirname(path) or ".", "name": name, "stem": name[: len(name) - len(ext)] or name, "ext": ext}
+
+
+def _same_format(a: tuple[str, str | None] | None, b: tuple[str, str | None] | None) -> bool | None:
+    if a is None:
+        return None
+    if b is None:
+        return False
+    family = {".ndjson": ".jsonl"}
+    return family.get(a[0], a[0]) == family.get(b[0], b[0]) or (a[0] == ".json" and b[0] == ".jsonl")
+
+
+def refuse_unsafe_output(path: str, inputs: Sequence[str], *, force: bool, what: str = "output") -> None:
+    """dqlint never writes over its input (even with ``force``) nor, without ``force``, over any file."""
+    real = os.path.realpath(path)
+    for source in inputs:
+        if not isinstance(source, (str, os.PathLike)):
+            continue
+        if os.path.realpath(source) == real or (
+            os.path.exists(path) and os.path.exists(source) and os.path.samefile(source, path)
+        ):
+            raise UsageError(f"{path}: is an input file; dqlint never modifies its input (write the {what} elsewhere)")
+    if os.path.isdir(path):
+        raise UsageError(f"{path}: is a folder, not a file")
+    if os.path.exists(path) and not force:
+        raise UsageError(f"{path}: file exists; use --force to replace it")
+
+
+def write_clean(sources: list[Source], reasons: dict[Key, list[Reason]], plan: OutputPlan, warnings: list[str]) -> CleanResult:
+    """Partition, check nothing is lost, then write each copy and the dropped file."""
+    parts = []
+    for source in sources:
+        kept, dropped = _partition(source, reasons)
+        total = len(source.records) + (source.orphan is not None)
+        if len(kept) + len(dropped) != total:  # guards the promise that nothing is lost
+            raise DqlintError(f"{source.path}: internal error: kept {len(kept)} + dropped {len(dropped)} != {total} records")
+        parts.append((source, kept, dropped))
+
+    by_rule: Counter = Counter()
+    kinds: dict[str, Counter] = {}
+    per_file: dict[str, tuple[int, int]] = {}
+    dropped_lines = []
+    for source, kept, dropped in parts:
+        _atomic_write(plan.outputs[source.path], lambda target, s=source, k=kept: _write_copy(target, s, k))
+        per_file[source.path] = (len(kept), len(dropped))
+        for rec, why in dropped:
+            dropped_lines.append(json.dumps(dropped_entry(source, rec, why), ensure_ascii=False) + "\n")
+            for rule in {r.rule for r in why}:
+                by_rule[rule] += 1
+            for r in why:
+                kinds.setdefault(r.rule, Counter())[r.kind] += 1
+    _atomic_write(plan.dropped, lambda fh: fh.write("".join(dropped_lines).encode("utf-8")))
+    return CleanResult(
+        outputs=plan.outputs,
+        dropped_path=plan.dropped,
+        kept=sum(k for k, _ in per_file.values()),
+        dropped=sum(d for _, d in per_file.values()),
+        reasons=by_rule,
+        kinds=kinds,
+        per_file=per_file,
+        warnings=warnings,
+    )
+
+
+def _write_copy(fh: Any, source: Source, kept: list[RawRecord]) -> None:
+    """Reassemble the file from the kept records' original bytes (``fh`` is a path for Parquet)."""
+    if source.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        table = pq.read_table(source.path)
+        pq.write_table(table.take([rec.record for rec in kept]), fh)
+    elif source.kind == "jsonl":
+        for rec in kept:
+            fh.write(rec.raw)
+    elif source.kind == "csv":
+        fh.write(source.head)
+        for rec in kept:
+            fh.write(rec.raw)
+    elif source.kind == "json":
+        fh.write(source.head)
+        fh.write(source.separator.join(rec.raw for rec in kept))  # type: ignore[misc]
+        fh.write(source.tail)
+    else:
+        raise AssertionError(source.kind)
+
+
+def _atomic_write(path: str, write: Callable[[Any], None]) -> None:
+    """Write to a temporary file beside ``path`` and move it in place: no half-written output."""
+    from dqlint.loading import COMPRESSIONS, _data_suffix
+
+    folder = os.path.dirname(path) or "."
+    os.makedirs(folder, exist_ok=True)
+    kind = _data_suffix(path)
+    fd, tmp = tempfile.mkstemp(prefix=".dqlint-", suffix=".tmp", dir=folder)
+    try:
+        if kind and kind[0] == ".parquet":
+            os.close(fd)
+            write(tmp)
+        else:
+            opener = COMPRESSIONS.get(kind[1] or "", None) if kind else None
+            with os.fdopen(fd, "wb") as raw_fh:
+                if opener is None:
+                    write(raw_fh)
+                else:
+                    with opener(raw_fh, "wb") as fh:
+                        write(fh)
+        os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise UsageError(f"{path}: cannot write: {exc.strerror or exc}") from None
+    except BaseException:
+        _remove(tmp)
+        raise
+
+
+def _remove(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _json_bytes(value: Any) -> bytes:
+    return json.dumps(_jsonable(value), ensure_ascii=False, sort_keys=False).encode("utf-8")
+
+
+def _jsonable(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_default))
+
+
+def _default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    return str(value)
