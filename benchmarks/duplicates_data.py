@@ -29,14 +29,15 @@ def _vocabulary(rng: random.Random, size: int = 5000) -> list[str]:
 
 
 def _sentence_text(rng: random.Random, vocab: list[str], low: int, high: int) -> str:
+    """Sentences of 5-14 pseudo-words, cut to a random length in [low, high] characters."""
     target = rng.randint(low, high)
+    words = rng.choices(vocab, k=target // 5 + 8)  # words average ~6 characters with the space
     parts: list[str] = []
-    length = 0
-    while length < target:
-        words = [rng.choice(vocab) for _ in range(rng.randint(5, 14))]
-        sentence = " ".join(words).capitalize() + rng.choice([".", ".", ".", "?", "!", ","])
-        parts.append(sentence)
-        length += len(sentence) + 1
+    i = 0
+    while i < len(words):
+        n = rng.randint(5, 14)
+        parts.append(" ".join(words[i : i + n]).capitalize() + rng.choice(".....?!,"))
+        i += n
     return " ".join(parts)[:target].rstrip()
 
 

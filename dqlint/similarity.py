@@ -41,6 +41,7 @@ __all__ = [
     "compared_texts",
     "dataset_index",
     "normalized_column",
+    "shared_compared_texts",
     "truncate",
     "NgramOverlap",
     "SimilarityIndex",
@@ -57,7 +58,9 @@ __all__ = [
 
 # -- normalisation ------------------------------------------------------------------------
 
-_ASCII_PUNCTUATION = str.maketrans("", "", string.punctuation)
+_PUNCTUATION_BYTES = string.punctuation.encode("ascii")
+# str.split() also splits on the ASCII information separators; bytes.split() does not.
+_ASCII_SEPARATORS = bytes.maketrans(b"\x1c\x1d\x1e\x1f", b"    ")
 # Anything that is neither a word character nor whitespace, plus "_" which \w includes.
 _NON_WORD = re.compile(r"[^\w\s]|_")
 
@@ -71,24 +74,36 @@ def normalize_texts(
     punctuation: bool = True,
 ) -> list[str]:
     """Normalise texts for comparison: NFKC, case folding, punctuation removed, runs of
-    whitespace collapsed to one space and stripped. Each step can be switched off."""
+    whitespace collapsed to one space and stripped. Each step can be switched off.
+
+    ASCII texts (most of them) take a bytes path: bytes.lower/translate/split run in C at
+    several times the speed of their str counterparts."""
     out: list[str] = []
     append = out.append
     normalize = unicodedata.normalize
     sub = _NON_WORD.sub
+    delete = _PUNCTUATION_BYTES if punctuation else b""
     for s in texts:
         if not s:
             append("")
             continue
-        is_ascii = s.isascii()
-        if nfkc and not is_ascii:
+        if s.isascii():
+            b = s.encode("ascii")
+            if casefold:
+                b = b.lower()
+            if punctuation or whitespace:
+                b = b.translate(_ASCII_SEPARATORS if whitespace else None, delete)
+            if whitespace:
+                b = b" ".join(b.split())
+            append(b.decode("ascii"))
+            continue
+        if nfkc:
             s = normalize("NFKC", s)
-            is_ascii = s.isascii()
         if casefold:
-            # casefold handles non-ASCII (ß -> ss, Σ/σ/ς); lower() is the same and faster for ASCII.
-            s = s.lower() if is_ascii else s.casefold()
+            # casefold handles non-ASCII: ß -> ss, final sigma, ...
+            s = s.casefold()
         if punctuation:
-            s = s.translate(_ASCII_PUNCTUATION) if is_ascii else sub("", s)
+            s = sub("", s)
         if whitespace:
             s = " ".join(s.split())
         append(s)
@@ -602,8 +617,25 @@ class Normalization:
         )
 
 
+def shared_compared_texts(ctx: CheckContext, what: str) -> list[str]:
+    """``compared_texts`` of the run's dataset, built once per run."""
+    return ctx.shared(("similarity.texts", what), lambda: compared_texts(ctx.dataset, what))
+
+
 def normalized_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
-    """The normalised compared text of every row, computed once per run."""
+    """The normalised compared text of every row, computed once per run.
+
+    The normalised example is the normalised input and output joined (by one space, or a
+    newline when whitespace is kept), so each character is normalised once per run."""
+    if what == "example":
+
+        def join() -> list[str]:
+            inputs = normalized_column(ctx, "input", norm)
+            outputs = normalized_column(ctx, "output", norm)
+            sep = " " if norm.whitespace else "\n"
+            return [i + sep + o if i and o else i or o for i, o in zip(inputs, outputs)]
+
+        return ctx.shared(("similarity.normalized", what, norm), join)
     return ctx.shared(("similarity.normalized", what, norm), lambda: norm.apply(compared_texts(ctx.dataset, what)))
 
 

@@ -6,7 +6,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqlint.rule import CheckContext, Finding, Metric, RuleResult, Rule, Status, option
-from dqlint.similarity import COMPARED_FIELDS, SCORERS, Normalization, compared_texts, dataset_index, truncate
+from dqlint.similarity import (
+    COMPARED_FIELDS,
+    SCORERS,
+    Normalization,
+    dataset_index,
+    normalized_column,
+    shared_compared_texts,
+    truncate,
+)
 
 
 class NearDuplicates(Rule):
@@ -73,7 +81,7 @@ class NearDuplicates(Rule):
         index = dataset_index(
             ctx, options.compare, norm, threshold=options.threshold, near=options.near, scorer=options.scorer
         )
-        raw = compared_texts(ds, options.compare)
+        raw = shared_compared_texts(ctx, options.compare)
 
         groups: list[tuple[list[int], float]] = []
         for split in options.splits:
@@ -152,8 +160,6 @@ class NearDuplicates(Rule):
     @staticmethod
     def _same_input_findings(ctx: CheckContext, norm: Normalization, rows_by_split: dict) -> list[Finding]:
         """Rows whose inputs are equal after normalisation but whose outputs differ."""
-        from dqlint.similarity import normalized_column
-
         ds = ctx.dataset
         inputs = normalized_column(ctx, "input", norm)
         outputs = normalized_column(ctx, "output", norm)

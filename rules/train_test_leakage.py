@@ -10,7 +10,7 @@ from dqlint.similarity import (
     COMPARED_FIELDS,
     SCORERS,
     Normalization,
-    compared_texts,
+    shared_compared_texts,
     dataset_index,
     ngram_overlaps,
     normalized_column,
@@ -76,7 +76,7 @@ class TrainTestLeakage(Rule):
         bad = [c for c in options.compare if c not in COMPARED_FIELDS]
         if bad:
             return RuleResult(Status.ERROR, f"unknown text to compare {bad[0]!r} (one of {', '.join(COMPARED_FIELDS)})")
-        fields = [f for f in options.compare if any(compared_texts(ds, f))] or ["example"]
+        fields = [f for f in options.compare if any(shared_compared_texts(ctx, f))] or ["example"]
         norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
 
         # row -> {matched row: (kind, score)}; best evidence per matched row.
@@ -101,7 +101,8 @@ class TrainTestLeakage(Rule):
         if options.ngram > 0:
             spans = self._ngram_leaks(ctx, fields[0], holdouts, options, leaks)
 
-        findings = [self._finding(ds, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
+        raw = shared_compared_texts(ctx, fields[0])
+        findings = [self._finding(ds, raw, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
         leaked = len(findings)
         by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
         kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
@@ -158,12 +159,11 @@ class TrainTestLeakage(Rule):
         return spans
 
     @staticmethod
-    def _finding(ds: Any, fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
+    def _finding(ds: Any, raw: list[str], fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
         order = sorted(matches, key=lambda r: (_RANK[matches[r][0]], -matches[r][1], r))
         best = order[0]
         kind, score = matches[best]
         shown = order[:_MAX_MATCH_LOCATIONS]
-        raw = compared_texts(ds, fields[0])
         where = ", ".join(str(ds.location(r)) for r in shown[:3]) + (f" and {len(order) - 3} more" if len(order) > 3 else "")
         split = ds.split[row]
         if kind == "exact":
