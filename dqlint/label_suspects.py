@@ -57,7 +57,8 @@ class ConflictGroup:
 
     rows: list[int]
     labels: list[str]  # one per row
-    majority: str | None  # the label more than half the group holds, if any
+    majority: str | None  # the label more than half the group holds (or the model prefers), if any
+    resolved_by: str = "vote"  # "vote", or "model" when a tie was broken by the classifier
 
 
 @dataclass
@@ -101,9 +102,13 @@ def find_label_suspects(
     filter_by: str = "both",
     regularisation: float = 4.0,
     model: bool = True,
+    index: Any = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuspectResult:
-    """Conflicting labels and confident-learning suspects over every labelled row."""
+    """Conflicting labels and confident-learning suspects over every labelled row.
+
+    ``index`` is a :class:`dqlint.similarity.SimilarityIndex` over every row's normalised input
+    (a run shares one between rules); without it one is built over the labelled rows."""
     from dqlint.review import label_text
 
     say = progress or (lambda _msg: None)
@@ -116,17 +121,12 @@ def find_label_suspects(
     labels = [label_text(ds.label[r]) for r in labelled]
 
     say("label-accuracy: looking for conflicting labels")
-    result.conflicts = _conflicting_groups(labelled, texts, labels, conflict_similarity)
-    by_row: dict[int, Suspect] = {}
-    for group in result.conflicts:
-        for row, label in zip(group.rows, group.labels):
-            if group.majority is None:
-                by_row[row] = Suspect(row, CONFLICTING_LABELS, label, None, 0.5)
-            elif label != group.majority:
-                share = group.labels.count(group.majority) / len(group.labels)
-                by_row[row] = Suspect(row, CONFLICTING_LABELS, label, group.majority, round(share, 4))
+    groups = _index_groups(index, conflict_similarity) if index is not None else _text_groups(labelled, texts, conflict_similarity)
+    label_of = dict(zip(labelled, labels))
+    result.conflicts = _conflicts(groups, label_of)
 
     single = [i for i, r in enumerate(labelled) if not isinstance(ds.label[r], tuple) or len(ds.label[r]) == 1]
+    by_row: dict[int, Suspect] = {}
     if not model:
         result.model_skipped = "model-based suspects switched off"
     else:
@@ -139,17 +139,24 @@ def find_label_suspects(
         result.method = cl.method
         result.model_skipped = cl.skipped
         result.noise_rate = cl.noise_rate
-        for s in cl.suspects:
-            other = by_row.get(s.row)
-            if other is not None:
-                s.kind = f"{CONFIDENT_LEARNING}+{CONFLICTING_LABELS}"
-                s.score = max(s.score, other.score)
-            by_row[s.row] = s
+        _break_ties(result.conflicts, cl)
+        by_row = {s.row: s for s in cl.suspects}
+    for group in result.conflicts:
+        for row, label in zip(group.rows, group.labels):
+            if group.majority is not None and label == group.majority:
+                continue
+            share = group.labels.count(group.majority) / len(group.labels) if group.majority else 0.5
+            if row in by_row:
+                by_row[row].kind = f"{CONFIDENT_LEARNING}+{CONFLICTING_LABELS}"
+                by_row[row].score = max(by_row[row].score, round(share, 4))
+            else:
+                by_row[row] = Suspect(row, CONFLICTING_LABELS, label, group.majority, round(share, 4))
     result.suspects = sorted(by_row.values(), key=lambda s: (-s.score, s.row))
     return result
 
 
-def _conflicting_groups(rows: list[int], texts: list[str], labels: list[str], threshold: float) -> list[ConflictGroup]:
+def _text_groups(rows: list[int], texts: list[str], threshold: float) -> list[list[int]]:
+    """Groups of rows (dataset row numbers) whose normalised texts are the same or near-same."""
     from dqlint.similarity import connected_groups, exact_groups, near_duplicate_pairs, normalize_texts
 
     keys = normalize_texts(texts)
@@ -157,16 +164,58 @@ def _conflicting_groups(rows: list[int], texts: list[str], labels: list[str], th
         groups = exact_groups(keys)
     else:
         groups = connected_groups(len(keys), near_duplicate_pairs(keys, threshold=threshold))
+    return [[rows[i] for i in g] for g in groups]
+
+
+def _index_groups(index: Any, threshold: float) -> list[list[int]]:
+    """Groups of rows from a shared similarity index: identical texts, joined by the near
+    pairs that reach ``threshold``."""
+    from dqlint.similarity import connected_groups
+
+    members = index.members()
+    near = []
+    if threshold < 100:
+        near = [(a, b) for (a, b), s in zip(index.pairs.tolist(), index.scores.tolist()) if s >= threshold]
+    joined = connected_groups(len(members), near)  # components of two or more unique texts
+    groups = [sorted(r for u in uids for r in members[u]) for uids in joined]
+    in_joined = {u for uids in joined for u in uids}
+    groups += [m for u, m in enumerate(members) if len(m) > 1 and u not in in_joined]
+    return groups
+
+
+def _conflicts(groups: list[list[int]], label_of: dict[int, str]) -> list[ConflictGroup]:
     out = []
     for g in groups:
-        group_labels = [labels[i] for i in g]
+        rows = [r for r in g if r in label_of]
+        group_labels = [label_of[r] for r in rows]
         counts = Counter(group_labels)
         if len(counts) < 2:
             continue
         top, top_n = counts.most_common(1)[0]
-        majority = top if top_n * 2 > len(g) else None
-        out.append(ConflictGroup([rows[i] for i in g], group_labels, majority))
+        out.append(ConflictGroup(rows, group_labels, top if top_n * 2 > len(rows) else None))
     return out
+
+
+def _break_ties(conflicts: list[ConflictGroup], cl: _ConfidentLearning) -> None:
+    """A group with no majority takes the label the classifier gives most probability to
+    over the group's rows (out-of-fold, so the rows' own labels did not train it)."""
+    if cl.probs is None:
+        return
+    for group in conflicts:
+        if group.majority is not None:
+            continue
+        totals: Counter = Counter()
+        for row in group.rows:
+            pos = cl.position.get(row)
+            if pos is None:
+                continue
+            for label in set(group.labels):
+                k = cl.class_index.get(label)
+                if k is not None:
+                    totals[label] += float(cl.probs[pos, k])
+        ranked = totals.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            group.majority, group.resolved_by = ranked[0][0], "model"
 
 
 @dataclass
@@ -175,6 +224,9 @@ class _ConfidentLearning:
     noise_rate: float | None
     method: dict[str, Any]
     skipped: str | None
+    probs: Any = None  # out-of-fold probabilities, one row per position
+    position: dict[int, int] = field(default_factory=dict)  # dataset row -> row of probs
+    class_index: dict[str, int] = field(default_factory=dict)
 
 
 def _confident_learning(
@@ -233,7 +285,8 @@ def _confident_learning(
                     round(1.0 - float(p[given]), 4), round(float(p[given]), 4))
         )
     method["flagged"] = len(suspects)
-    return _ConfidentLearning(suspects, round(noise, 4), method, None)
+    position = {rows[k]: i for i, k in enumerate(keep)}
+    return _ConfidentLearning(suspects, round(noise, 4), method, None, probs, position, index)
 
 
 def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarray:

@@ -169,11 +169,15 @@ class LabelAccuracy(Rule):
     # -- suspects -----------------------------------------------------------------------------
     def _suspects(self, ctx: CheckContext, ds: Dataset, options: Options) -> Any:
         from dqlint.label_suspects import find_label_suspects
+        from dqlint.similarity import Normalization, dataset_index
 
+        # The same index train-test-leakage builds over inputs (threshold 90): built once per run.
+        exact_only = options.conflict_similarity >= 100
+        index = dataset_index(ctx, "input", Normalization(), threshold=min(90.0, options.conflict_similarity), near=not exact_only)
         return find_label_suspects(
             ds, folds=options.cv_folds, max_training_rows=options.max_training_rows, seed=options.seed,
             conflict_similarity=options.conflict_similarity, features=options.features,
-            filter_by=options.filter_by, progress=ctx.progress,
+            filter_by=options.filter_by, index=index, progress=ctx.progress,
         )
 
     def _suspect_findings(self, ds: Dataset, result: Any, options: Options) -> list[Finding]:
@@ -182,11 +186,16 @@ class LabelAccuracy(Rule):
             shown = group.rows[:20]
             labels = Counter(group.labels)
             listed = ", ".join(f"{lab!r} x{k}" for lab, k in labels.most_common())
-            hint = f"; most say {group.majority!r}" if group.majority else ""
+            hint = ""
+            if group.majority and group.resolved_by == "model":
+                hint = f"; the model prefers {group.majority!r}"
+            elif group.majority:
+                hint = f"; most say {group.majority!r}"
             findings.append(Finding(
                 f"same input, different labels ({listed}){hint}", ds.locations(shown),
                 _snippet(ds.input[shown[0]] or ds.example_text(shown[0])),
                 {"kind": "conflicting-labels", "labels": group.labels[:20], "suggested_label": group.majority,
+                 "resolved_by": group.resolved_by if group.majority else None,
                  "texts": [(ds.input[r] or ds.example_text(r))[:TEXT_CHARS] for r in shown], "size": len(group.rows)},
             ))
         model = [s for s in result.suspects if s.kind.startswith("confident-learning")]
