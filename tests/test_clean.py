@@ -1,0 +1,248 @@
+"""`dqlint clean` on real files: exact dropped records and reasons, byte-exact copies in every
+format, nothing lost, inputs untouched, no overwriting."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+import dqlint
+from conftest import SAMPLES, chat, write_jsonl
+
+DIRTY = SAMPLES / "chat/dirty"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def nonblank_lines(path: Path) -> list[bytes]:
+    """Lines as the loader numbers them: 1-based line -> bytes (blank lines are no records)."""
+    return Path(path).read_bytes().splitlines(keepends=True)
+
+
+def dropped_entries(path: Path) -> list[dict]:
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()]
+
+
+# The dirty chat sample: what each line is dropped for (sample_data/generate.py plants them).
+DIRTY_TRAIN_DROPS = {
+    5: ("format-consistency", "invalid-json"),
+    10: ("format-consistency", "role"),
+    15: ("format-consistency", "no-assistant"),
+    20: ("format-consistency", "not-object"),
+    25: ("format-consistency", "empty-content"),
+    35: ("sensitive-content", "openai-api-key"),
+    40: ("sensitive-content", "ignore-instructions,reveal-system-prompt"),
+    45: ("format-consistency", "role-order"),
+    91: ("train-test-leakage", "exact"),
+    92: ("train-test-leakage", "exact"),
+    101: ("train-test-leakage", "exact"),
+    121: ("near-duplicates", "exact"),
+    122: ("near-duplicates", "exact"),
+    123: ("near-duplicates", "near"),
+    124: ("near-duplicates", "exact"),
+}
+
+
+def test_dirty_sample_exact_drops_byte_exact_copy_and_inputs_untouched(dqlint_cli, tmp_path):
+    train, test = DIRTY / "train.jsonl", DIRTY / "test.jsonl"
+    before = {p: sha(p) for p in (train, test)}
+    out = tmp_path / "out"
+    res = dqlint_cli("clean", str(train), "--test", str(test), "-o", f"{out}/", "--drop-rule", "sensitive-content", "--isolated", "-q")
+    assert res.code == 0, res.err
+    assert {p: sha(p) for p in (train, test)} == before
+
+    entries = dropped_entries(out / "dropped.jsonl")
+    got = {e["line"]: (e["reasons"][0], e["findings"][0]["kind"]) for e in entries}
+    assert got == DIRTY_TRAIN_DROPS
+    assert all(e["path"] == str(train) and e["split"] == "train" for e in entries)
+    # Each dropped record is its original line, unparseable ones included.
+    lines = nonblank_lines(train)
+    for e in entries:
+        assert e["raw"].encode("utf-8") == lines[e["line"] - 1]
+    # The copy is the input without the dropped lines, byte for byte; nothing lost.
+    expected = b"".join(line for n, line in enumerate(lines, 1) if n not in DIRTY_TRAIN_DROPS)
+    assert (out / "train.jsonl").read_bytes() == expected
+    assert (out / "test.jsonl").read_bytes() == test.read_bytes()  # leaks are dropped from train by default
+    kept = len(nonblank_lines(out / "train.jsonl"))
+    assert kept + len(entries) == len(lines) == 124
+
+
+def test_cleaned_copy_passes_the_rules_it_was_cleaned_for(dqlint_cli, tmp_path):
+    out = tmp_path / "out"
+    res = dqlint_cli("clean", str(DIRTY / "train.jsonl"), "--test", str(DIRTY / "test.jsonl"), "-o", str(out),
+                     "--drop-rule", "sensitive-content", "--isolated", "-q")
+    assert res.code == 0, res.err
+    rules = "format-consistency,near-duplicates,train-test-leakage,sensitive-content"
+    check = dqlint_cli("check", str(out / "train.jsonl"), "--test", str(out / "test.jsonl"), "--select", rules,
+                       "--isolated", "--no-cache", "--format", "json")
+    assert check.code == 0, check.out
+    assert {r["id"]: r["status"] for r in check.json()["rules"]} == dict.fromkeys(rules.split(","), "pass")
+
+
+def test_counts_per_reason_are_printed(dqlint_cli, tmp_path):
+    res = dqlint_cli("clean", str(DIRTY / "train.jsonl"), "--test", str(DIRTY / "test.jsonl"), "-o", str(tmp_path / "o"), "--isolated")
+    assert res.code == 0, res.err
+    lines = res.out.splitlines()
+    assert f"{DIRTY / 'train.jsonl'}: kept 111 of 124 records -> {tmp_path / 'o' / 'train.jsonl'}" in lines
+    assert f"{DIRTY / 'test.jsonl'}: kept 33 of 33 records -> {tmp_path / 'o' / 'test.jsonl'}" in lines
+    assert f"dropped 13 record(s) -> {tmp_path / 'o' / 'dropped.jsonl'}" in lines
+    counts = {line.split()[0]: int(line.split()[1]) for line in lines if line.startswith("  ")}
+    assert counts == {"format-consistency": 6, "near-duplicates": 4, "train-test-leakage": 3}
+
+
+def test_leaked_rows_dropped_from_test_with_flag(dqlint_cli, tmp_path):
+    out = tmp_path / "out"
+    res = dqlint_cli("clean", str(DIRTY / "train.jsonl"), "--test", str(DIRTY / "test.jsonl"), "-o", str(out),
+                     "--leaked-from", "test", "--keep-duplicates", "--keep-invalid", "--isolated", "-q")
+    assert res.code == 0, res.err
+    entries = dropped_entries(out / "dropped.jsonl")
+    leaked = sorted((Path(e["path"]).name, e["line"]) for e in entries if e["reasons"] == ["train-test-leakage"])
+    assert leaked == [("test.jsonl", 31), ("test.jsonl", 32), ("test.jsonl", 33)]
+    # --keep-invalid keeps schema errors but never an unparseable line or a non-object.
+    assert sorted(e["line"] for e in entries if e["reasons"] == ["format-consistency"]) == [5, 20]
+    test_lines = nonblank_lines(DIRTY / "test.jsonl")
+    assert (out / "test.jsonl").read_bytes() == b"".join(test_lines[:30])
+
+
+def test_refuses_to_overwrite_without_force_and_an_input_ever(dqlint_cli, tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("a", "b"), chat("a", "b"), chat("c", "d")])
+    original = train.read_bytes()
+    out = tmp_path / "out.jsonl"
+    out.write_text("keep me\n")
+    res = dqlint_cli("clean", str(train), "-o", str(out), "--isolated")
+    assert res.code == 2
+    assert res.err.strip() == f"dqlint: error: {out}: file exists; use --force to replace it"
+    assert out.read_text() == "keep me\n"
+
+    res = dqlint_cli("clean", str(train), "-o", str(train), "--force", "--isolated")
+    assert res.code == 2
+    assert "is an input file; dqlint never modifies its input" in res.err
+    res = dqlint_cli("clean", str(train), "-o", str(out), "--dropped", str(train), "--force", "--isolated")
+    assert res.code == 2 and "is an input file" in res.err
+    assert train.read_bytes() == original
+
+    res = dqlint_cli("clean", str(train), "-o", str(out), "--force", "--isolated", "-q")
+    assert res.code == 0, res.err
+    assert out.read_bytes() == original.splitlines(keepends=True)[0] + original.splitlines(keepends=True)[2]
+    assert [e["line"] for e in dropped_entries(tmp_path / "train.dropped.jsonl")] == [2]
+
+
+def test_default_output_beside_input_and_format_kept(dqlint_cli, tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("a", "b"), chat("a", "b")])
+    res = dqlint_cli("clean", str(train), "--isolated", "-q")
+    assert res.code == 0, res.err
+    assert (tmp_path / "train.clean.jsonl").read_bytes() == train.read_bytes().splitlines(keepends=True)[0]
+    assert len(dropped_entries(tmp_path / "train.dropped.jsonl")) == 1
+    res = dqlint_cli("clean", str(train), "-o", str(tmp_path / "x.csv"), "--isolated")
+    assert res.code == 2 and "keeps its format: name it *.jsonl" in res.err
+
+
+def test_csv_keeps_header_quoting_and_line_endings(dqlint_cli, tmp_path):
+    data = (
+        'text,label\r\n'
+        '"Refund, please\r\nmy order 1",billing\r\n'
+        'Where is my parcel,shipping\r\n'
+        '"Refund, please\r\nmy order 1",billing\r\n'
+        '\r\n'
+        'bad,row,extra\r\n'
+        'App crashes on start,technical'  # no final newline
+    ).encode()
+    path = tmp_path / "tickets.csv"
+    path.write_bytes(data)
+    out = tmp_path / "clean.csv"
+    res = dqlint_cli("clean", str(path), "-o", str(out), "--isolated", "-q")
+    assert res.code == 0, res.err
+    assert out.read_bytes() == (
+        b'text,label\r\n"Refund, please\r\nmy order 1",billing\r\nWhere is my parcel,shipping\r\n'
+        b'App crashes on start,technical\r\n'
+    )
+    entries = dropped_entries(tmp_path / "tickets.dropped.jsonl")
+    assert [(e["line"], e["record"], e["reasons"], e["raw"]) for e in entries] == [
+        (5, 2, ["near-duplicates"], '"Refund, please\r\nmy order 1",billing\r\n'),
+        (8, 3, ["format-consistency"], "bad,row,extra\r\n"),
+    ]
+
+
+def test_json_array_keeps_wrapper_and_element_text(tmp_path):
+    text = '{"version": 2, "data": [\n  {"text": "hello there", "label": "a"},\n  {"text": "Hello there!", "label": "a"},\n  {"text": "something else", "label": "b"}\n]}\n'
+    path = tmp_path / "train.json"
+    path.write_text(text, encoding="utf-8")
+    result = dqlint.clean(str(path), output=str(tmp_path / "out.json"), config={})
+    assert (result.kept, result.dropped) == (2, 1)
+    out = (tmp_path / "out.json").read_text(encoding="utf-8")
+    assert out == '{"version": 2, "data": [\n  {"text": "hello there", "label": "a"},\n  {"text": "something else", "label": "b"}\n]}\n'
+    assert json.loads(out)["data"][1]["label"] == "b"
+    assert dropped_entries(tmp_path / "train.dropped.jsonl")[0]["raw"] == '{"text": "Hello there!", "label": "a"}'
+
+
+def test_parquet_keeps_schema(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({"text": ["one example", "one example", "another one"], "label": ["x", "x", "y"], "score": [1, 2, 3]})
+    path = tmp_path / "train.parquet"
+    pq.write_table(table, path)
+    result = dqlint.clean(str(path), output=str(tmp_path / "clean.parquet"), config={})
+    assert (result.kept, result.dropped) == (2, 1)
+    out = pq.read_table(tmp_path / "clean.parquet")
+    assert out.schema == table.schema
+    assert out.to_pylist() == [{"text": "one example", "label": "x", "score": 1}, {"text": "another one", "label": "y", "score": 3}]
+    entry = dropped_entries(tmp_path / "train.dropped.jsonl")[0]
+    assert (entry["line"], entry["record"], entry["value"]) == (None, 1, {"text": "one example", "label": "x", "score": 2})
+
+
+def test_unparseable_and_non_utf8_lines_go_to_dropped_raw(tmp_path):
+    good = json.dumps(chat("How do I reset my password?", "Settings > Security.")).encode()
+    other = json.dumps(chat("Where is my invoice?", "Billing > Invoices.")).encode()
+    latin1 = json.dumps(chat("caf\u00e9 hours?", "9 to 5."), ensure_ascii=False).encode("cp1252")
+    path = tmp_path / "train.jsonl.gz"
+    with gzip.open(path, "wb") as fh:
+        fh.write(good + b"\n" + b'{"messages": [\n' + b"\n" + latin1 + b"\n" + other)
+    result = dqlint.clean(str(path), output=str(tmp_path / "clean.jsonl.gz"), config={})
+    assert (result.kept, result.dropped) == (2, 2)
+    with gzip.open(tmp_path / "clean.jsonl.gz", "rb") as fh:
+        assert fh.read() == good + b"\n" + other + b"\n"
+    entries = dropped_entries(tmp_path / "train.dropped.jsonl")
+    assert [(e["line"], e["findings"][0]["kind"]) for e in entries] == [(2, "invalid-json"), (4, "encoding")]
+    assert entries[0]["raw"] == '{"messages": [\n'
+    assert entries[1]["raw"] is None
+    import base64
+
+    assert base64.b64decode(entries[1]["raw_base64"]) == latin1 + b"\n"
+
+
+def test_api_returns_frames_without_writing(tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("a question", "an answer"), chat("a question", "an answer"), "[1, 2]", chat("q2", "a2")])
+    kept, dropped = dqlint.clean(str(train), config={})
+    assert list(kept.index) == [(str(train), 0), (str(train), 3)]
+    assert list(kept.columns) == ["messages"]
+    assert list(zip(dropped["line"], dropped["reasons"])) == [(2, ["near-duplicates"]), (3, ["format-consistency"])]
+    assert dropped["raw"].tolist()[1] == "[1, 2]\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
+
+
+def test_api_records_and_dataframe(tmp_path):
+    import pandas as pd
+
+    records = [{"text": "same text", "label": "a"}, {"text": "same text", "label": "a"}, {"text": "other", "label": "b"}]
+    kept, dropped = dqlint.clean(records, config={})
+    assert kept.to_dict("records") == [records[0], records[2]]
+    assert dropped["record"].tolist() == [1]
+    kept, dropped = dqlint.clean(pd.DataFrame(records), config={})
+    assert len(kept) == 2 and len(dropped) == 1
+    with pytest.raises(dqlint.DqlintError, match="in-memory data"):
+        dqlint.clean(records, output=str(tmp_path / "x.jsonl"), config={})
+
+
+def test_unknown_drop_rule_is_a_config_error(dqlint_cli, tmp_path):
+    train = write_jsonl(tmp_path / "train.jsonl", [chat("a", "b")])
+    res = dqlint_cli("clean", str(train), "--drop-rule", "no-such-rule", "--isolated")
+    assert res.code == 2 and "unknown rule id(s): no-such-rule" in res.err
+    res = dqlint_cli("clean", str(train), "--drop-rule", "near-duplicates", "--isolated")
+    assert res.code == 2 and "clean already drops what near-duplicates finds" in res.err
