@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Iterator
+from typing import Callable
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -117,10 +117,19 @@ class _Detector:
     # a cheap `in` test skips the regex for most texts, which keeps a million rows fast.
     triggers: tuple[str, ...] = ()
     lower: bool = False
+    # A cheap regex every matching text contains (a run of digits for numbers); searched
+    # once per text and shared by the detectors that name the same gate.
+    gate: re.Pattern[str] | None = None
 
-    def may_match(self, text: str, lowered: str) -> bool:
+    def may_match(self, text: str, lowered: str, gates: dict[re.Pattern[str], bool]) -> bool:
         haystack = lowered if self.lower else text
-        return not self.triggers or any(t in haystack for t in self.triggers)
+        if self.triggers and not any(t in haystack for t in self.triggers):
+            return False
+        if self.gate is not None:
+            if self.gate not in gates:
+                gates[self.gate] = self.gate.search(text) is not None
+            return gates[self.gate]
+        return True
 
 
 def _card_ok(value: str) -> bool:
@@ -148,6 +157,10 @@ def _assignment_ok(value: str) -> bool:
         and bool(re.search(r"\d", secret))
         and bool(re.search(r"[A-Za-z]", secret))
     )
+
+
+# Nine digits close together: every phone, card number and IBAN has such a run.
+_DIGIT_RUN = re.compile(r"\d(?:[\s().+-]{0,3}\d){8}")
 
 
 # Domains reserved for documentation (RFC 2606 / 6761): addresses there are not personal data.
@@ -210,6 +223,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         _assignment_ok,
         triggers=("pass", "pwd", "secret", "key", "token"),
         lower=True,
+        gate=re.compile(r"[:=]\s*[\"']?[^\s\"',;]{8}"),
     ),
     # Personal data.
     _Detector(
@@ -226,8 +240,11 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         _mask_iban,
         iban_valid,
+        gate=_DIGIT_RUN,
     ),
-    _Detector("card-number", "pii", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _mask_digits_keep_last, _card_ok),
+    _Detector("card-number", "pii", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _mask_digits_keep_last, _card_ok,
+        gate=_DIGIT_RUN,
+    ),
     _Detector(
         "phone-number",
         "pii",
@@ -240,6 +257,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_phone,
         _phone_ok,
+        gate=_DIGIT_RUN,
     ),
     # Prompt-injection payloads: text that tries to override the model's instructions.
     _Detector(
@@ -279,6 +297,39 @@ _SENSITIVE: tuple[_Detector, ...] = (
 )
 
 SENSITIVE_KINDS: dict[str, str] = {d.kind: d.category for d in _SENSITIVE}
+
+
+def _trigger_index(triggers_of: dict[int, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
+    """One regex finding every trigger in a lower-cased text in a single C-level scan, and
+    for each trigger the detectors (by position) it may wake: those with a trigger contained
+    in it (the scan reports "sk-ant-", which also wakes the detector that waits for "sk-")."""
+    every = sorted({t.lower() for ts in triggers_of.values() for t in ts}, key=len, reverse=True)
+    wakes = {
+        found: frozenset(i for i, ts in triggers_of.items() if any(t.lower() in found for t in ts))
+        for found in every
+    }
+    return re.compile("|".join(map(re.escape, every))), wakes
+
+
+_SENSITIVE_TRIGGERS, _SENSITIVE_WAKES = _trigger_index({i: d.triggers for i, d in enumerate(_SENSITIVE) if d.triggers})
+_ALWAYS_CHECKED = frozenset(i for i, d in enumerate(_SENSITIVE) if not d.triggers)
+
+
+def _candidate_detectors(text: str) -> list[_Detector]:
+    """The detectors worth running on ``text``, in declaration order."""
+    lowered = text.lower()
+    woken = set(_ALWAYS_CHECKED)
+    first = _SENSITIVE_TRIGGERS.search(lowered)  # most texts have no trigger: one scan, done
+    if first is not None:
+        for found in set(_SENSITIVE_TRIGGERS.findall(lowered, first.start())):
+            woken |= _SENSITIVE_WAKES[found]
+    candidates = []
+    gates: dict[re.Pattern[str], bool] = {}
+    for i in sorted(woken):
+        det = _SENSITIVE[i]
+        if det.may_match(text, lowered, gates):
+            candidates.append(det)
+    return candidates
 # Kinds whose matched text must never appear unmasked (injection phrases are not secret).
 _MASKED_CATEGORIES = ("secret", "pii")
 
@@ -291,9 +342,8 @@ def find_sensitive(text: str, categories: tuple[str, ...] = ("secret", "pii", "i
     """
     found: list[Match] = []
     taken: list[tuple[int, int]] = []
-    lowered = text.lower()
-    for det in _SENSITIVE:
-        if det.category not in categories or not det.may_match(text, lowered):
+    for det in _candidate_detectors(text):
+        if det.category not in categories:
             continue
         for m in det.pattern.finditer(text):
             value = m.group(0)
@@ -347,8 +397,20 @@ def _replace(text: str, matches: list[Match]) -> str:
 
 # -- LLM artifacts ------------------------------------------------------------------------------
 
-_ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
+@dataclass(frozen=True)
+class _Artifact:
+    kind: str
+    pattern: re.Pattern[str]
+    # Substrings of the lower-cased text one of which every match contains (cheap skip).
+    triggers: tuple[str, ...] = ()
+    # Where to look: openers sit in the first characters, closers in the last ones.
+    region: str = "all"  # all | head | tail
+
+
+_REGION_CHARS = 300
+
+_ARTIFACTS: tuple[_Artifact, ...] = (
+    _Artifact(
         "ai-disclaimer",
         re.compile(
             r"(?i)\b(?:as an? (?:ai|artificial intelligence)(?: language)?(?: model| assistant)?|"
@@ -357,40 +419,48 @@ _ARTIFACTS: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"my (?:knowledge|training data) (?:cutoff|cut-off)|i do(?: not|n't) have (?:personal )?"
             r"(?:opinions|feelings|emotions|beliefs|access to real-time))"
         ),
+        triggers=(" ai", "artificial intelligence", "language model", "virtual assistant", " by openai",
+                  " by anthropic", " by google", "cutoff", "cut-off", "have personal", "have opinions",
+                  "have feelings", "have emotions", "have beliefs", "real-time"),
     ),
-    (
+    _Artifact(
         "refusal",
         re.compile(
             r"(?i)\b(?:i(?:'m| am) (?:sorry|afraid),? but (?:i|as)|i (?:can(?:not|'t)|am unable to|"
             r"won't|will not) (?:help|assist|provide|comply|fulfil+|answer|do that|create|generate|"
             r"engage|support)(?: with)?(?: (?:that|this|your) (?:request)?)?|i must (?:decline|refuse))"
         ),
+        triggers=("sorry", "afraid", "cannot", "can't", "unable", "won't", "will not", "must decline", "must refuse"),
     ),
-    (
+    _Artifact(
         "sycophantic-opener",
         re.compile(
             r"(?i)^\s*(?:(?:sure|certainly|absolutely|of course)[!,.]\s*(?:here(?:'s| is| are)|"
             r"i(?:'d| would) be (?:happy|glad))|(?:sure|certainly|absolutely|of course|great question|"
             r"excellent question|what a great question)!|i(?:'d| would) be (?:happy|glad|delighted) to help)"
         ),
+        region="head",
     ),
-    (
+    _Artifact(
         "canned-closer",
         re.compile(
             r"(?i)(?:i hope this helps|hope (?:this|that) helps|let me know if you (?:have any (?:other|more|further) "
             r"questions|need (?:any )?(?:further|more) (?:help|assistance|clarification))|feel free to ask)[!.]?\s*\W*$"
         ),
+        triggers=("helps", "let me know", "feel free"),
+        region="tail",
     ),
-    (
+    _Artifact(
         "template-placeholder",
         re.compile(
             r"(?i)\[(?:your|insert|recipient|company|customer|first|last|full)[ _](?:[a-z]+[ _]?){0,3}\]|"
             r"<(?:insert|your)[ _][^>]{1,30}>|\blorem ipsum\b"
         ),
+        triggers=("[", "<", "lorem"),
     ),
 )
 
-ARTIFACT_KINDS = tuple(kind for kind, _ in _ARTIFACTS) + ("truncated", "echoes-input")
+ARTIFACT_KINDS = tuple(a.kind for a in _ARTIFACTS) + ("truncated", "echoes-input")
 
 # Words an English sentence does not end on: an output ending so was cut off.
 _DANGLING = re.compile(
@@ -401,11 +471,23 @@ _DANGLING = re.compile(
 
 def find_artifacts(output: str, input: str = "") -> list[Match]:
     """LLM boilerplate in a model ``output`` a fine-tuned model would learn to imitate."""
-    found = [
-        Match(kind, "artifact", m.start(), m.end(), m.group(0).strip())
-        for kind, pattern in _ARTIFACTS
-        for m in _first(pattern.finditer(output))
-    ]
+    lowered = output.lower()
+    tail_start = max(0, len(output) - _REGION_CHARS)
+    found: list[Match] = []
+    for artifact in _ARTIFACTS:
+        if artifact.triggers and not any(t in lowered for t in artifact.triggers):
+            continue
+        if artifact.region == "head":
+            m = artifact.pattern.search(output[:_REGION_CHARS])
+            offset = 0
+        elif artifact.region == "tail":
+            m = artifact.pattern.search(output[tail_start:])
+            offset = tail_start
+        else:
+            m = artifact.pattern.search(output)
+            offset = 0
+        if m:
+            found.append(Match(artifact.kind, "artifact", offset + m.start(), offset + m.end(), m.group(0).strip()))
     reason = truncation_reason(output)
     if reason:
         tail = output.rstrip()[-40:]
@@ -422,10 +504,11 @@ def truncation_reason(output: str) -> str | None:
     text = output.rstrip()
     if not text:
         return None
-    if text.count("```") % 2 == 1:
+    if "```" in text and text.count("```") % 2 == 1:
         return "unclosed code block"
-    last_line = text.rsplit("\n", 1)[-1]
-    if _looks_like_prose(last_line) and _DANGLING.search(last_line):
+    # Only the end matters: look at the last 200 characters of the last line.
+    last_line = text[-200:].rsplit("\n", 1)[-1]
+    if _DANGLING.search(last_line[-24:]) and _looks_like_prose(last_line):
         return "ends mid-sentence"
     return None
 
@@ -439,7 +522,3 @@ def _normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _first(matches: Iterator[re.Match[str]]) -> list[re.Match[str]]:
-    for m in matches:
-        return [m]
-    return []

@@ -332,53 +332,65 @@ def count_dataset_tokens(
     if progress:
         progress(f"counting tokens ({tokenizer.label})")
     n = len(dataset)
-    # Every text to encode goes into one list with the row it belongs to; fixed per-message
-    # overhead goes straight into `overhead`. Short repeated strings (roles, a shared system
-    # prompt) are counted once.
+    # Every long text to encode goes into one list with the row it belongs to, so the encoder
+    # runs in large batches; the fixed per-message overhead and short repeated strings (roles,
+    # names, a shared system prompt) are added to `overhead` directly, each counted once.
     texts: list[str] = []
     owners: list[int] = []
-    overhead = np.full(n, TOKENS_PER_CONVERSATION, dtype=np.int64)
+    overhead = [TOKENS_PER_CONVERSATION] * n
     memo: dict[str, int] = {}
+    count = tokenizer.count
 
-    def add(row: int, key: str, text: str) -> None:
-        if key == "name":
-            overhead[row] += TOKENS_PER_NAME
-        if len(text) <= 64 or key == "system":
-            if text not in memo:
-                memo[text] = tokenizer.count(text)
-            overhead[row] += memo[text]
-        else:
-            texts.append(text)
-            owners.append(row)
+    def short(text: str) -> int:
+        tokens = memo.get(text)
+        if tokens is None:
+            tokens = memo[text] = count(text)
+        return tokens
 
-    counted = np.zeros(n, dtype=bool)
+    counted = [False] * n
     for row, record in _raw_chat_records(dataset):
-        messages = record.get("messages")
         counted[row] = True
-        for message in messages:
+        extra = 0
+        for message in record["messages"]:
             if not isinstance(message, dict):
                 continue
-            overhead[row] += TOKENS_PER_MESSAGE
+            role, content = message.get("role"), message.get("content")
+            if len(message) == 2 and isinstance(role, str) and isinstance(content, str):
+                # The common case: {"role", "content"} only.
+                extra += TOKENS_PER_MESSAGE + short(role)
+                if len(content) <= 64 or role == "system":
+                    extra += short(content)
+                else:
+                    texts.append(content)
+                    owners.append(row)
+                continue
+            extra += TOKENS_PER_MESSAGE
             for key, value in _message_values(message):
-                add(row, "system" if message.get("role") == "system" and key == "content" else key, value)
-    from_messages = int(counted.sum())
+                extra += short(value) + (TOKENS_PER_NAME if key == "name" else 0)
+        overhead[row] += extra
+    from_messages = sum(counted)
 
-    for row in np.flatnonzero(~counted).tolist():
-        for role, key, text in (
-            ("system", "system", dataset.system[row]),
-            ("user", "content", dataset.input[row]),
-            ("assistant", "content", dataset.output[row]),
-        ):
-            if text or role == "user":
-                overhead[row] += TOKENS_PER_MESSAGE
-                add(row, "role", role)
-                add(row, key, text)
+    system, inputs, outputs, turns = dataset.system, dataset.input, dataset.output, dataset.turns
+    per_message = TOKENS_PER_MESSAGE
+    for row in (r for r in range(n) if not counted[r]):
+        extra = per_message + short("user")
+        if system[row]:
+            extra += per_message + short("system") + short(system[row])
+        if outputs[row]:
+            extra += per_message + short("assistant")
+        for text in (inputs[row], outputs[row]):
+            if len(text) <= 64:
+                extra += short(text)
+            else:
+                texts.append(text)
+                owners.append(row)
         # Multi-turn examples joined into one input still pay the overhead of each message.
-        extra_turns = max(0, dataset.turns[row] - 2) if row < len(dataset.turns) else 0
-        overhead[row] += (TOKENS_PER_MESSAGE + 1) * extra_turns
+        extra += (per_message + 1) * max(0, (turns[row] if row < len(turns) else 2) - 2)
+        overhead[row] += extra
 
     lengths = np.asarray(tokenizer.count_many(texts), dtype=np.int64)
-    per_row = overhead + np.bincount(np.asarray(owners, dtype=np.int64), weights=lengths, minlength=n).astype(np.int64)
+    encoded = np.bincount(np.asarray(owners, dtype=np.int64), weights=lengths, minlength=n)
+    per_row = np.asarray(overhead, dtype=np.int64) + encoded.astype(np.int64)
     return TokenCounts(per_row, tokenizer, from_messages, n - from_messages)
 
 

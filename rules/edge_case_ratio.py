@@ -72,7 +72,7 @@ class EdgeCaseRatio(Rule):
         length_z: float = option(3.5, "robust z-score of log length beyond which a row is a length outlier")
         rare_class_share: float = option(0.02, "a label with a smaller share of the set is a rare class")
         neighbour_iqr: float = option(1.5, "Tukey fence multiplier for nearest-neighbour distance outliers")
-        sample_size: int = option(20_000, "rows the estimate looks at, at most (seeded random sample)")
+        sample_size: int = option(5_000, "rows the estimate looks at, at most (seeded random sample)")
         min_rows: int = option(30, "fewest rows an estimate is attempted on")
         seed: int = option(0, "random seed of the sample")
         max_findings: int = option(500, "findings listed at most (counts stay complete)")
@@ -311,8 +311,14 @@ def nearest_neighbour_distances(texts: Sequence[str], chunk: int = 512) -> np.nd
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
+    # Words in most inputs (and English stop words) say nothing about neighbours but make the
+    # similarity matrix dense, which is what costs time.
+    vectorizer = TfidfVectorizer(
+        sublinear_tf=True, dtype=np.float32, max_features=200_000, stop_words="english",
+        max_df=0.5 if len(texts) >= 200 else 1.0,
+    )
     try:
-        x = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, max_features=200_000).fit_transform(texts)
+        x = vectorizer.fit_transform(texts)
     except ValueError:  # empty vocabulary: no words at all
         return None
     if x.shape[0] < 3:
