@@ -271,3 +271,15 @@ def test_unwritable_step_summary_warns_and_keeps_the_exit_code(dqlint_cli, monke
     res = dqlint_cli("check", str(SAMPLES / "chat/clean"), "--select", "format-consistency", "--isolated", "--no-cache", "-f", "json")
     assert res.code == 0
     assert res.err.startswith("dqlint: warning: GITHUB_STEP_SUMMARY ")
+
+
+def test_paths_are_relative_to_the_github_workspace(monkeypatch, tmp_path):
+    """Run from a sub-folder on GitHub Actions: locations still name files from the checkout root."""
+    (tmp_path / "data").mkdir()
+    monkeypatch.chdir(tmp_path / "data")
+    monkeypatch.setenv("GITHUB_WORKSPACE", str(tmp_path))
+    finding = {"message": "bad", "locations": [{"path": "train.jsonl", "line": 3, "record": 2}], "snippet": None, "details": {}}
+    report = _report([finding])
+    result = json.loads(render("sarif", report))["runs"][0]["results"][0]
+    assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/train.jsonl"
+    assert "::error file=data/train.jsonl,line=3,title=dqlint my-rule::bad" in render("github", report).splitlines()

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 CHECKOUT = Path(__file__).resolve().parents[1]
 SAMPLES = CHECKOUT / "sample_data" / "chat"
 
@@ -85,6 +83,25 @@ def _commit(repo: Path, env: dict[str, str], message: str) -> subprocess.Complet
     )
 
 
+def test_manifest_is_valid_and_matches_data_files() -> None:
+    import re
+
+    import yaml
+
+    proc = subprocess.run([sys.executable, "-m", "pre_commit", "validate-manifest", str(CHECKOUT / ".pre-commit-hooks.yaml")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    hooks = {h["id"]: h for h in yaml.safe_load((CHECKOUT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+    main = hooks["dqlint"]
+    assert main["entry"] == "dqlint check" and main["language"] == "python"
+    assert main["pass_filenames"] is False and main["require_serial"] is True
+    pattern = re.compile(main["files"])
+    for name in ("train.jsonl", "data/test.json", "a.csv", "b.tsv", "c.parquet", "d.jsonl.gz", "e.csv.xz", "pyproject.toml", "cfg/dqlint.toml"):
+        assert pattern.search(name), name
+    for name in ("README.md", "model.py", "jsonl.txt", "notpyproject.toml"):
+        assert not pattern.search(name), name
+
+
+@pytest.mark.slow
 def test_bad_data_blocks_the_commit_and_good_data_passes(data_repo: tuple[Path, dict[str, str]]) -> None:
     repo, env = data_repo
 

@@ -26,16 +26,21 @@ def level(rule: Mapping[str, Any]) -> str:
 def repo_path(path: str, root: str | None = None) -> str:
     """A location path as CI systems want it: relative to the checkout, forward slashes.
 
-    ``root`` defaults to ``$GITHUB_WORKSPACE`` (on GitHub Actions) or the current folder. A path
-    outside the root stays absolute: pretending otherwise would point at the wrong file.
+    ``root`` defaults to ``$GITHUB_WORKSPACE`` (on GitHub Actions) or the current folder; a
+    relative path is taken from the current folder, so a run inside a sub-folder still names
+    files from the checkout's root. A path outside the root stays absolute: pretending otherwise
+    would point at the wrong file. URLs (``hf://...``) are left alone.
     """
+    if not path or "://" in path:
+        return path
     root = root or os.environ.get("GITHUB_WORKSPACE") or os.getcwd()
-    if os.path.isabs(path):
-        rel = os.path.relpath(path, root)
-        if not rel.startswith(os.pardir):
-            path = rel
-    path = os.path.normpath(path) if path else path
-    return path.replace(os.sep, "/").replace("\\", "/")
+    full = os.path.abspath(path)
+    try:
+        rel = os.path.relpath(full, root)
+    except ValueError:  # another drive on Windows
+        rel = os.pardir
+    inside = rel != os.pardir and not rel.startswith(os.pardir + os.sep)
+    return (rel if inside else full).replace(os.sep, "/")
 
 
 def rule_level_message(rule: Mapping[str, Any]) -> str:
