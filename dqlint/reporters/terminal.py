@@ -59,10 +59,10 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             line = Text("  ")
             line.append(locations_text(finding["locations"], 3), style="cyan")
             line.append("  " + finding["message"])
-            snippet = one_line(finding.get("snippet"), 70)
-            if snippet:
-                line.append(f"  «{snippet}»", style="dim")
             console.print(line)
+            snippet = one_line(finding.get("snippet"), console.width - 8)
+            if snippet:
+                console.print(Text(f"      {snippet}", style="dim", no_wrap=True, overflow="ellipsis"))
         if len(findings) > options.max_findings:
             console.print(Text(f"  … and {len(findings) - options.max_findings:,} more (--max-findings, or --format json for all)", style="dim"))
     console.print()
