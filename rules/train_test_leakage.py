@@ -83,17 +83,19 @@ class TrainTestLeakage(Rule):
         leaks: dict[int, dict[int, tuple[str, float]]] = {}
         for what in fields:
             index = dataset_index(ctx, what, norm, threshold=options.threshold, near=options.near, scorer=options.scorer)
-            members = index.members()
             neighbours = index.neighbours()
-            for split in holdouts:
+            holdout_rows = {split: [r for r in ds.rows(split) if index.unique_of[r] >= 0] for split in holdouts}
+            # Only the unique texts of held-out rows and their near neighbours matter.
+            wanted = {index.unique_of[r] for rows in holdout_rows.values() for r in rows}
+            wanted |= {v for u in list(wanted) for v, _ in neighbours.get(u, ())}
+            members = index.rows_of(wanted)
+            for split, rows in holdout_rows.items():
                 against = _HOLDOUT_AGAINST[split]
-                for row in ds.rows(split):
+                for row in rows:
                     uid = index.unique_of[row]
-                    if uid < 0:
-                        continue
-                    found = [(r, "exact", 100.0) for r in members[uid] if ds.split[r] in against]
+                    found = [(r, "exact", 100.0) for r in members.get(uid, ()) if ds.split[r] in against]
                     for other, score in neighbours.get(uid, ()):
-                        found += [(r, "near", float(score)) for r in members[other] if ds.split[r] in against]
+                        found += [(r, "near", float(score)) for r in members.get(other, ()) if ds.split[r] in against]
                     for r, kind, score in found:
                         _keep_best(leaks.setdefault(row, {}), r, kind, score)
 
