@@ -237,15 +237,30 @@ def _silence_context(context: Any) -> None:
 
 @contextlib.contextmanager
 def quiet_gx() -> Iterator[None]:
-    """No analytics, no log lines below ERROR from GX while it runs."""
+    """No analytics, and no GX log lines below CRITICAL while it runs (some GX modules set
+    their own logger to INFO, so each GX logger is raised, not just the parent)."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    logger = logging.getLogger("great_expectations")
-    previous = logger.level
-    logger.setLevel(logging.CRITICAL)
+    parent = logging.getLogger("great_expectations")
+    parent_level = parent.level
+    parent.setLevel(logging.CRITICAL)  # quiet the import itself
+    try:
+        import great_expectations  # noqa: F401  (creates GX's loggers before we quiet them)
+    finally:
+        parent.setLevel(parent_level)
+
+    loggers = [parent] + [
+        logger
+        for name, logger in list(logging.root.manager.loggerDict.items())
+        if name.startswith("great_expectations.") and isinstance(logger, logging.Logger)
+    ]
+    previous = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL)
     try:
         yield
     finally:
-        logger.setLevel(previous)
+        for logger, level in zip(loggers, previous):
+            logger.setLevel(level)
 
 
 def _one_line(exc: Any) -> str:
