@@ -121,12 +121,15 @@ class Report:
         return render(fmt, self._data, RenderOptions(**options))
 
     def _repr_html_(self) -> str:
-        try:
-            return self.to_html()
-        except Exception:  # the HTML reporter is optional in a notebook; fall back to a table
-            import html
+        """Jupyter shows the HTML report in a sandboxed frame, so its stylesheet cannot restyle
+        the notebook around it."""
+        import html
 
-            return "<pre>" + html.escape(self.to_markdown()) + "</pre>"
+        page = self.to_html()
+        return (
+            f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+            'style="width:100%;height:800px;border:0" title="dqlint report"></iframe>'
+        )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{k} {v}" for k, v in self._data["summary"]["rules"].items())
