@@ -56,10 +56,16 @@ Key = tuple[str, int]  # (display path, record index)
 # -- what was read -----------------------------------------------------------------------------
 
 
+# A record's value is parsed only where it is needed (returned frames, dropped Parquet rows).
+NOT_PARSED: Any = type("NotParsed", (), {"__repr__": lambda self: "NOT_PARSED"})()
+WantValue = Callable[[int], bool]
+
+
 @dataclass
 class RawRecord:
     """One record as it stands in its file: ``raw`` is its original bytes (None for Parquet and
-    in-memory data), ``value`` the parsed object (None when it could not be parsed)."""
+    in-memory data), ``value`` the parsed object (None when it could not be parsed, NOT_PARSED
+    when nobody needed it)."""
 
     record: int | None
     line: int | None
@@ -150,14 +156,18 @@ def clean(
     for rule_id in drop_rules:
         if rule_id in BUILT_IN_REASONS:
             raise UsageError(f"--drop-rule {rule_id}: clean already drops what {rule_id} finds (see --keep-* to turn it off)")
-    resolved = _clean_config(config, drop_rules)
-    report = _run_rules(specs, resolved, progress)
+    if output is not None:
+        _refuse_early(specs, os.fspath(output), dropped, force)
     needed = [FORMAT_RULE] + [DUPLICATE_RULE] * duplicates + [LEAKAGE_RULE] * leakage + list(drop_rules)
+    report = _run_rules(specs, _clean_config(config, needed), progress)
     _require_judged(report, needed)
 
     reasons = decide_drops(report, leaked_from=leaked_from, duplicates=duplicates, leakage=leakage,
                            format_errors=format_errors, drop_rules=drop_rules)
-    sources = read_sources(report, specs)
+    if output is None:
+        sources = read_sources(report, specs, lambda path, record: True)
+    else:
+        sources = read_sources(report, specs, lambda path, record: (path, record) in reasons)
     warnings = _file_level_warnings(report)
     if leakage and leaked_from == "train" and any(
         (f.get("details") or {}).get("matches_truncated") for f in _findings({e["id"]: e for e in report["rules"]}, LEAKAGE_RULE)
@@ -175,7 +185,8 @@ def clean(
 # -- running the rules -------------------------------------------------------------------------
 
 
-def _clean_config(config: Any, drop_rules: Sequence[str]) -> Config:
+def _clean_config(config: Any, wanted: Sequence[str]) -> Config:
+    """The user's config (thresholds, fields, severities) running only the rules clean reads."""
     from dqlint.config import Config, load_config
 
     if isinstance(config, Config):
@@ -184,11 +195,20 @@ def _clean_config(config: Any, drop_rules: Sequence[str]) -> Config:
         resolved = load_config(table=config)
     else:
         resolved = load_config(config)
-    wanted = (*BUILT_IN_REASONS, *drop_rules)
     resolved = replace(resolved, select=tuple(dict.fromkeys(wanted)), ignore=tuple(i for i in resolved.ignore if i not in wanted))
     for rule_id in (DUPLICATE_RULE, LEAKAGE_RULE):
         resolved = resolved.with_rule_setting(rule_id, "max-findings", UNCAPPED)
     return resolved
+
+
+def _refuse_early(specs: Sequence[Any], output: str, dropped: Any, force: bool) -> None:
+    """Say "file exists" before the checks run, not after (the full plan is checked again)."""
+    inputs = [os.fspath(s.source) for s in specs if isinstance(s.source, (str, os.PathLike))]
+    single = len(specs) == 1 and inputs and os.path.isfile(inputs[0])
+    if single and not os.path.isdir(output) and not output.endswith(("/", os.sep)) and "{" not in output:
+        refuse_unsafe_output(output, inputs, force=force)
+    if dropped is not None:
+        refuse_unsafe_output(os.fspath(dropped), inputs, force=force)
 
 
 def _run_rules(specs: list, config: Config, progress: Callable[[str], None] | None) -> dict[str, Any]:
@@ -312,8 +332,9 @@ def _file_level_warnings(report: dict[str, Any]) -> list[str]:
 # -- reading the sources again, byte for byte --------------------------------------------------
 
 
-def read_sources(report: dict[str, Any], specs: Sequence[Any]) -> list[Source]:
-    """Re-read every input the report names, record for record as the loader numbered them."""
+def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[str, int], bool]) -> list[Source]:
+    """Re-read every input the report names, record for record as the loader numbered them;
+    ``want(path, record)`` says whose parsed value to keep (the rest keep only their bytes)."""
     from dqlint.loading import _data_suffix
 
     memory = {spec.name: spec.source for spec in specs if not isinstance(spec.source, (str, os.PathLike))}
@@ -323,7 +344,7 @@ def read_sources(report: dict[str, Any], specs: Sequence[Any]) -> list[Source]:
         if path in memory:
             source = _read_memory(path, split, memory[path])
         elif os.path.isfile(path) and _data_suffix(path):
-            source = _read_file(path, split)
+            source = _read_file(path, split, lambda record, path=path: want(path, record))
         else:
             raise UsageError(f"{path}: clean works on data files (JSONL, JSON, CSV/TSV, Parquet), DataFrames and record lists")
         count = sum(1 for r in source.records if r.record is not None)
@@ -333,20 +354,20 @@ def read_sources(report: dict[str, Any], specs: Sequence[Any]) -> list[Source]:
     return sources
 
 
-def _read_file(path: str, split: str) -> Source:
+def _read_file(path: str, split: str, want: WantValue) -> Source:
     from dqlint.loading import COMPRESSIONS, _data_suffix
 
     suffix, compression = _data_suffix(path)  # type: ignore[misc]
     if suffix == ".parquet":
-        return _read_parquet(path, split)
+        return _read_parquet(path, split, want)
     opener = COMPRESSIONS.get(compression or "", open)
     with opener(path, "rb") as fh:
         data = fh.read()
     if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path, split, data)
+        return _read_jsonl(path, split, data, want)
     if suffix == ".json":
-        return _read_json(path, split, data)
-    return _read_csv(path, split, data, "\t" if suffix == ".tsv" else ",")
+        return _read_json(path, split, data, want)
+    return _read_csv(path, split, data, "\t" if suffix == ".tsv" else ",", want)
 
 
 def _strip_bom(data: bytes) -> bytes:
@@ -355,7 +376,7 @@ def _strip_bom(data: bytes) -> bytes:
     return data[len(BOM):] if data.startswith(BOM) else data
 
 
-def _read_jsonl(path: str, split: str, data: bytes) -> Source:
+def _read_jsonl(path: str, split: str, data: bytes, want: WantValue) -> Source:
     """Lines split as the loader splits them (on b"\\n"); blank lines are no records."""
     import orjson
 
@@ -364,16 +385,18 @@ def _read_jsonl(path: str, split: str, data: bytes) -> Source:
     for lineno, raw in enumerate(io.BytesIO(_strip_bom(data)), 1):
         if not raw.strip():
             continue
-        try:
-            value = orjson.loads(raw.rstrip(b"\r\n"))
-        except orjson.JSONDecodeError:
-            value = None
+        value = NOT_PARSED
+        if want(record):
+            try:
+                value = orjson.loads(raw.rstrip(b"\r\n"))
+            except orjson.JSONDecodeError:
+                value = None
         source.records.append(RawRecord(record, lineno, raw if raw.endswith(b"\n") else raw + b"\n", value))
         record += 1
     return source
 
 
-def _read_json(path: str, split: str, data: bytes) -> Source:
+def _read_json(path: str, split: str, data: bytes, want: WantValue) -> Source:
     """A JSON array (or an object wrapping one), element texts located as the loader reads them."""
     from dqlint.loading import _looks_like_jsonl
 
@@ -384,7 +407,7 @@ def _read_json(path: str, split: str, data: bytes) -> Source:
         text = data.decode("cp1252", errors="replace")
     stripped = text.lstrip()
     if stripped.startswith("{") and _looks_like_jsonl(stripped):
-        return _read_jsonl(path, split, data)
+        return _read_jsonl(path, split, data, want)
     source = Source(path, split, "json")
     start = _array_start(text)
     if start is None:
@@ -408,7 +431,7 @@ def _read_json(path: str, split: str, data: bytes) -> Source:
             source.records.append(RawRecord(record, line, text[pos:].encode("utf-8"), None))
             _set_json_frame(source, text, start, spans, closed=False)
             return source
-        source.records.append(RawRecord(record, line, text[pos:end].encode("utf-8"), value if isinstance(value, dict) else None))
+        source.records.append(RawRecord(record, line, text[pos:end].encode("utf-8"), _object_or_none(value) if want(record) else NOT_PARSED))
         spans.append((pos, end))
         record += 1
         line += text.count("\n", pos, end)
@@ -453,7 +476,7 @@ def _array_start(text: str) -> int | None:
     return start if start >= 0 else None
 
 
-def _read_csv(path: str, split: str, data: bytes, delimiter: str) -> Source:
+def _read_csv(path: str, split: str, data: bytes, delimiter: str, want: WantValue) -> Source:
     """Records as the csv module reads them (quoted newlines included), with their source text."""
     from dqlint.loading import BOM
 
@@ -501,22 +524,32 @@ def _read_csv(path: str, split: str, data: bytes, delimiter: str) -> Source:
             continue  # a blank line is no record
         if not raw.endswith((b"\n", b"\r")):
             raw += source.newline
-        value = dict(zip(header, row)) if row is not None and len(row) == len(header) else None
+        value = NOT_PARSED
+        if want(record):
+            value = dict(zip(header, row)) if row is not None and len(row) == len(header) else None
         source.records.append(RawRecord(record, start, raw, value))
         record += 1
     return source
 
 
-def _read_parquet(path: str, split: str) -> Source:
+def _read_parquet(path: str, split: str, want: WantValue) -> Source:
+    """Parquet has no bytes per record: records are row numbers; values are read only for the
+    rows someone wants (dropped rows, or all when frames are returned)."""
     import pyarrow.parquet as pq
 
     source = Source(path, split, "parquet")
-    record = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=16384):
-        for rec in batch.to_pylist():
-            source.records.append(RawRecord(record, None, None, rec))
-            record += 1
+    rows = pq.ParquetFile(path).metadata.num_rows
+    source.records = [RawRecord(i, None, None, NOT_PARSED) for i in range(rows)]
+    wanted = [i for i in range(rows) if want(i)]
+    if wanted:
+        values = pq.read_table(path).take(wanted).to_pylist()
+        for i, value in zip(wanted, values):
+            source.records[i].value = value
     return source
+
+
+def _object_or_none(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
 
 
 def _read_memory(path: str, split: str, obj: Any) -> Source:
