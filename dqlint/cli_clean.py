@@ -48,6 +48,7 @@ def clean(**kwargs: Any) -> int:
     Examples:
       dqlint clean train.jsonl                      # -> train.clean.jsonl, train.dropped.jsonl
       dqlint clean train.jsonl --test test.jsonl -o clean/
+      dqlint clean data/                            # -> data.clean/ (copies and dropped.jsonl)
       dqlint clean data.csv -o data.clean.csv --drop-rule sensitive-content --force
     """
     from dqlint.cleaning import clean as run_clean
@@ -62,7 +63,7 @@ def clean(**kwargs: Any) -> int:
             list(args["paths"]),
             test=list(args["test_paths"]) or None,
             eval=list(args["eval_paths"]) or None,
-            output=args["output"] or DEFAULT_OUTPUT,
+            output=args["output"] or default_output(args["paths"], args["test_paths"], args["eval_paths"]),
             dropped=args["dropped"],
             force=args["force"],
             drop_rules=[r.strip() for r in drop_rules],
@@ -78,6 +79,22 @@ def clean(**kwargs: Any) -> int:
     if not args["quiet"]:
         click.echo(summary_text(result))
     return 0
+
+
+def default_output(paths: tuple[str, ...], test_paths: tuple[str, ...], eval_paths: tuple[str, ...]) -> str:
+    """Beside each input file; for one folder, a sibling folder ``<folder>.clean/`` (cleaned
+    copies and the dropped file inside the data folder would be read by the next check)."""
+    import os
+
+    from dqlint.errors import UsageError
+
+    inputs = [*paths, *test_paths, *eval_paths]
+    folders = [p for p in inputs if os.path.isdir(p)]
+    if not folders:
+        return DEFAULT_OUTPUT
+    if len(inputs) == 1:
+        return os.path.normpath(folders[0]) + ".clean" + os.sep
+    raise UsageError(f"{folders[0]}: cleaning a folder with other inputs needs -o FOLDER/")
 
 
 def _config(args: dict[str, Any]) -> Any:

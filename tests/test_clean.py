@@ -246,3 +246,17 @@ def test_unknown_drop_rule_is_a_config_error(dqlint_cli, tmp_path):
     assert res.code == 2 and "unknown rule id(s): no-such-rule" in res.err
     res = dqlint_cli("clean", str(train), "--drop-rule", "near-duplicates", "--isolated")
     assert res.code == 2 and "clean already drops what near-duplicates finds" in res.err
+
+
+def test_folder_input_defaults_to_a_sibling_folder(dqlint_cli, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    write_jsonl(data / "train.jsonl", [chat("same question", "same answer")] * 2 + [chat("other", "reply")])
+    write_jsonl(data / "test.jsonl", [chat("a test question", "a test answer")])
+    res = dqlint_cli("clean", str(data), "--isolated")
+    assert res.code == 0, res.err
+    out = tmp_path / "data.clean"
+    assert sorted(p.name for p in out.iterdir()) == ["dropped.jsonl", "test.jsonl", "train.jsonl"]
+    assert sorted(p.name for p in data.iterdir()) == ["test.jsonl", "train.jsonl"]
+    assert len(nonblank_lines(out / "train.jsonl")) == 2
+    assert [(Path(e["path"]).name, e["line"]) for e in dropped_entries(out / "dropped.jsonl")] == [("train.jsonl", 2)]
