@@ -366,7 +366,7 @@ def _bucket_pairs(keys: np.ndarray, lengths: np.ndarray, max_bucket: int, window
 
     # Sort by key (top 40 bits) then by length: equal buckets become runs ordered by length.
     sortkey = (keys & ~np.uint64((1 << 24) - 1)) | np.minimum(lengths, (1 << 24) - 1).astype(np.uint64)
-    order = np.argsort(sortkey, kind="stable")
+    order = np.argsort(sortkey)
     bucket = sortkey[order] >> np.uint64(24)
     same = bucket[1:] == bucket[:-1]
     if not same.any():
@@ -706,42 +706,51 @@ class NgramOverlap:
     total: int
 
 
+_BYTE_MASKS = [(1 << (8 * i)) - 1 for i in range(8)] + [_U64]
+
+
 def _word_gram_hashes(texts: Sequence[str], n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hashes of every word n-gram of each (normalised, single-spaced) text, with the text
-    index and the gram's word position. Vectorised: word hashes from prefix sums of a
-    polynomial hash over the bytes, n-gram hashes from n shifted passes over word hashes."""
+    """Hashes of every word n-gram of each text (normalised: words separated by single
+    spaces, no newlines), with the text index and the gram's word position.
+
+    Vectorised: a word's hash mixes its first and last 8 bytes (two unaligned 64-bit loads)
+    and its length, so words of up to 16 bytes hash exactly; an n-gram's hash combines its n
+    word hashes in n shifted passes. Callers check reported spans against the text."""
     import numpy as np
 
     hashes, docs, positions = [], [], []
-    base = np.uint64(0x100000001B3)  # odd, so invertible modulo 2**64
-    inv = 1
-    for _ in range(7):  # Newton iteration for the inverse modulo 2**64
-        inv = (inv * (2 - int(base) * inv)) & _U64
+    masks = np.array(_BYTE_MASKS, dtype=np.uint64)
+    mult = np.uint64(0x9E3779B97F4A7C15)
     for start in range(0, len(texts), _CHUNK):
         chunk = texts[start : start + _CHUNK]
-        keep = [i for i, t in enumerate(chunk) if t]
-        if not keep:
+        keep = np.array([i for i, t in enumerate(chunk) if t], dtype=np.intp)
+        if not len(keep):
             continue
-        words_per = np.array([chunk[i].count(" ") + 1 for i in keep], dtype=np.int64)
-        raw = " ".join(chunk[i] for i in keep).encode("utf-8", "surrogatepass")
-        b = np.frombuffer(raw, dtype=np.uint8)
-        spaces = np.flatnonzero(b == 32)
-        w_start = np.concatenate([[0], spaces + 1])
-        w_end = np.concatenate([spaces, [len(b)]])  # exclusive
-        powers = np.cumprod(np.full(len(b), base, dtype=np.uint64))  # base**(i+1)
-        inv_powers = np.cumprod(np.full(len(b), np.uint64(inv), dtype=np.uint64))
-        prefix = np.concatenate([[np.uint64(0)], np.cumsum(b.astype(np.uint64) * powers, dtype=np.uint64)])
-        word = (prefix[w_end] - prefix[w_start]) * inv_powers[w_start]
+        body = "\n".join(chunk[i] for i in keep.tolist()).encode("utf-8", "surrogatepass")
+        raw = b"\0" * 8 + body + b"\0" * 8  # padding so every 8-byte load stays inside
+        b = np.frombuffer(raw, dtype=np.uint8)[8:-8]
+        breaks = np.flatnonzero((b == 32) | (b == 10))
+        w_start = np.concatenate([[0], breaks + 1])
+        w_end = np.concatenate([breaks, [len(b)]])  # exclusive
+        length = w_end - w_start
+        short = np.minimum(length, 8)
+        loads = np.ndarray(shape=(len(raw) - 7,), dtype="<u8", buffer=raw, offset=0, strides=(1,))
+        first = loads[w_start + 8] & masks[short]
+        last = loads[w_end] >> (np.uint64(8) * (np.uint64(8) - short.astype(np.uint64)))
+        last[short == 0] = 0
+        word = first * np.uint64(0xBF58476D1CE4E5B9) + last * mult + length.astype(np.uint64)
         word = _mix64(word)
-        word_doc = np.repeat(np.asarray(keep, dtype=np.intp) + start, words_per)
-        word_pos = np.arange(len(word), dtype=np.intp) - np.repeat(np.cumsum(words_per) - words_per, words_per)
+        new_doc = np.concatenate([[True], b[breaks] == 10])
+        word_doc = keep[np.cumsum(new_doc) - 1] + start
+        index = np.arange(len(word), dtype=np.intp)
+        word_pos = index - np.maximum.accumulate(np.where(new_doc, index, 0))
         count = len(word) - n + 1
         if count <= 0:
             continue
         gram = word[:count].copy()
-        mult = np.uint64(0x9E3779B97F4A7C15)
         for t in range(1, n):
-            gram = gram * mult + word[t : t + count]
+            gram *= mult
+            gram += word[t : t + count]
         valid = word_doc[:count] == word_doc[n - 1 : n - 1 + count]
         hashes.append(_mix64(gram[valid]))
         docs.append(word_doc[:count][valid])
@@ -774,10 +783,10 @@ def ngram_overlaps(
     ch, cd, _ = _word_gram_hashes(c_norm, n)
     if not len(ch):
         return []
-    # A bitmap over the top 26 bits rejects almost every corpus gram with one gather.
-    bitmap = np.zeros(1 << 26, dtype=bool)
-    bitmap[qh >> np.uint64(38)] = True
-    maybe = bitmap[ch >> np.uint64(38)]
+    # A bitmap over the top 24 bits rejects almost every corpus gram with one gather.
+    bitmap = np.zeros(1 << 24, dtype=bool)
+    bitmap[qh >> np.uint64(40)] = True
+    maybe = bitmap[ch >> np.uint64(40)]
     ch, cd = ch[maybe], cd[maybe]
     q_order = np.argsort(qh, kind="stable")
     qh_sorted = qh[q_order]
@@ -813,5 +822,7 @@ def ngram_overlaps(
         best = max(runs, key=len)
         words = q_norm[q].split(" ")
         span = " ".join(words[int(best[0]) : int(best[-1]) + n])
-        out.append(NgramOverlap(q, c, span, int(len(pos)), int(q_total[q])))
+        # Word hashes are exact up to 16 bytes a word; confirm the span really is shared.
+        if span in c_norm[c]:
+            out.append(NgramOverlap(q, c, span, int(len(pos)), int(q_total[q])))
     return out
