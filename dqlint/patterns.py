@@ -10,9 +10,11 @@ Checksums cut false positives: card numbers must pass Luhn, IBANs the ISO 7064 m
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from dataclasses import dataclass
-from typing import Callable
+from typing import Callable, Sequence
 
 __all__ = [
     "ARTIFACT_KINDS",
@@ -21,6 +23,7 @@ __all__ = [
     "excerpt",
     "find_artifacts",
     "find_sensitive",
+    "find_sensitive_many",
     "iban_valid",
     "luhn_valid",
     "mask_text",
@@ -113,23 +116,10 @@ class _Detector:
     mask: Callable[[str], str]
     # Extra check on the matched text (checksum, placeholder filter); None accepts all.
     accept: Callable[[str], bool] | None = None
-    # Substrings one of which every match contains (in the lower-cased text when ``lower``):
-    # a cheap `in` test skips the regex for most texts, which keeps a million rows fast.
-    triggers: tuple[str, ...] = ()
-    lower: bool = False
-    # A cheap regex every matching text contains (a run of digits for numbers); searched
-    # once per text and shared by the detectors that name the same gate.
-    gate: re.Pattern[str] | None = None
-
-    def may_match(self, text: str, lowered: str, gates: dict[re.Pattern[str], bool]) -> bool:
-        haystack = lowered if self.lower else text
-        if self.triggers and not any(t in haystack for t in self.triggers):
-            return False
-        if self.gate is not None:
-            if self.gate not in gates:
-                gates[self.gate] = self.gate.search(text) is not None
-            return gates[self.gate]
-        return True
+    # Regexes (mostly plain literals) one of which every match contains, searched in the
+    # *lower-cased* text. Each runs as one fast C-level scan over many texts joined
+    # together; a detector's own (slower) pattern runs only on the texts that woke it.
+    wake: tuple[str, ...] = ()
 
 
 def _card_ok(value: str) -> bool:
@@ -160,7 +150,7 @@ def _assignment_ok(value: str) -> bool:
 
 
 # Nine digits close together: every phone, card number and IBAN has such a run.
-_DIGIT_RUN = re.compile(r"\d(?:[\s().+-]{0,3}\d){8}")
+_DIGIT_RUN = r"\d(?:[ \t().+-]{0,3}\d){8}"
 
 
 # Domains reserved for documentation (RFC 2606 / 6761): addresses there are not personal data.
@@ -179,38 +169,48 @@ _SENSITIVE: tuple[_Detector, ...] = (
         "secret",
         re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*-----)?"),
         _mask_private_key,
-        triggers=("PRIVATE KEY",),
+        wake=("private key",),
     ),
-    _Detector("anthropic-api-key", "secret", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _mask_keep_prefix, triggers=("sk-ant-",)),
+    _Detector(
+        "anthropic-api-key", "secret", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _mask_keep_prefix, wake=("sk-ant-",)
+    ),
     _Detector(
         "openai-api-key",
         "secret",
         re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]{20,})?"),
         _mask_keep_prefix,
-        triggers=("sk-",),
+        wake=("sk-",),
     ),
-    _Detector("aws-access-key-id", "secret", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"), _mask_keep_prefix,
-        triggers=("AKIA", "ASIA", "ABIA", "ACCA"),
+    _Detector(
+        "aws-access-key-id",
+        "secret",
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        _mask_keep_prefix,
+        wake=("akia", "asia", "abia", "acca"),
     ),
     _Detector(
         "github-token",
         "secret",
         re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
         _mask_keep_prefix,
-        triggers=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+        wake=("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
     ),
-    _Detector("slack-token", "secret", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _mask_keep_prefix, triggers=("xox",)),
-    _Detector("google-api-key", "secret", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _mask_keep_prefix, triggers=("AIza",)),
-    _Detector("stripe-key", "secret", re.compile(r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b"), _mask_keep_prefix,
-        triggers=("k_live_", "k_test_"),
+    _Detector("slack-token", "secret", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _mask_keep_prefix, wake=("xox",)),
+    _Detector("google-api-key", "secret", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _mask_keep_prefix, wake=("aiza",)),
+    _Detector(
+        "stripe-key",
+        "secret",
+        re.compile(r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b"),
+        _mask_keep_prefix,
+        wake=("k_live_", "k_test_"),
     ),
-    _Detector("huggingface-token", "secret", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), _mask_keep_prefix, triggers=("hf_",)),
+    _Detector("huggingface-token", "secret", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), _mask_keep_prefix, wake=("hf_",)),
     _Detector(
         "jwt",
         "secret",
         re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         _mask_keep_prefix,
-        triggers=("eyJ",),
+        wake=("eyj",),
     ),
     _Detector(
         "credential-assignment",
@@ -221,9 +221,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_assignment,
         _assignment_ok,
-        triggers=("pass", "pwd", "secret", "key", "token"),
-        lower=True,
-        gate=re.compile(r"[:=]\s*[\"']?[^\s\"',;]{8}"),
+        wake=(r"(?:passw\w*|pwd|secret|key|token)\s*[:=]",),
     ),
     # Personal data.
     _Detector(
@@ -232,7 +230,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
         _mask_email,
         _email_ok,
-        triggers=("@",),
+        wake=("@",),
     ),
     _Detector(
         "iban",
@@ -240,10 +238,15 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         _mask_iban,
         iban_valid,
-        gate=_DIGIT_RUN,
+        wake=(_DIGIT_RUN,),  # every IBAN has nine digits close together
     ),
-    _Detector("card-number", "pii", re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"), _mask_digits_keep_last, _card_ok,
-        gate=_DIGIT_RUN,
+    _Detector(
+        "card-number",
+        "pii",
+        re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+        _mask_digits_keep_last,
+        _card_ok,
+        wake=(_DIGIT_RUN,),
     ),
     _Detector(
         "phone-number",
@@ -257,7 +260,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_phone,
         _phone_ok,
-        gate=_DIGIT_RUN,
+        wake=(_DIGIT_RUN,),
     ),
     # Prompt-injection payloads: text that tries to override the model's instructions.
     _Detector(
@@ -269,8 +272,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
             r"(?:instructions?|prompts?|directions|rules|guidelines|messages?|context)"
         ),
         lambda v: v,
-        triggers=("ignore", "disregard", "forget", "override"),
-        lower=True,
+        wake=("ignore", "disregard", "forget", "override"),
     ),
     _Detector(
         "reveal-system-prompt",
@@ -280,8 +282,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
             r"(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+instructions)"
         ),
         lambda v: v,
-        triggers=("prompt", "instructions"),
-        lower=True,
+        wake=("prompt", "instructions"),
     ),
     _Detector(
         "jailbreak-persona",
@@ -291,45 +292,48 @@ _SENSITIVE: tuple[_Detector, ...] = (
             r"developer\s+mode\s+(?:enabled|activated)|jailbreak\s+mode)\b"
         ),
         lambda v: v,
-        triggers=("you are now", "anything now", "developer mode", "jailbreak"),
-        lower=True,
+        wake=("you are now", "anything now", "developer mode", "jailbreak"),
     ),
 )
 
 SENSITIVE_KINDS: dict[str, str] = {d.kind: d.category for d in _SENSITIVE}
 
-
-def _trigger_index(triggers_of: dict[int, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, frozenset[int]]]:
-    """One regex finding every trigger in a lower-cased text in a single C-level scan, and
-    for each trigger the detectors (by position) it may wake: those with a trigger contained
-    in it (the scan reports "sk-ant-", which also wakes the detector that waits for "sk-")."""
-    every = sorted({t.lower() for ts in triggers_of.values() for t in ts}, key=len, reverse=True)
-    wakes = {
-        found: frozenset(i for i, ts in triggers_of.items() if any(t.lower() in found for t in ts))
-        for found in every
-    }
-    return re.compile("|".join(map(re.escape, every))), wakes
+# Each distinct wake pattern, compiled (a plain literal compiles to a fast substring search),
+# with the detectors it wakes.
+_WAKES: list[tuple[re.Pattern[str], tuple[int, ...]]] = [
+    (re.compile(w), tuple(j for j, d in enumerate(_SENSITIVE) if w in d.wake))
+    for w in dict.fromkeys(w for d in _SENSITIVE for w in d.wake)
+]
+# Texts are scanned in batches joined by a character no fragment matches.
+_SEPARATOR = "\x00"
+_BATCH_CHARS = 4_000_000
 
 
-_SENSITIVE_TRIGGERS, _SENSITIVE_WAKES = _trigger_index({i: d.triggers for i, d in enumerate(_SENSITIVE) if d.triggers})
-_ALWAYS_CHECKED = frozenset(i for i, d in enumerate(_SENSITIVE) if not d.triggers)
+def _woken_detectors(texts: Sequence[str]) -> list[set[int]]:
+    """For each text, the detectors (by position) whose wake fragment occurs in it. Texts
+    are lower-cased and scanned in large joined batches, so the cost per text is tiny."""
+    woken: list[set[int]] = [set() for _ in texts]
+    start = 0
+    while start < len(texts):
+        end, size = start, 0
+        while end < len(texts) and (size < _BATCH_CHARS or end == start):
+            size += len(texts[end]) + 1
+            end += 1
+        batch = texts[start:end]
+        joined = _SEPARATOR.join(batch).lower()
+        if len(joined) != size - 1:  # lower() changed a length (rare letters): go one by one
+            for i, text in enumerate(batch, start):
+                lowered = text.lower()
+                woken[i] = {j for pattern, wakes in _WAKES if pattern.search(lowered) for j in wakes}
+        else:
+            offsets = list(itertools.accumulate((len(t) + 1 for t in batch), initial=0))
+            for pattern, wakes in _WAKES:
+                for m in pattern.finditer(joined):
+                    woken[start + bisect.bisect_right(offsets, m.start()) - 1].update(wakes)
+        start = end
+    return woken
 
 
-def _candidate_detectors(text: str) -> list[_Detector]:
-    """The detectors worth running on ``text``, in declaration order."""
-    lowered = text.lower()
-    woken = set(_ALWAYS_CHECKED)
-    first = _SENSITIVE_TRIGGERS.search(lowered)  # most texts have no trigger: one scan, done
-    if first is not None:
-        for found in set(_SENSITIVE_TRIGGERS.findall(lowered, first.start())):
-            woken |= _SENSITIVE_WAKES[found]
-    candidates = []
-    gates: dict[re.Pattern[str], bool] = {}
-    for i in sorted(woken):
-        det = _SENSITIVE[i]
-        if det.may_match(text, lowered, gates):
-            candidates.append(det)
-    return candidates
 # Kinds whose matched text must never appear unmasked (injection phrases are not secret).
 _MASKED_CATEGORIES = ("secret", "pii")
 
@@ -340,9 +344,25 @@ def find_sensitive(text: str, categories: tuple[str, ...] = ("secret", "pii", "i
     Overlaps are resolved in favour of the earlier detector (a private key's body is not also
     reported as a dozen card numbers; an API key inside a URL is one key, not a phone number).
     """
+    return find_sensitive_many([text], categories)[0]
+
+
+def find_sensitive_many(
+    texts: Sequence[str], categories: tuple[str, ...] = ("secret", "pii", "injection")
+) -> list[list[Match]]:
+    """:func:`find_sensitive` for many texts at once (the fast way for a whole column)."""
+    results: list[list[Match]] = [[] for _ in texts]
+    for i, woken in enumerate(_woken_detectors(texts)):
+        if woken:
+            results[i] = _run_detectors(texts[i], sorted(woken), categories)
+    return results
+
+
+def _run_detectors(text: str, detectors: list[int], categories: tuple[str, ...]) -> list[Match]:
     found: list[Match] = []
     taken: list[tuple[int, int]] = []
-    for det in _candidate_detectors(text):
+    for index in detectors:
+        det = _SENSITIVE[index]
         if det.category not in categories:
             continue
         for m in det.pattern.finditer(text):

@@ -55,7 +55,7 @@ class SensitiveContent(Rule):
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import bar_chart
-        from dqlint.patterns import SENSITIVE_KINDS, excerpt, find_sensitive
+        from dqlint.patterns import SENSITIVE_KINDS, excerpt, find_sensitive_many
 
         ds = ctx.dataset
         rows = ds.rows(options.splits)
@@ -73,23 +73,27 @@ class SensitiveContent(Rule):
             )
 
         ctx.progress("scanning for secrets and personal data")
+        # Whole columns at once (the fast path); rows share a system prompt, so each distinct
+        # one is scanned once.
+        systems = list(dict.fromkeys(ds.system[r] for r in rows if ds.system[r]))
+        system_hits = dict(zip(systems, find_sensitive_many(systems, categories)))
+        input_hits = find_sensitive_many([ds.input[r] for r in rows], categories)
+        output_hits = find_sensitive_many([ds.output[r] for r in rows], categories)
+
         kinds: Counter[str] = Counter()
         flagged_rows = 0
         findings: list[Finding] = []
-        # Rows share a system prompt: scan each distinct one once.
-        system_hits: dict[str, list] = {}
-        for row in rows:
-            hits_in_row = []
-            for field, text in (("system", ds.system[row]), ("input", ds.input[row]), ("output", ds.output[row])):
-                if not text:
-                    continue
-                if field == "system":
-                    if text not in system_hits:
-                        system_hits[text] = find_sensitive(text, categories)
-                    matches = system_hits[text]
-                else:
-                    matches = find_sensitive(text, categories)
-                hits_in_row.extend((field, text, m) for m in matches if m.kind not in ignored)
+        for row, in_hits, out_hits in zip(rows, input_hits, output_hits):
+            hits_in_row = [
+                (field, text, m)
+                for field, text, matches in (
+                    ("system", ds.system[row], system_hits.get(ds.system[row], [])),
+                    ("input", ds.input[row], in_hits),
+                    ("output", ds.output[row], out_hits),
+                )
+                for m in matches
+                if m.kind not in ignored
+            ]
             if not hits_in_row:
                 continue
             flagged_rows += 1
