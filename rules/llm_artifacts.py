@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 
 
 class LlmArtifacts(Rule):
@@ -66,14 +66,13 @@ class LlmArtifacts(Rule):
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import bar_chart
-        from dqlint.errors import ConfigError
         from dqlint.patterns import ARTIFACT_KINDS, find_artifacts, mask_text
 
         unknown = set(options.kinds) - set(ARTIFACT_KINDS)
         if unknown:
-            raise ConfigError(
-                f"rule 'llm-artifacts' option 'kinds': unknown kind(s) {', '.join(sorted(unknown))} "
-                f"(kinds: {', '.join(ARTIFACT_KINDS)})"
+            return RuleResult(
+                Status.ERROR,
+                f"option kinds: unknown kind(s) {', '.join(sorted(unknown))} (kinds: {', '.join(ARTIFACT_KINDS)})",
             )
         ds = ctx.dataset
         rows = [r for r in ds.rows(options.splits) if ds.output[r].strip()]

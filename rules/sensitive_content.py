@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 
 
 class SensitiveContent(Rule):
@@ -65,11 +65,10 @@ class SensitiveContent(Rule):
         ignored = set(options.ignore_kinds)
         unknown = (ignored - set(SENSITIVE_KINDS)) | (set(categories) - set(SENSITIVE_KINDS.values()))
         if unknown:
-            from dqlint.errors import ConfigError
-
-            raise ConfigError(
-                f"rule 'sensitive-content': unknown kind or category {', '.join(sorted(unknown))} "
-                f"(categories: secret, pii, injection; kinds: {', '.join(SENSITIVE_KINDS)})"
+            return RuleResult(
+                Status.ERROR,
+                f"unknown kind or category {', '.join(sorted(unknown))} in options "
+                f"(categories: secret, pii, injection; kinds: {', '.join(SENSITIVE_KINDS)})",
             )
 
         ctx.progress("scanning for secrets and personal data")

@@ -78,6 +78,7 @@ def test_rule_flags_outputs_with_locations(tmp_path):
     # Turning a kind off, or tolerating a larger share, passes.
     assert run_rule(ds, kinds=["refusal", "truncated"]).status is Status.PASS
     assert run_rule(ds, **{"max-ratio": 0.1}).status is Status.PASS
+    assert run_rule(ds, kinds=["emoji"]).status is Status.ERROR
 
 
 def test_rule_passes_clean_outputs_and_skips_sets_without_outputs(tmp_path):

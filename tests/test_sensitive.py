@@ -6,7 +6,6 @@ import json
 
 import pytest
 
-from dqlint.errors import ConfigError
 from dqlint.loading import InputSpec, load_inputs
 from dqlint.patterns import excerpt, find_sensitive, iban_valid, luhn_valid, mask_text
 from dqlint.rule import CheckContext, Status
@@ -137,8 +136,8 @@ def test_rule_scans_system_prompt_once_and_respects_options(tmp_path):
     assert result.metric.value == 5 and result.details["by_kind"] == {"ignore-instructions": 5}
     assert run_rule(ds, **{"ignore-kinds": ["ignore-instructions"]}).status is Status.PASS
     assert run_rule(ds, categories=["secret", "pii"]).status is Status.PASS
-    with pytest.raises(ConfigError, match="unknown kind or category"):
-        run_rule(ds, categories=["passwords"])
+    bad = run_rule(ds, categories=["passwords"])
+    assert bad.status is Status.ERROR and "unknown kind or category passwords" in bad.message
 
 
 def test_rule_passes_clean_data(tmp_path):
