@@ -49,9 +49,11 @@ CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This is a dqlint 
 class ResultCache:
     """The cache entry for one request: ``load()`` a report dict or ``store()`` one."""
 
-    def __init__(self, folder: Path, key: str) -> None:
+    def __init__(self, folder: Path, key: str, loaded_rules: frozenset[str] = frozenset()) -> None:
         self.folder = folder
         self.key = key
+        # Rules whose code loaded: an error from one of them is a crash while running.
+        self.loaded_rules = loaded_rules
 
     @property
     def path(self) -> Path:
@@ -64,7 +66,8 @@ class ResultCache:
         if not request.use_cache:
             return None
         key = request_key(request, plugins)
-        return cls(cache_folder(request.config), key) if key else None
+        loaded = frozenset(p.id for p in plugins if p.rule is not None)
+        return cls(cache_folder(request.config), key, loaded) if key else None
 
     def load(self) -> dict[str, Any] | None:
         from dqlint.report import SCHEMA_VERSION
@@ -83,8 +86,10 @@ class ResultCache:
         return report
 
     def store(self, report: dict[str, Any]) -> None:
-        if any(rule["status"] == "error" for rule in report["rules"]):
-            return  # a crash may come from the environment (a missing library): retry next time
+        if any(rule["status"] == "error" and rule["id"] in self.loaded_rules for rule in report["rules"]):
+            # A rule crashed, maybe for a reason outside the key (a missing library): retry next
+            # time. A plugin that could not be imported is in the key by its error, so it caches.
+            return
         try:
             _prepare_folder(self.folder)
             # Write then rename: a concurrent or interrupted run never leaves half a file.

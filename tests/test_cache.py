@@ -154,3 +154,20 @@ def test_a_rule_that_could_not_run_is_not_cached(dqlint_cli, runs, workdir, monk
     check(dqlint_cli)
     assert len(runs) == 2
     assert not entries(workdir / CACHE_DIR_NAME)
+
+
+def test_a_plugin_that_cannot_be_imported_still_caches(dqlint_cli, runs, workdir, monkeypatch):
+    from dqlint import plugins
+    from dqlint.plugins import PluginRule
+
+    real = plugins.discover_rules
+
+    def with_broken_plugin():
+        return [*real(), PluginRule("broken-rule", None, "some-plugin", "could not import broken:Rule: ImportError: nope")]
+
+    monkeypatch.setattr(plugins, "discover_rules", with_broken_plugin)
+    args = ("check", "train.jsonl", "--isolated", "--select", "format-consistency,broken-rule", "-f", "json")
+    first = dqlint_cli(*args)
+    assert first.code == 1 and first.json()["rules"][-1]["status"] == "error"
+    dqlint_cli(*args)
+    assert len(runs) == 1
