@@ -595,18 +595,18 @@ def index_cross_matches(
 ) -> list[tuple[int, int, float]]:
     """(query row, corpus row - offset, score) for query rows matching corpus rows in the index."""
     corpus_set = set(corpus_rows)
-    members = index.members()
+    query_rows = [q for q in query_rows if index.unique_of[q] >= 0]
     neighbours = index.neighbours()
+    wanted = {index.unique_of[q] for q in query_rows}
+    members = index.rows_of(wanted | {v for u in wanted for v, _ in neighbours.get(u, ())})
     out: list[tuple[int, int, float]] = []
     for q in query_rows:
         u = index.unique_of[q]
-        if u < 0:
-            continue
-        for row in members[u]:
+        for row in members.get(u, ()):
             if row in corpus_set:
                 out.append((q, row - offset, 100.0))
         for v, s in neighbours.get(u, ()):
-            for row in members[v]:
+            for row in members.get(v, ()):
                 if row in corpus_set:
                     out.append((q, row - offset, float(s)))
     out.sort()
