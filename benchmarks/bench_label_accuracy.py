@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import os
 import sys
 import tempfile
 import time
@@ -64,13 +65,22 @@ def speed(rows: int) -> None:
         load_s = time.perf_counter() - t0
         rule = LabelAccuracy()
         options = rule.make_options({"max-suspects": rows})
-        t0 = time.perf_counter()
-        result = rule.check(CheckContext(ds), options)
-        check_s = time.perf_counter() - t0
+        phases: list[tuple[str, float, float]] = []
+
+        def progress(message: str) -> None:
+            phases.append((message, time.perf_counter(), time.process_time()))
+
+        t0, c0 = time.perf_counter(), time.process_time()
+        result = rule.check(CheckContext(ds, progress=progress), options)
+        check_s, check_cpu = time.perf_counter() - t0, time.process_time() - c0
+        phases.append(("end", time.perf_counter(), time.process_time()))
     p, r = score(suspect_rows(result), set(flipped))
     s = result.details["suspects"]
-    print(f"speed: {rows:,} rows  load {load_s:.1f} s  rule {check_s:.1f} s  "
-          f"(trained on {s['method'].get('trained_on'):,} rows, {s['method'].get('folds')} folds)")
+    print(f"speed: {rows:,} rows  load {load_s:.1f} s  rule {check_s:.1f} s wall, {check_cpu:.1f} s CPU "
+          f"(trained on {s['method'].get('trained_on'):,} rows, {s['method'].get('folds')} folds; "
+          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+    for (name, wall, cpu), (_, wall2, cpu2) in zip(phases, phases[1:]):
+        print(f"       {name:<55} {wall2 - wall:6.1f} s wall {cpu2 - cpu:6.1f} s CPU")
     print(f"       suspects {s['suspects']:,}  precision {p:.3f}  recall {r:.3f}  "
           f"estimated noise {s['estimated_noise_rate']:.4f} (planted 0.05)  conflict groups {s['conflict_groups']}")
 
