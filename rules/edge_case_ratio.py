@@ -311,12 +311,10 @@ def nearest_neighbour_distances(texts: Sequence[str], chunk: int = 512) -> np.nd
     import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    # Words in most inputs (and English stop words) say nothing about neighbours but make the
-    # similarity matrix dense, which is what costs time.
-    vectorizer = TfidfVectorizer(
-        sublinear_tf=True, dtype=np.float32, max_features=200_000, stop_words="english",
-        max_df=0.5 if len(texts) >= 200 else 1.0,
-    )
+    # English stop words say nothing about neighbours but make the similarity matrix dense,
+    # which is what costs time. (Words in most inputs stay: in a homogeneous set they are
+    # what the typical rows share.)
+    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, max_features=200_000, stop_words="english")
     try:
         x = vectorizer.fit_transform(texts)
     except ValueError:  # empty vocabulary: no words at all

@@ -140,3 +140,11 @@ def test_nearest_neighbour_distances():
     d = nearest_neighbour_distances(["red apple pie", "red apple tart", "quantum chromodynamics lattice"])
     assert d[0] == pytest.approx(d[1]) and d[0] < 0.6
     assert d[2] == pytest.approx(1.0)
+
+
+def test_isolated_input_found_in_a_homogeneous_set(tmp_path):
+    records = [{"text": f"My router {i} does not connect to wifi, what should I do?"} for i in range(200)]
+    records[7] = {"text": "Here is my stack trace from the kernel panic, please debug it"}
+    result = run_rule(load(tmp_path, records))
+    [finding] = result.findings
+    assert finding.locations[0].line == 8 and finding.details["reasons"] == ["isolated"]
