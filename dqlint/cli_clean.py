@@ -20,7 +20,7 @@ DEFAULT_OUTPUT = "{dir}/{stem}.clean{ext}"
 @click.option("--eval", "eval_paths", multiple=True, metavar="PATH", help="Evaluation / validation split (repeatable).")
 @click.option("-o", "--output", metavar="PATH",
               help="Cleaned copy: a file for one input, a folder for several, or a template with "
-                   "{dir} {name} {stem} {ext}  [default: " + DEFAULT_OUTPUT.replace("{", "{{").replace("}", "}}") + "]")
+                   "{dir} {name} {stem} {ext}  [default: " + DEFAULT_OUTPUT + "; for one folder: <folder>.clean/]")
 @click.option("--dropped", metavar="FILE", help="Where dropped records go (JSONL) [default: <stem>.dropped.jsonl, or dropped.jsonl, beside the output].")
 @click.option("--force", is_flag=True, help="Replace output files that exist (inputs are never replaced).")
 @click.option("--drop-rule", "drop_rules", multiple=True, metavar="IDS",

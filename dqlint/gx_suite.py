@@ -12,6 +12,7 @@ maps back to a file and line.
 from __future__ import annotations
 
 import contextlib
+import inspect
 import json
 import logging
 import os
@@ -176,13 +177,16 @@ def load_suite(spec: SuiteFile) -> LoadedSuite:
         from great_expectations.core.expectation_suite import ExpectationSuite
         from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
 
+        accepted = set(inspect.signature(ExpectationConfiguration.__init__).parameters) - {"self"}
         built, loaded, invalid = [], [], []
         for i, raw in enumerate(spec.expectations):
             try:
                 if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
                     raise ValueError("not an object with a 'type'")
-                fields = {k: v for k, v in raw.items() if k in ("type", "kwargs", "meta", "id", "notes", "description", "severity", "rendered_content")}
-                built.append(ExpectationConfiguration(**fields).to_domain_obj())
+                unknown = sorted(set(raw) - accepted)
+                if unknown:
+                    raise ValueError(f"unknown key(s) {', '.join(map(repr, unknown))}")
+                built.append(ExpectationConfiguration(**raw).to_domain_obj())
                 loaded.append(i)
             except Exception as exc:  # GX raises pydantic, GX and type errors for bad configs
                 invalid.append((i, _one_line(exc)))

@@ -121,18 +121,22 @@ def test_invalid_expectations_are_errors_not_dropped(dqlint_cli, tmp_path):
         {"type": "expect_column_values_to_be_bogus", "kwargs": {"column": "input"}},
         {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "label"}},
         {"kwargs": {"column": "input"}},
+        {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "output"}, "kwarg": {}},
     ])
     res = run_suite(dqlint_cli, suite, str(CLEAN))
     assert res.code == 1  # an error blocks: the suite was not fully checked
     rule = rule_of(res)
     assert rule["status"] == "error"
-    assert rule["message"] == "suite 'team-suite': 3 of 4 expectation(s) could not be loaded"
-    assert rule["details"]["expectations"] == 4 and rule["details"]["loaded"] == 1
+    assert rule["message"] == "suite 'team-suite': 4 of 5 expectation(s) could not be loaded"
+    assert rule["details"]["expectations"] == 5 and rule["details"]["loaded"] == 1
     got = [(f["details"]["kind"], f["details"]["index"], f["locations"][0]["line"]) for f in rule["findings"]]
-    assert got == [("invalid-expectation", 1, 10), ("invalid-expectation", 2, 16), ("invalid-expectation", 3, 22)]
+    assert got == [("invalid-expectation", 1, 10), ("invalid-expectation", 2, 16), ("invalid-expectation", 3, 22),
+                   ("invalid-expectation", 4, 27)]
     assert all(f["locations"][0]["path"] == str(suite) for f in rule["findings"])
     assert "expect_column_values_to_be_bogus not found" in rule["findings"][0]["message"]
     assert "value_set" in rule["findings"][1]["message"]
+    assert rule["findings"][2]["message"] == "expectation 4 (no type) could not be loaded by Great Expectations: not an object with a 'type'"
+    assert rule["findings"][3]["message"].endswith("could not be loaded by Great Expectations: unknown key(s) 'kwarg'")
 
 
 def test_missing_column_and_aggregate_expectations(dqlint_cli, tmp_path):
