@@ -353,18 +353,19 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
 
     def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            # saga: several times faster than lbfgs on sparse TF-IDF, same optimum.
-            model = LogisticRegression(C=c, solver="saga", max_iter=200, random_state=seed)
-            model.fit(x_train[fit_idx], y_train[fit_idx])
+        # saga: several times faster than lbfgs on sparse TF-IDF, same optimum.
+        model = LogisticRegression(C=c, solver="saga", max_iter=200, random_state=seed)
+        model.fit(x_train[fit_idx], y_train[fit_idx])
         held = model.predict_proba(x_train[held_idx])
         return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
 
     jobs = min(2, os.cpu_count() or 1, folds)
-    results = Parallel(n_jobs=jobs, prefer="threads")(
-        delayed(fold)(fit_idx, held_idx) for fit_idx, held_idx in splitter.split(np.zeros(len(y_train)), y_train)
-    )
+    # The warnings filter is process-wide: set it here, not inside the threads.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = Parallel(n_jobs=jobs, prefer="threads")(
+            delayed(fold)(fit_idx, held_idx) for fit_idx, held_idx in splitter.split(np.zeros(len(y_train)), y_train)
+        )
     for held_idx, cols, held, rest_probs in results:
         # A fold may miss a class entirely; map its columns back to the full class list.
         probs[train[held_idx][:, None], cols[None, :]] = held
