@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import itertools
 import os
 import sys
 import tempfile
@@ -28,11 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "sample_data" / "label_accuracy"))
 
-import make_tickets  # noqa: E402
+import make_tickets
 
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs  # noqa: E402
-from dqlint.rule import CheckContext  # noqa: E402
-from rules.label_accuracy import LabelAccuracy  # noqa: E402
+from dqlint.loading import InputSpec, dataset_from_records, load_inputs
+from dqlint.rule import CheckContext
+from rules.label_accuracy import LabelAccuracy
 
 
 def suspect_rows(result) -> set[int]:
@@ -79,7 +80,7 @@ def speed(rows: int) -> None:
     print(f"speed: {rows:,} rows  load {load_s:.1f} s  rule {check_s:.1f} s wall, {check_cpu:.1f} s CPU "
           f"(trained on {s['method'].get('trained_on'):,} rows, {s['method'].get('folds')} folds; "
           f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
-    for (name, wall, cpu), (_, wall2, cpu2) in zip(phases, phases[1:]):
+    for (name, wall, cpu), (_, wall2, cpu2) in itertools.pairwise(phases):
         print(f"       {name:<55} {wall2 - wall:6.1f} s wall {cpu2 - cpu:6.1f} s CPU")
     print(f"       suspects {s['suspects']:,}  precision {p:.3f}  recall {r:.3f}  "
           f"estimated noise {s['estimated_noise_rate']:.4f} (planted 0.05)  conflict groups {s['conflict_groups']}")

@@ -20,8 +20,9 @@ probabilities are out-of-sample too).
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dqlint.dataset import Dataset
 
@@ -157,7 +158,12 @@ def find_label_suspects(
 
 def _text_groups(rows: list[int], texts: list[str], threshold: float) -> list[list[int]]:
     """Groups of rows (dataset row numbers) whose normalised texts are the same or near-same."""
-    from dqlint.similarity import connected_groups, exact_groups, near_duplicate_pairs, normalize_texts
+    from dqlint.similarity import (
+        connected_groups,
+        exact_groups,
+        near_duplicate_pairs,
+        normalize_texts,
+    )
 
     keys = normalize_texts(texts)
     if threshold >= 100:
@@ -264,7 +270,7 @@ def _confident_learning(
     y = np.array([index[labels[i]] for i in keep], dtype=np.int64)
     kept_texts = [texts[i] for i in keep]
     train = _training_rows(y, max_training_rows, folds, seed)
-    method["trained_on"] = int(len(train))
+    method["trained_on"] = len(train)
     say(f"label-accuracy: TF-IDF features of {len(kept_texts):,} texts")
     x = _vectorise(kept_texts, train, features)
     say(f"label-accuracy: {folds}-fold logistic regression on {len(train):,} rows")

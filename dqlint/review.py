@@ -34,9 +34,10 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from dqlint.dataset import Dataset, Location
 from dqlint.errors import InputError, UsageError
@@ -45,9 +46,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = [
-    "SHEET_COLUMNS",
     "SECTION_RANDOM",
     "SECTION_SUSPECT",
+    "SHEET_COLUMNS",
     "AccuracyEstimate",
     "ReviewMatch",
     "SheetEntry",

@@ -150,7 +150,7 @@ class LabelAccuracy(Rule):
         return estimate, findings, details
 
     def _judge(self, est: Any, findings: list[Finding], details: dict[str, Any], review_note: str, suspect_note: str, options: Options) -> RuleResult:
-        pct = lambda v: f"{100 * v:.1f} %"  # noqa: E731
+        pct = lambda v: f"{100 * v:.1f} %"
         conf = f"{100 * options.confidence:g} %"
         head = (f"label accuracy {pct(est.accuracy)} ({conf} CI {pct(est.low)}–{pct(est.high)}, "
                 f"{est.correct} of {est.reviewed} reviewed rows correct)")

@@ -29,7 +29,6 @@ from dqlint.review import (
     sample_size,
     stratified_sample,
     wilson_interval,
-    write_sheet,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +37,18 @@ Z = 1.959963984540054
 
 
 # -- Wilson interval -------------------------------------------------------------------------------
+
+
+def read_rows(path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def write_rows(path, rows: list[dict]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
 
 
 def test_wilson_all_correct_has_upper_bound_one_and_closed_form_lower_bound():
@@ -219,7 +230,8 @@ def test_formula_cells_are_neutralised_in_csv_and_restored_on_read(tmp_path):
     ds = _dangerous_dataset()
     path = tmp_path / "review.csv"
     frame = sample(ds, n=5, output=path)
-    raw = list(csv.reader(open(path, encoding="utf-8-sig", newline="")))
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        raw = list(csv.reader(fh))
     cells = [c for row in raw[1:] for c in row]
     assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for c in cells)
     assert "'=HYPERLINK(\"http://evil\",\"click\")" in cells and "'-1" in cells and "'+1" in cells
@@ -291,13 +303,10 @@ def test_read_sheet_errors_are_one_line(tmp_path):
 
 def _fill(path: Path, verdicts: dict[int, tuple[str, str]]) -> None:
     """Fill `correct`/`corrected_label` by record index (others: yes)."""
-    rows = list(csv.DictReader(open(path, encoding="utf-8-sig", newline="")))
+    rows = read_rows(path)
     for r in rows:
         r["correct"], r["corrected_label"] = verdicts.get(int(r["record"]), ("yes", ""))
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(path, rows)
 
 
 def _records():
@@ -330,16 +339,13 @@ def test_suspect_section_is_excluded_from_the_estimate(tmp_path):
     ds = dataset_from_records(_records(), path="train.jsonl")
     sheet = tmp_path / "review.csv"
     frame = sample(ds, n=10, seed=2, output=sheet)
-    rows = list(csv.DictReader(open(sheet, encoding="utf-8-sig", newline="")))
+    rows = read_rows(sheet)
     hashes = row_hashes(ds)  # one file: row index == record index
     others = sorted(set(range(40)) - set(frame["record"]))[:5]
     extra = [{**rows[0], "section": SECTION_SUSPECT, "record": r, "row_hash": hashes[r], "correct": "no"} for r in others]
     for r in rows:
         r["correct"] = "yes"
-    with open(sheet, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(extra + rows)
+    write_rows(sheet, extra + rows)
     match = match_review(ds, read_sheet(str(sheet)))
     assert match.count == 10 and match.correct == 10
     assert len(match.suspects_reviewed) == 5
@@ -350,14 +356,11 @@ def test_blank_verdicts_are_not_reviewed_and_corrected_label_implies_wrong(tmp_p
     sheet = tmp_path / "review.csv"
     frame = sample(ds, n=6, seed=0, output=sheet)
     recs = list(frame["record"])
-    rows = list(csv.DictReader(open(sheet, encoding="utf-8-sig", newline="")))
+    rows = read_rows(sheet)
     rows[0]["correct"] = "yes"
     rows[1]["corrected_label"] = "returns"  # no verdict, but a different label: wrong
     rows[2]["correct"] = "perhaps"
-    with open(sheet, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(sheet, rows)
     match = match_review(ds, read_sheet(str(sheet)))
     assert (match.count, match.correct, match.not_reviewed, len(match.unreadable)) == (2, 1, 3, 1)
     assert match.unreadable[0].sheet_line == 4 and len(recs) == 6
@@ -367,7 +370,7 @@ def test_blank_verdicts_are_not_reviewed_and_corrected_label_implies_wrong(tmp_p
 
 
 def _dqlint(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dqlint", *args], cwd=cwd, capture_output=True, text=True,
+    return subprocess.run(check=False, args=[sys.executable, "-m", "dqlint", *args], cwd=cwd, capture_output=True, text=True,
                           env={**os.environ, "NO_COLOR": "1"})
 
 
@@ -376,7 +379,7 @@ def test_cli_writes_sheet_and_refuses_to_overwrite(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Wrote 25 random rows of 2,000 to review.csv" in out.stderr
     assert "--review review.csv" in out.stderr
-    rows = list(csv.DictReader(open(tmp_path / "review.csv", encoding="utf-8-sig", newline="")))
+    rows = read_rows(tmp_path / "review.csv")
     assert len(rows) == 25
     again = _dqlint("sample", str(TICKETS), "-n", "25", "-o", "review.csv", cwd=tmp_path)
     assert again.returncode == 2

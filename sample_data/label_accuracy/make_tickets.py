@@ -15,6 +15,7 @@ import csv
 import os
 import random
 import re
+
 CLASSES = {
  "billing": ["I was charged twice for {plan}", "my invoice {inv} shows the wrong amount", "the refund of ${amt} never reached my card",
              "why did my {plan} price go up", "please cancel the automatic payment", "the card ending in {card} was declined",
@@ -78,7 +79,7 @@ def make(n: int, flip: float = 0.05, seed: int = 0, confuse: float = 0.1) -> tup
         texts.append(" ".join(x for x in (rng.choice(OPEN), body, rng.choice(CLOSE)) if x))
         truth.append(label)
     given = list(truth)
-    flipped = sorted(rng.sample(range(n), int(round(flip * n))))
+    flipped = sorted(rng.sample(range(n), round(flip * n)))
     for i in flipped:
         given[i] = rng.choice([x for x in names if x != truth[i]])
     return texts, truth, given, flipped
