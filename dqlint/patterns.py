@@ -22,6 +22,7 @@ __all__ = [
     "Match",
     "excerpt",
     "find_artifacts",
+    "find_artifacts_many",
     "find_sensitive",
     "find_sensitive_many",
     "iban_valid",
@@ -298,19 +299,26 @@ _SENSITIVE: tuple[_Detector, ...] = (
 
 SENSITIVE_KINDS: dict[str, str] = {d.kind: d.category for d in _SENSITIVE}
 
-# Each distinct wake pattern, compiled (a plain literal compiles to a fast substring search),
-# with the detectors it wakes.
-_WAKES: list[tuple[re.Pattern[str], tuple[int, ...]]] = [
-    (re.compile(w), tuple(j for j, d in enumerate(_SENSITIVE) if w in d.wake))
-    for w in dict.fromkeys(w for d in _SENSITIVE for w in d.wake)
-]
+Wakes = list[tuple[re.Pattern[str], tuple[int, ...]]]
+
+
+def _wake_index(wakes_of: Sequence[tuple[str, ...]]) -> Wakes:
+    """Each distinct wake pattern, compiled (a plain literal compiles to a fast substring
+    search), with the detectors (by position) it wakes."""
+    return [
+        (re.compile(w), tuple(j for j, ws in enumerate(wakes_of) if w in ws))
+        for w in dict.fromkeys(w for ws in wakes_of for w in ws)
+    ]
+
+
+_WAKES = _wake_index([d.wake for d in _SENSITIVE])
 # Texts are scanned in batches joined by a character no fragment matches.
 _SEPARATOR = "\x00"
 _BATCH_CHARS = 4_000_000
 
 
-def _woken_detectors(texts: Sequence[str]) -> list[set[int]]:
-    """For each text, the detectors (by position) whose wake fragment occurs in it. Texts
+def _woken_detectors(texts: Sequence[str], wakes: Wakes = _WAKES) -> list[set[int]]:
+    """For each text, the detectors (by position) whose wake pattern occurs in it. Texts
     are lower-cased and scanned in large joined batches, so the cost per text is tiny."""
     woken: list[set[int]] = [set() for _ in texts]
     start = 0
@@ -324,12 +332,12 @@ def _woken_detectors(texts: Sequence[str]) -> list[set[int]]:
         if len(joined) != size - 1:  # lower() changed a length (rare letters): go one by one
             for i, text in enumerate(batch, start):
                 lowered = text.lower()
-                woken[i] = {j for pattern, wakes in _WAKES if pattern.search(lowered) for j in wakes}
+                woken[i] = {j for pattern, ids in wakes if pattern.search(lowered) for j in ids}
         else:
             offsets = list(itertools.accumulate((len(t) + 1 for t in batch), initial=0))
-            for pattern, wakes in _WAKES:
+            for pattern, ids in wakes:
                 for m in pattern.finditer(joined):
-                    woken[start + bisect.bisect_right(offsets, m.start()) - 1].update(wakes)
+                    woken[start + bisect.bisect_right(offsets, m.start()) - 1].update(ids)
         start = end
     return woken
 
@@ -421,8 +429,9 @@ def _replace(text: str, matches: list[Match]) -> str:
 class _Artifact:
     kind: str
     pattern: re.Pattern[str]
-    # Substrings of the lower-cased text one of which every match contains (cheap skip).
-    triggers: tuple[str, ...] = ()
+    # Patterns of the lower-cased text one of which every match contains (see _Detector.wake);
+    # none: always checked (openers, which only look at the first characters).
+    wake: tuple[str, ...] = ()
     # Where to look: openers sit in the first characters, closers in the last ones.
     region: str = "all"  # all | head | tail
 
@@ -439,7 +448,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"my (?:knowledge|training data) (?:cutoff|cut-off)|i do(?: not|n't) have (?:personal )?"
             r"(?:opinions|feelings|emotions|beliefs|access to real-time))"
         ),
-        triggers=(" ai", "artificial intelligence", "language model", "virtual assistant", " by openai",
+        wake=(" ai", "artificial intelligence", "language model", "virtual assistant", " by openai",
                   " by anthropic", " by google", "cutoff", "cut-off", "have personal", "have opinions",
                   "have feelings", "have emotions", "have beliefs", "real-time"),
     ),
@@ -450,7 +459,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"won't|will not) (?:help|assist|provide|comply|fulfil+|answer|do that|create|generate|"
             r"engage|support)(?: with)?(?: (?:that|this|your) (?:request)?)?|i must (?:decline|refuse))"
         ),
-        triggers=("sorry", "afraid", "cannot", "can't", "unable", "won't", "will not", "must decline", "must refuse"),
+        wake=("sorry", "afraid", "cannot", "can't", "unable", "won't", "will not", "must decline", "must refuse"),
     ),
     _Artifact(
         "sycophantic-opener",
@@ -467,7 +476,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"(?i)(?:i hope this helps|hope (?:this|that) helps|let me know if you (?:have any (?:other|more|further) "
             r"questions|need (?:any )?(?:further|more) (?:help|assistance|clarification))|feel free to ask)[!.]?\s*\W*$"
         ),
-        triggers=("helps", "let me know", "feel free"),
+        wake=("helps", "let me know", "feel free"),
         region="tail",
     ),
     _Artifact(
@@ -476,7 +485,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"(?i)\[(?:your|insert|recipient|company|customer|first|last|full)[ _](?:[a-z]+[ _]?){0,3}\]|"
             r"<(?:insert|your)[ _][^>]{1,30}>|\blorem ipsum\b"
         ),
-        triggers=("[", "<", "lorem"),
+        wake=(r"\[", "<", "lorem"),
     ),
 )
 
@@ -489,32 +498,47 @@ _DANGLING = re.compile(
 )
 
 
+_ARTIFACT_WAKES = _wake_index([a.wake for a in _ARTIFACTS])
+_ALWAYS_CHECKED_ARTIFACTS = {i for i, a in enumerate(_ARTIFACTS) if not a.wake}
+
+
 def find_artifacts(output: str, input: str = "") -> list[Match]:
     """LLM boilerplate in a model ``output`` a fine-tuned model would learn to imitate."""
-    lowered = output.lower()
+    return find_artifacts_many([output], [input])[0]
+
+
+def find_artifacts_many(outputs: Sequence[str], inputs: Sequence[str]) -> list[list[Match]]:
+    """:func:`find_artifacts` for many (output, input) pairs at once."""
+    woken = _woken_detectors(outputs, _ARTIFACT_WAKES)
+    return [_artifacts_in(o, i, w | _ALWAYS_CHECKED_ARTIFACTS) for o, i, w in zip(outputs, inputs, woken)]
+
+
+def _artifacts_in(output: str, input: str, candidates: set[int]) -> list[Match]:
     tail_start = max(0, len(output) - _REGION_CHARS)
     found: list[Match] = []
-    for artifact in _ARTIFACTS:
-        if artifact.triggers and not any(t in lowered for t in artifact.triggers):
-            continue
+    for index in sorted(candidates):
+        artifact = _ARTIFACTS[index]
+        offset = tail_start if artifact.region == "tail" else 0
         if artifact.region == "head":
-            m = artifact.pattern.search(output[:_REGION_CHARS])
-            offset = 0
-        elif artifact.region == "tail":
-            m = artifact.pattern.search(output[tail_start:])
-            offset = tail_start
+            m = artifact.pattern.search(output, 0, _REGION_CHARS)
         else:
-            m = artifact.pattern.search(output)
-            offset = 0
+            m = artifact.pattern.search(output[offset:])
         if m:
             found.append(Match(artifact.kind, "artifact", offset + m.start(), offset + m.end(), m.group(0).strip()))
     reason = truncation_reason(output)
     if reason:
         tail = output.rstrip()[-40:]
         found.append(Match("truncated", "artifact", max(0, len(output) - 40), len(output), f"…{tail} ({reason})"))
-    if input and _normalise(output) == _normalise(input):
+    if input and _same_text(output, input):
         found.append(Match("echoes-input", "artifact", 0, len(output), "output is identical to the input"))
     return found
+
+
+def _same_text(a: str, b: str) -> bool:
+    """Equal ignoring case and spacing; cheap length test first (spacing changes little)."""
+    if abs(len(a) - len(b)) > 0.2 * max(len(a), len(b)) + 8:
+        return False
+    return _normalise(a) == _normalise(b)
 
 
 def truncation_reason(output: str) -> str | None:

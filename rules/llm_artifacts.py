@@ -66,7 +66,7 @@ class LlmArtifacts(Rule):
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import bar_chart
-        from dqlint.patterns import ARTIFACT_KINDS, find_artifacts, mask_text
+        from dqlint.patterns import ARTIFACT_KINDS, find_artifacts_many, mask_text
 
         unknown = set(options.kinds) - set(ARTIFACT_KINDS)
         if unknown:
@@ -83,9 +83,9 @@ class LlmArtifacts(Rule):
         kinds: Counter[str] = Counter()
         flagged = 0
         findings: list[Finding] = []
-        for row in rows:
-            output = ds.output[row]
-            matches = [m for m in find_artifacts(output, ds.input[row]) if m.kind in wanted]
+        all_matches = find_artifacts_many([ds.output[r] for r in rows], [ds.input[r] for r in rows])
+        for row, found in zip(rows, all_matches):
+            matches = [m for m in found if m.kind in wanted]
             if not matches:
                 continue
             flagged += 1
@@ -95,7 +95,7 @@ class LlmArtifacts(Rule):
                     Finding(
                         "; ".join(f"{m.kind}: {mask_text(m.masked)!r}" for m in matches),
                         [ds.location(row)],
-                        snippet=_snippet(mask_text(output)),
+                        snippet=_snippet(mask_text(ds.output[row])),
                         details={"kinds": [m.kind for m in matches]},
                     )
                 )
