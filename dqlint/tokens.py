@@ -335,10 +335,12 @@ def count_dataset_tokens(
     if progress:
         progress(f"counting tokens ({tokenizer.label})")
     n = len(dataset)
-    # Every long text to encode goes into one list with the row it belongs to, so the encoder
-    # runs in large batches; the fixed per-message overhead and short repeated strings (roles,
+    # Every long text to encode is listed with the row it belongs to, so the encoder runs in
+    # large batches; the fixed per-message overhead and short repeated strings (roles,
     # names, a shared system prompt) are added to `overhead` directly, each counted once.
-    texts: list[str] = []
+    # Long texts are encoded once each, however many rows repeat them (template answers).
+    unique: dict[str, int] = {}
+    text_ids: list[int] = []
     owners: list[int] = []
     overhead = [TOKENS_PER_CONVERSATION] * n
     memo: dict[str, int] = {}
@@ -364,7 +366,7 @@ def count_dataset_tokens(
                 if len(content) <= 64 or role == "system":
                     extra += short(content)
                 else:
-                    texts.append(content)
+                    text_ids.append(unique.setdefault(content, len(unique)))
                     owners.append(row)
                 continue
             extra += TOKENS_PER_MESSAGE
@@ -385,13 +387,14 @@ def count_dataset_tokens(
             if len(text) <= 64:
                 extra += short(text)
             else:
-                texts.append(text)
+                text_ids.append(unique.setdefault(text, len(unique)))
                 owners.append(row)
         # Multi-turn examples joined into one input still pay the overhead of each message.
         extra += (per_message + 1) * max(0, (turns[row] if row < len(turns) else 2) - 2)
         overhead[row] += extra
 
-    lengths = np.asarray(tokenizer.count_many(texts), dtype=np.int64)
+    unique_lengths = np.asarray(tokenizer.count_many(list(unique)), dtype=np.int64)
+    lengths = unique_lengths[np.asarray(text_ids, dtype=np.int64)] if text_ids else unique_lengths
     encoded = np.bincount(np.asarray(owners, dtype=np.int64), weights=lengths, minlength=n)
     per_row = np.asarray(overhead, dtype=np.int64) + encoded.astype(np.int64)
     return TokenCounts(per_row, tokenizer, from_messages, n - from_messages)

@@ -169,6 +169,14 @@ def test_dataset_counts_chat_rows_from_raw_messages(tmp_path):
     assert counts.from_messages == 3 and counts.from_canonical == 0
 
 
+def test_repeated_long_texts_count_for_every_row(tmp_path):
+    long_answer = "This template answer is long enough to be batch-encoded rather than memoised. " * 3
+    records = [chat(f"question number {i} " * 6, long_answer) for i in range(5)]
+    ds = load(write_jsonl(tmp_path / "train.jsonl", records))
+    tok = get_tokenizer("o200k_base")
+    assert count_dataset_tokens(ds).per_row.tolist() == [chat_tokens(r["messages"], tok) for r in records]
+
+
 def test_dataset_counts_other_formats_from_canonical_view(tmp_path):
     ds = load(write_jsonl(tmp_path / "train.jsonl", [{"prompt": "hello world", "completion": " Hi!"}]))
     tok = get_tokenizer("o200k_base")
