@@ -45,9 +45,12 @@ class LabelAccuracy(Rule):
 
     ## Example
     ```
-    label-accuracy  warn  label accuracy 96.0 % (95 % CI 92.3–98.0 %, 192 of 200 reviewed rows
-                          correct) straddles the bar 95 %: review about 560 more rows
-      train.csv:812  label 'billing' looks wrong; the model suggests 'shipping' (score 0.97)
+    $ dqlint check tickets.csv --review review.csv
+    label-accuracy  WARN  label accuracy 94.5 % (95 % CI 90.7 %–96.8 %, 189 of 200 reviewed rows
+                          correct) straddles the bar 95.0 %: review about 1,371 more rows; model
+                          estimates 4.9 % wrong labels, 91 suspect rows, 3 conflicting-label groups
+      tickets.csv:1437  reviewer marked label 'shipping' wrong; corrected label 'returns'
+      tickets.csv:718   label 'shipping' looks wrong; the model suggests 'returns' (score 1.00)
     ```
 
     ## How to fix
@@ -160,7 +163,7 @@ class LabelAccuracy(Rule):
             status, text = Status.FAIL, f"{head} is below the bar {pct(options.bar)}"
         else:
             status = Status.WARN
-            more = (f"review about {est.more_rows} more rows" if est.more_rows
+            more = (f"review about {est.more_rows:,} more rows" if est.more_rows
                     else "no number of extra rows settles it at this accuracy")
             text = f"{head} straddles the bar {pct(options.bar)}: {more}"
         message = "; ".join(x for x in (text, review_note, suspect_note) if x)

@@ -1,6 +1,7 @@
 """Synthetic support-ticket routing data with planted label flips (for tests, demos, benchmarks).
 
-    python sample_data/label_accuracy/make_tickets.py      # rewrites tickets.csv, planted_flips.csv
+    python sample_data/label_accuracy/make_tickets.py
+    # rewrites tickets.csv, planted_flips.csv and review_filled.csv
 
 Five classes (billing, shipping, technical, account, returns). Each ticket joins one or two
 phrases of its class (10% also borrow a phrase of another class, 40% add a generic complaint)
@@ -95,6 +96,25 @@ def main() -> None:
         w = csv.writer(fh)
         w.writerow(["record", "given_label", "true_label"])
         w.writerows((i, given[i], truth[i]) for i in flipped)
+    write_filled_review(dict((i, truth[i]) for i in flipped))
+
+
+def write_filled_review(truth_of_flipped: dict[int, str]) -> None:
+    """review_filled.csv: `dqlint sample tickets.csv -n 200 --seed 0` as a careful reviewer
+    would fill it (`correct` = no with the true label for the planted flips, else yes)."""
+    from dqlint.review import sample
+
+    root = os.path.dirname(os.path.dirname(HERE))
+    os.chdir(root)  # sheet paths as a user at the repository root would see them
+    sheet = os.path.join("sample_data", "label_accuracy", "review_filled.csv")
+    frame = sample(os.path.join("sample_data", "label_accuracy", "tickets.csv"), n=200, seed=0)
+    for i, record in enumerate(frame["record"]):
+        wrong = int(record) in truth_of_flipped
+        frame.loc[i, "correct"] = "no" if wrong else "yes"
+        frame.loc[i, "corrected_label"] = truth_of_flipped.get(int(record), "")
+    from dqlint.review import write_sheet
+
+    write_sheet(frame, sheet, force=True)
 
 
 if __name__ == "__main__":
