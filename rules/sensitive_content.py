@@ -98,7 +98,7 @@ class SensitiveContent(Rule):
             flagged_rows += 1
             kinds.update(m.kind for _, _, m in hits_in_row)
             if len(findings) < options.max_findings:
-                field, text, first = hits_in_row[0]
+                _, text, first = hits_in_row[0]
                 described = ", ".join(f"{m.kind} in {f}: {m.masked}" for f, _, m in hits_in_row[:5])
                 more = f" (+{len(hits_in_row) - 5} more)" if len(hits_in_row) > 5 else ""
                 findings.append(

@@ -56,7 +56,12 @@ class TokenLength(Rule):
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import histogram
-        from dqlint.tokens import PRICES, estimate_training_cost, example_token_counts, model_info
+        from dqlint.tokens import (
+            PRICES,
+            estimate_training_cost,
+            example_token_counts,
+            model_info,
+        )
 
         ds = ctx.dataset
         if len(ds) == 0:
