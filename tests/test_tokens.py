@@ -120,6 +120,15 @@ NO_NETWORK_SCRIPT = textwrap.dedent(
         tok = get_tokenizer(name)
         assert tok.method == "tiktoken", tok.method
         assert list(tok._encode("hello world")) == expected
+    from dqlint.loading import dataset_from_records
+    from dqlint.rule import CheckContext
+    from rules.token_length import TokenLength
+
+    ds = dataset_from_records([{"messages": [{"role": "user", "content": "hello world"},
+                                             {"role": "assistant", "content": "hi"}]}])
+    result = TokenLength().check(CheckContext(ds), TokenLength.make_options({}))
+    assert result.details["tokenizer"] == "o200k_base via tiktoken", result.details["tokenizer"]
+    assert result.details["distribution"]["train"]["total"] == 3 + (3 + 1 + 2) + (3 + 1 + 1)
     assert os.listdir(os.environ["TIKTOKEN_CACHE_DIR"]) == []
     print("offline ok")
     """
