@@ -106,6 +106,8 @@ def test_label_set_from_csv_catches_a_new_label(dqlint_cli, tmp_path):
     assert ("expect_column_values_to_be_in_type_list", {"column": "raw.text", "type_list": ["str"]}) in [
         (e["type"], e["kwargs"]) for e in data["expectations"]
     ]
+    res = run_suite(dqlint_cli, suite, str(TICKETS))
+    assert res.code == 0 and rule_of(res)["status"] == "pass", rule_of(res)["message"]
     new = tmp_path / "new.csv"
     new.write_text("text,label\nWhere is my refund for order 1234?,refunds\nMy parcel never arrived at all,shipping\n")
     res = run_suite(dqlint_cli, suite, str(new))
