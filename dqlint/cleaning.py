@@ -561,9 +561,8 @@ def _read_memory(path: str, split: str, obj: Any) -> Source:
     else:
         raise UsageError(f"{path}: clean works on data files, DataFrames and record lists, not {type(obj).__name__}")
     for i, rec in enumerate(records):
-        source.records.append(RawRecord(i, None, None, rec if isinstance(rec, dict) else None))
-        if not isinstance(rec, dict):
-            source.records[-1].raw = _json_bytes(rec)
+        is_object = isinstance(rec, dict)
+        source.records.append(RawRecord(i, None, None if is_object else _json_bytes(rec), rec if is_object else None))
     return source
 
 
@@ -574,10 +573,8 @@ def _partition(source: Source, reasons: dict[Key, list[Reason]]) -> tuple[list[R
     kept, dropped = [], []
     for rec in source.records:
         why = reasons.get((source.path, rec.record)) if rec.record is not None else None
-        if why is None and rec.value is None and source.kind != "memory":
-            why = [Reason(FORMAT_RULE, "unreadable", "record could not be read")]
-        if why is None and rec.value is None and source.kind == "memory":
-            why = [Reason(FORMAT_RULE, "not-object", "record is not an object")]
+        if why is None and rec.value is None:  # the rule always reports these; never keep one silently
+            why = [Reason(FORMAT_RULE, "unreadable", "record could not be read as an object")]
         if why:
             dropped.append((rec, why))
         else:
