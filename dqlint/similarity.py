@@ -41,7 +41,7 @@ __all__ = [
     "compared_texts",
     "dataset_index",
     "normalized_column",
-    "shared_compared_texts",
+    "compared_text",
     "truncate",
     "NgramOverlap",
     "SimilarityIndex",
@@ -645,9 +645,13 @@ class Normalization:
         )
 
 
-def shared_compared_texts(ctx: CheckContext, what: str) -> list[str]:
-    """``compared_texts`` of the run's dataset, built once per run."""
-    return ctx.shared(("similarity.texts", what), lambda: compared_texts(ctx.dataset, what))
+def compared_text(dataset: Dataset, what: str, row: int) -> str:
+    """The compared text of one row (for reports; avoids building a whole column)."""
+    if what == "input":
+        return dataset.input[row]
+    if what == "output":
+        return dataset.output[row]
+    return dataset.example_text(row)
 
 
 def normalized_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
@@ -658,10 +662,16 @@ def normalized_column(ctx: CheckContext, what: str, norm: Normalization) -> list
     if what == "example":
 
         def join() -> list[str]:
+            # Outputs are normalised slice by slice and not kept: memory for one column less.
             inputs = normalized_column(ctx, "input", norm)
-            outputs = normalized_column(ctx, "output", norm)
+            outputs = ctx.dataset.output
             sep = " " if norm.whitespace else "\n"
-            return [i + sep + o if i and o else i or o for i, o in zip(inputs, outputs)]
+            joined: list[str] = []
+            step = 1 << 16
+            for start in range(0, len(inputs), step):
+                done = norm.apply(outputs[start : start + step])
+                joined += [i + sep + o if i and o else i or o for i, o in zip(inputs[start : start + step], done)]
+            return joined
 
         return ctx.shared(("similarity.normalized", what, norm), join)
     return ctx.shared(("similarity.normalized", what, norm), lambda: norm.apply(compared_texts(ctx.dataset, what)))
@@ -780,20 +790,29 @@ def ngram_overlaps(
     qh, qd, qp = _word_gram_hashes(q_norm, n)
     if not len(qh):
         return []
-    ch, cd, _ = _word_gram_hashes(c_norm, n)
-    if not len(ch):
-        return []
-    # A bitmap over the top 24 bits rejects almost every corpus gram with one gather.
+    # A bitmap over the top 24 bits rejects almost every corpus gram with one gather; the
+    # corpus is hashed in slices and only matching grams are kept, so memory stays small.
     bitmap = np.zeros(1 << 24, dtype=bool)
     bitmap[qh >> np.uint64(40)] = True
-    maybe = bitmap[ch >> np.uint64(40)]
-    ch, cd = ch[maybe], cd[maybe]
     q_order = np.argsort(qh, kind="stable")
     qh_sorted = qh[q_order]
-    lo = np.searchsorted(qh_sorted, ch, side="left")
-    hi = np.searchsorted(qh_sorted, ch, side="right")
-    hit = hi > lo
-    ch, cd, lo, hi = ch[hit], cd[hit], lo[hit], hi[hit]
+    kept_h, kept_d, kept_lo, kept_hi = [], [], [], []
+    step = 16 * _CHUNK
+    for start in range(0, len(c_norm), step):
+        ch, cd, _ = _word_gram_hashes(c_norm[start : start + step], n)
+        maybe = bitmap[ch >> np.uint64(40)]
+        ch, cd = ch[maybe], cd[maybe] + start
+        lo = np.searchsorted(qh_sorted, ch, side="left")
+        hi = np.searchsorted(qh_sorted, ch, side="right")
+        hit = hi > lo
+        kept_h.append(ch[hit])
+        kept_d.append(cd[hit])
+        kept_lo.append(lo[hit])
+        kept_hi.append(hi[hit])
+    if not kept_h:
+        return []
+    ch, cd = np.concatenate(kept_h), np.concatenate(kept_d)
+    lo, hi = np.concatenate(kept_lo), np.concatenate(kept_hi)
     if not len(ch):
         return []
     # Boilerplate: grams present in too many distinct corpus texts.

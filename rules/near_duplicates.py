@@ -12,7 +12,7 @@ from dqlint.similarity import (
     Normalization,
     dataset_index,
     normalized_column,
-    shared_compared_texts,
+    compared_text,
     truncate,
 )
 
@@ -81,7 +81,6 @@ class NearDuplicates(Rule):
         index = dataset_index(
             ctx, options.compare, norm, threshold=options.threshold, near=options.near, scorer=options.scorer
         )
-        raw = shared_compared_texts(ctx, options.compare)
 
         groups: list[tuple[list[int], float]] = []
         for split in options.splits:
@@ -89,12 +88,12 @@ class NearDuplicates(Rule):
                 groups.extend(index.groups(rows_by_split[split]))
         redundant = sum(len(rows) - 1 for rows, _ in groups)
         ratio = redundant / checked
-        group_findings = [self._group_finding(ds, raw, rows, sim) for rows, sim in groups]
+        group_findings = [self._group_finding(ds, options.compare, rows, sim) for rows, sim in groups]
         conflicting = sum(1 for f in group_findings if f.details["conflicting_labels"])
 
         same_input: list[Finding] = []
         if options.check_inputs and options.compare != "input" and ds.has_outputs:
-            same_input = self._same_input_findings(ctx, norm, rows_by_split)
+            same_input = self._same_input_findings(ctx, norm, options.compare, rows_by_split)
 
         findings = _largest_first(group_findings, options.max_findings) + _largest_first(same_input, options.max_findings)
         exact = sum(1 for f in group_findings if f.details["kind"] == "exact")
@@ -134,14 +133,14 @@ class NearDuplicates(Rule):
         return result
 
     @staticmethod
-    def _group_finding(ds: Any, raw: list[str], rows: list[int], similarity: float) -> Finding:
+    def _group_finding(ds: Any, what: str, rows: list[int], similarity: float) -> Finding:
         kind = "exact" if similarity >= 100.0 else "near"
         labels = [list(ds.labels_of(r)) for r in rows]
         distinct = {tuple(sorted(lab)) for lab in labels if lab}
         conflicting = len(distinct) > 1
         kept = ds.location(rows[0])
-        what = "exact duplicates" if kind == "exact" else f"near duplicates (similarity {similarity:g})"
-        message = f"{len(rows)} rows are {what}; keep {kept}"
+        how = "exact duplicates" if kind == "exact" else f"near duplicates (similarity {similarity:g})"
+        message = f"{len(rows)} rows are {how}; keep {kept}"
         if conflicting:
             message += " — conflicting labels: " + ", ".join("/".join(d) for d in sorted(distinct))
         details: dict[str, Any] = {
@@ -151,18 +150,19 @@ class NearDuplicates(Rule):
             "kept": kept.to_dict(),
             "split": ds.split[rows[0]],
             "conflicting_labels": conflicting,
-            "texts": [truncate(raw[r]) for r in rows],
+            "texts": [truncate(compared_text(ds, what, r)) for r in rows],
         }
         if any(labels):
             details["labels"] = labels
-        return Finding(message, ds.locations(rows), truncate(raw[rows[0]], 120), details)
+        return Finding(message, ds.locations(rows), truncate(compared_text(ds, what, rows[0]), 120), details)
 
     @staticmethod
-    def _same_input_findings(ctx: CheckContext, norm: Normalization, rows_by_split: dict) -> list[Finding]:
-        """Rows whose inputs are equal after normalisation but whose outputs differ."""
+    def _same_input_findings(ctx: CheckContext, norm: Normalization, compare: str, rows_by_split: dict) -> list[Finding]:
+        """Rows whose inputs are equal after normalisation but whose outputs differ (with equal
+        inputs, different normalised examples mean different outputs)."""
         ds = ctx.dataset
         inputs = normalized_column(ctx, "input", norm)
-        outputs = normalized_column(ctx, "output", norm)
+        outputs = normalized_column(ctx, compare, norm)
         findings = []
         for split, rows in rows_by_split.items():
             by_input: dict[str, list[int]] = {}

@@ -10,7 +10,7 @@ from dqlint.similarity import (
     COMPARED_FIELDS,
     SCORERS,
     Normalization,
-    shared_compared_texts,
+    compared_text,
     dataset_index,
     ngram_overlaps,
     normalized_column,
@@ -76,7 +76,7 @@ class TrainTestLeakage(Rule):
         bad = [c for c in options.compare if c not in COMPARED_FIELDS]
         if bad:
             return RuleResult(Status.ERROR, f"unknown text to compare {bad[0]!r} (one of {', '.join(COMPARED_FIELDS)})")
-        fields = [f for f in options.compare if any(shared_compared_texts(ctx, f))] or ["example"]
+        fields = [f for f in options.compare if _has_text(ds, f)] or ["example"]
         norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
 
         # row -> {matched row: (kind, score)}; best evidence per matched row.
@@ -103,8 +103,7 @@ class TrainTestLeakage(Rule):
         if options.ngram > 0:
             spans = self._ngram_leaks(ctx, fields[0], holdouts, options, leaks)
 
-        raw = shared_compared_texts(ctx, fields[0])
-        findings = [self._finding(ds, raw, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
+        findings = [self._finding(ds, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
         leaked = len(findings)
         by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
         kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
@@ -161,7 +160,7 @@ class TrainTestLeakage(Rule):
         return spans
 
     @staticmethod
-    def _finding(ds: Any, raw: list[str], fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
+    def _finding(ds: Any, fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
         order = sorted(matches, key=lambda r: (_RANK[matches[r][0]], -matches[r][1], r))
         best = order[0]
         kind, score = matches[best]
@@ -180,7 +179,7 @@ class TrainTestLeakage(Rule):
             "against": sorted({ds.split[r] for r in order}),
             "matches": len(order),
             "similarity": score,
-            "texts": [truncate(raw[r]) for r in [row, *shown]],
+            "texts": [truncate(compared_text(ds, fields[0], r)) for r in [row, *shown]],
             "match_kinds": [matches[r][0] for r in shown],
         }
         if kind == "ngram":
@@ -195,7 +194,7 @@ class TrainTestLeakage(Rule):
         return Finding(
             f"{split} row {ds.location(row)} leaks: {how} {where}",
             ds.locations([row, *shown]),
-            truncate(details.get("span") or raw[row], 120),
+            truncate(details.get("span") or compared_text(ds, fields[0], row), 120),
             details,
         )
 
@@ -208,3 +207,10 @@ def _keep_best(matches: dict[int, tuple[str, float]], row: int, kind: str, score
     if old is None or (_RANK[kind], -score) < (_RANK[old[0]], -old[1]):
         matches[row] = (kind, score)
 
+
+def _has_text(ds: Any, what: str) -> bool:
+    if what == "input":
+        return any(ds.input)
+    if what == "output":
+        return any(ds.output)
+    return any(ds.input) or any(ds.output)
