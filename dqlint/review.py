@@ -482,24 +482,29 @@ class ReviewMatch:
         return len(self.reviewed) + len(self.fixed)
 
 
-def _row_at(ds: Dataset, loc: Location | None) -> int | None:
-    """The dataset row at a sheet location (path as given, normalised, or a unique basename)."""
-    if loc is None or loc.record is None:
-        return None
-    paths = [f.path for f in ds.files]
-    candidates = [i for i, p in enumerate(paths) if p == loc.path]
-    if not candidates:
-        candidates = [i for i, p in enumerate(paths) if os.path.normpath(p) == os.path.normpath(loc.path)]
-    if not candidates:
-        base = os.path.basename(loc.path)
-        candidates = [i for i, p in enumerate(paths) if os.path.basename(p) == base]
-    if len(candidates) != 1:
-        return None
-    fi = candidates[0]
-    for row in range(len(ds)):
-        if ds.file_index[row] == fi and ds.record[row] == loc.record:
-            return row
-    return None
+class _RowFinder:
+    """The dataset row at a sheet location: the path as given, normalised, or a unique
+    basename (the sheet may have been written from another folder), and the record index."""
+
+    def __init__(self, ds: Dataset) -> None:
+        self.ds = ds
+        self._rows: dict[tuple[int, int], int] | None = None
+
+    def row_at(self, loc: Location | None) -> int | None:
+        if loc is None or loc.record is None:
+            return None
+        paths = [f.path for f in self.ds.files]
+        candidates = [i for i, p in enumerate(paths) if p == loc.path]
+        if not candidates:
+            candidates = [i for i, p in enumerate(paths) if os.path.normpath(p) == os.path.normpath(loc.path)]
+        if not candidates:
+            base = os.path.basename(loc.path)
+            candidates = [i for i, p in enumerate(paths) if os.path.basename(p) == base]
+        if len(candidates) != 1:
+            return None
+        if self._rows is None:  # built on the first stale row only
+            self._rows = {(f, r): i for i, (f, r) in enumerate(zip(self.ds.file_index, self.ds.record))}
+        return self._rows.get((candidates[0], loc.record))
 
 
 def match_review(ds: Dataset, entries: Sequence[SheetEntry], hashes: Sequence[str] | None = None) -> ReviewMatch:
@@ -509,6 +514,7 @@ def match_review(ds: Dataset, entries: Sequence[SheetEntry], hashes: Sequence[st
     for row, h in enumerate(hashes):
         by_hash.setdefault(h, row)
     out = ReviewMatch()
+    finder = _RowFinder(ds)
     for e in entries:
         if e.problem:
             out.unreadable.append(e)
@@ -523,7 +529,7 @@ def match_review(ds: Dataset, entries: Sequence[SheetEntry], hashes: Sequence[st
             else:
                 out.reviewed.append((e, row))
             continue
-        here = _row_at(ds, e.location)
+        here = finder.row_at(e.location)
         if here is not None and row_hash(ds.input[here], ds.output[here], e.given_label) == e.row_hash:
             current = label_text(ds.label[here])
             if e.correct is False and e.corrected_label and current == e.corrected_label:
@@ -655,7 +661,9 @@ def sample(
         found = find_label_suspects(ds, seed=seed)
         suspect_summary = found.summary()
         suggestions = {s.row: (s.suggested, s.score) for s in found.suspects}
-        suspect_list = [s for s in found.suspects if s.row not in set(rows)][: (max_suspects if max_suspects is not None else n)]
+        in_sample = set(rows)
+        limit = max_suspects if max_suspects is not None else n
+        suspect_list = [s for s in found.suspects if s.row not in in_sample][:limit]
 
     frame = sheet_frame(ds, rows, suspect_list, suggestions)
     low, high = expected_margin(n, confidence, expected_accuracy, population)

@@ -122,7 +122,9 @@ class LabelAccuracy(Rule):
         sheet = str(ctx.review)
         entries = read_sheet(sheet)
         match = match_review(ds, entries)
-        population = sum(1 for lab in ds.label if lab is not None) if ds.has_labels else len(ds)
+        # The sample was drawn from the files its rows live in (not e.g. a --test file added later).
+        files = {ds.file_index[row] for _, row in match.reviewed + match.fixed}
+        population = sum(1 for f in ds.file_index if f in files) if files else len(ds)
         estimate = estimate_accuracy(match.correct, match.count, bar=options.bar, confidence=options.confidence, population=population)
         findings: list[Finding] = []
         for e, row, why in match.stale:

@@ -96,7 +96,7 @@ def main() -> None:
         w = csv.writer(fh)
         w.writerow(["record", "given_label", "true_label"])
         w.writerows((i, given[i], truth[i]) for i in flipped)
-    write_filled_review(dict((i, truth[i]) for i in flipped))
+    write_filled_review({i: truth[i] for i in flipped})
 
 
 def write_filled_review(truth_of_flipped: dict[int, str]) -> None:
