@@ -448,9 +448,10 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"my (?:knowledge|training data) (?:cutoff|cut-off)|i do(?: not|n't) have (?:personal )?"
             r"(?:opinions|feelings|emotions|beliefs|access to real-time))"
         ),
-        wake=(" ai", "artificial intelligence", "language model", "virtual assistant", " by openai",
-                  " by anthropic", " by google", "cutoff", "cut-off", "have personal", "have opinions",
-                  "have feelings", "have emotions", "have beliefs", "real-time"),
+        # " ai", "artificial" (as an AI / artificial intelligence), "language model",
+        # "virtual", "ed by " (trained/developed/created by), "cut" (cutoff), "t have " (do not /
+        # don't have): few strings, because each is one scan over every output.
+        wake=(" ai", "artificial", "language model", "virtual", "ed by ", "cut", "t have "),
     ),
     _Artifact(
         "refusal",
@@ -459,7 +460,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"won't|will not) (?:help|assist|provide|comply|fulfil+|answer|do that|create|generate|"
             r"engage|support)(?: with)?(?: (?:that|this|your) (?:request)?)?|i must (?:decline|refuse))"
         ),
-        wake=("sorry", "afraid", "cannot", "can't", "unable", "won't", "will not", "must decline", "must refuse"),
+        wake=("sorry", "afraid", "i can", "unable", "won't", "will not", "i must"),
     ),
     _Artifact(
         "sycophantic-opener",
@@ -476,7 +477,6 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"(?i)(?:i hope this helps|hope (?:this|that) helps|let me know if you (?:have any (?:other|more|further) "
             r"questions|need (?:any )?(?:further|more) (?:help|assistance|clarification))|feel free to ask)[!.]?\s*\W*$"
         ),
-        wake=("helps", "let me know", "feel free"),
         region="tail",
     ),
     _Artifact(
@@ -492,10 +492,11 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
 ARTIFACT_KINDS = tuple(a.kind for a in _ARTIFACTS) + ("truncated", "echoes-input")
 
 # Words an English sentence does not end on: an output ending so was cut off.
-_DANGLING = re.compile(
-    r"(?i)(?:\b(?:the|a|an|and|or|but|of|to|in|on|for|with|that|which|because|is|are|was|were|"
-    r"this|these|if|then|as|by|from|at|into|than|so)|[,:;(\[{-])\s*$"
+_DANGLING_WORDS = frozenset(
+    "the a an and or but of to in on for with that which because is are was were this these if then as by "
+    "from at into than so".split()
 )
+_DANGLING_MARKS = ",:;([{-"
 
 
 _ARTIFACT_WAKES = _wake_index([a.wake for a in _ARTIFACTS])
@@ -535,8 +536,13 @@ def _artifacts_in(output: str, input: str, candidates: set[int]) -> list[Match]:
 
 
 def _same_text(a: str, b: str) -> bool:
-    """Equal ignoring case and spacing; cheap length test first (spacing changes little)."""
+    """Equal ignoring case and spacing. Cheap tests first: spacing changes the length little,
+    and the normalised first 100 characters are a prefix of the normalised whole."""
     if abs(len(a) - len(b)) > 0.2 * max(len(a), len(b)) + 8:
+        return False
+    head_a, head_b = _normalise(a[:100]), _normalise(b[:100])
+    common = min(len(head_a), len(head_b))
+    if head_a[:common] != head_b[:common]:
         return False
     return _normalise(a) == _normalise(b)
 
@@ -552,7 +558,9 @@ def truncation_reason(output: str) -> str | None:
         return "unclosed code block"
     # Only the end matters: look at the last 200 characters of the last line.
     last_line = text[-200:].rsplit("\n", 1)[-1]
-    if _DANGLING.search(last_line[-24:]) and _looks_like_prose(last_line):
+    last_word = last_line[-24:].rsplit(None, 1)[-1] if last_line.strip() else ""
+    dangling = last_word[-1:] in _DANGLING_MARKS or last_word.lower() in _DANGLING_WORDS
+    if last_word and dangling and _looks_like_prose(last_line):
         return "ends mid-sentence"
     return None
 
