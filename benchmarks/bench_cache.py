@@ -8,6 +8,10 @@ Generates train.jsonl (~size) and test.jsonl (2 % of it, a few rows leaked) in a
 folder, then times whole `dqlint check` processes: cold (no cache), warm (same inputs, cached),
 and, for reference, the interpreter start plus `dqlint --version`, and hashing the files alone.
 Prints a Markdown table.
+
+In a checkout that others are editing, run it on a snapshot: the cache key includes dqlint's
+source, so an edit during the cold run makes the warm runs miss (as it should):
+``git archive HEAD | tar -x -C /tmp/snap && cd /tmp/snap && PYTHONPATH=. python benchmarks/bench_cache.py``
 """
 
 from __future__ import annotations
@@ -98,6 +102,9 @@ def main() -> None:
         cold_report = (work / "report.json").read_bytes()
         warm = [timed(check, work)[0] for _ in range(opts.warm_runs)]
         same = (work / "report.json").read_bytes() == cold_report
+        # One entry means every warm run was a hit. More: the key changed between runs, e.g.
+        # someone edited dqlint's source in this (editable) checkout during the cold run.
+        entries = len(list((work / ".dqlint_cache").glob("*.json")))
 
     rows = [
         ("interpreter + `dqlint --version`", f"{startup:.2f}"),
@@ -107,7 +114,8 @@ def main() -> None:
         ("warm, fastest", f"{min(warm):.2f}"),
     ]
     print(f"Inputs: {size / 1e6:.1f} MB, {records:,} train records + {len(test_lines):,} test records; "
-          f"rules: {opts.select or 'all'}; exit code {code}; warm report identical to cold: {same}\n")  # fmt: skip
+          f"rules: {opts.select or 'all'}; exit code {code}; warm report identical to cold: {same}; "
+          f"cache entries: {entries} (1 = every warm run was a hit)\n")  # fmt: skip
     print("| run | seconds |\n|---|---:|")
     for name, value in rows:
         print(f"| {name} | {value} |")
