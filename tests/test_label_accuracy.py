@@ -284,3 +284,12 @@ def test_cli_check_with_review_end_to_end(tmp_path, tickets, planted):
     rule = next(r for r in report["rules"] if r["id"] == "label-accuracy")
     assert rule["status"] == "fail" and rule["metric"]["name"] == "label_accuracy"
     assert report["verdict"] == "no-go"
+
+
+def test_population_is_the_sampled_files_only(tmp_path, planted):
+    sheet = _filled_sheet(tmp_path, load_inputs([InputSpec(str(TICKETS))]), planted, n=50)
+    other = tmp_path / "test.csv"
+    other.write_text("text,label\n" + "".join(f"held out ticket {i},billing\n" for i in range(500)), encoding="utf-8")
+    ds = load_inputs([InputSpec(str(TICKETS)), InputSpec(str(other), split="test")])
+    result = run(ds, review=sheet, suspects=False)
+    assert result.details["review"]["population"] == 2000  # not 2,500: the test file was not sampled
