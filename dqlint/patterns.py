@@ -437,6 +437,7 @@ class _Artifact:
 
 
 _REGION_CHARS = 300
+_TAIL_CHARS = 120  # a closing phrase plus trailing punctuation or emoji
 
 _ARTIFACTS: tuple[_Artifact, ...] = (
     _Artifact(
@@ -477,6 +478,7 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
             r"(?i)(?:i hope this helps|hope (?:this|that) helps|let me know if you (?:have any (?:other|more|further) "
             r"questions|need (?:any )?(?:further|more) (?:help|assistance|clarification))|feel free to ask)[!.]?\s*\W*$"
         ),
+        wake=("helps", "let me know", "feel free"),  # literals, checked in the tail only
         region="tail",
     ),
     _Artifact(
@@ -499,8 +501,9 @@ _DANGLING_WORDS = frozenset(
 _DANGLING_MARKS = ",:;([{-"
 
 
-_ARTIFACT_WAKES = _wake_index([a.wake for a in _ARTIFACTS])
-_ALWAYS_CHECKED_ARTIFACTS = {i for i, a in enumerate(_ARTIFACTS) if not a.wake}
+# Whole-text wakes are scanned in batches; head and tail artifacts look only at their region.
+_ARTIFACT_WAKES = _wake_index([a.wake if a.region == "all" else () for a in _ARTIFACTS])
+_ALWAYS_CHECKED_ARTIFACTS = {i for i, a in enumerate(_ARTIFACTS) if not a.wake or a.region != "all"}
 
 
 def find_artifacts(output: str, input: str = "") -> list[Match]:
@@ -515,17 +518,20 @@ def find_artifacts_many(outputs: Sequence[str], inputs: Sequence[str]) -> list[l
 
 
 def _artifacts_in(output: str, input: str, candidates: set[int]) -> list[Match]:
-    tail_start = max(0, len(output) - _REGION_CHARS)
     found: list[Match] = []
     for index in sorted(candidates):
         artifact = _ARTIFACTS[index]
-        offset = tail_start if artifact.region == "tail" else 0
-        if artifact.region == "head":
-            m = artifact.pattern.search(output, 0, _REGION_CHARS)
+        if artifact.region == "head":  # anchored at the start: match, not search
+            m = artifact.pattern.match(output, 0, _REGION_CHARS)
+        elif artifact.region == "tail":
+            tail = output[-_TAIL_CHARS:].lower()
+            if artifact.wake and not any(w in tail for w in artifact.wake):
+                continue
+            m = artifact.pattern.search(output, max(0, len(output) - _TAIL_CHARS))
         else:
-            m = artifact.pattern.search(output[offset:])
+            m = artifact.pattern.search(output)
         if m:
-            found.append(Match(artifact.kind, "artifact", offset + m.start(), offset + m.end(), m.group(0).strip()))
+            found.append(Match(artifact.kind, "artifact", m.start(), m.end(), m.group(0).strip()))
     reason = truncation_reason(output)
     if reason:
         tail = output.rstrip()[-40:]
