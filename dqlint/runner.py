@@ -63,7 +63,7 @@ class RuleOutcome:
             "metric": r.metric.to_dict() if r.metric else None,
             "message": r.message,
             "details": _plain(r.details),
-            "findings": [f.to_dict() for f in r.findings],
+            "findings": [_masked(f.to_dict()) for f in r.findings],
         }
 
 
@@ -166,6 +166,19 @@ def exit_code(report: Mapping[str, Any], *, fail_on: str = "error", exit_zero: b
     if fail_on == "warning" and any(r["status"] in ("warn", "fail", "error") for r in report["rules"]):
         return 1
     return 0
+
+
+def _masked(finding: dict[str, Any]) -> dict[str, Any]:
+    """Mask secrets and personal data in the dataset text a finding quotes, whatever the rule:
+    a secret in a duplicated row must not reach a report through the duplicate's snippet."""
+    from dqlint.patterns import mask_text
+
+    if finding.get("snippet"):
+        finding["snippet"] = mask_text(finding["snippet"])
+    texts = finding["details"].get("texts")
+    if isinstance(texts, list):
+        finding["details"]["texts"] = [mask_text(t) if isinstance(t, str) else t for t in texts]
+    return finding
 
 
 def _plain(value: Any) -> Any:

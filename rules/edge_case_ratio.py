@@ -56,7 +56,7 @@ class EdgeCaseRatio(Rule):
 
     id = "edge-case-ratio"
     summary = "share of edge cases in the training set (explicit markers or an estimate)"
-    criterion = "edge-cases"
+    criterion = "edge cases"
 
     @dataclass
     class Options:

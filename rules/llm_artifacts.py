@@ -44,7 +44,7 @@ class LlmArtifacts(Rule):
 
     id = "llm-artifacts"
     summary = "LLM boilerplate, refusals, truncated or echoed outputs"
-    criterion = "llm-artifacts"
+    criterion = "content safety"
 
     @dataclass
     class Options:

@@ -43,7 +43,7 @@ class SensitiveContent(Rule):
 
     id = "sensitive-content"
     summary = "secrets, personal data and prompt-injection payloads in training text"
-    criterion = "sensitive-content"
+    criterion = "content safety"
 
     @dataclass
     class Options:

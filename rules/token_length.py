@@ -40,7 +40,7 @@ class TokenLength(Rule):
 
     id = "token-length"
     summary = "examples over the model's context limit; token budget and training-cost estimate"
-    criterion = "token-length"
+    criterion = "tokens and cost"
 
     @dataclass
     class Options:

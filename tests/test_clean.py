@@ -36,7 +36,7 @@ DIRTY_TRAIN_DROPS = {
     15: ("format-consistency", "no-assistant"),
     20: ("format-consistency", "not-object"),
     25: ("format-consistency", "empty-content"),
-    35: ("sensitive-content", "openai-api-key"),
+    35: ("sensitive-content", "email,openai-api-key"),
     40: ("sensitive-content", "ignore-instructions,reveal-system-prompt"),
     45: ("format-consistency", "role-order"),
     91: ("train-test-leakage", "exact"),

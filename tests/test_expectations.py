@@ -83,7 +83,7 @@ def test_exported_suite_passes_on_its_data_and_fails_on_dirty_data(dqlint_cli, e
     assert rule["metric"] == {"name": "failed_expectations", "value": 2, "threshold": 0}
     got = [(f["locations"][0]["line"], f["details"]["type"], f["details"]["value"]) for f in rule["findings"]]
     assert got == [
-        (35, "expect_column_values_to_be_between", 127),
+        (35, "expect_column_values_to_be_between", 132),
         (40, "expect_column_values_to_be_between", 128),
         (15, "expect_column_values_to_be_between", 0),
         (25, "expect_column_values_to_be_between", 0),
@@ -91,7 +91,7 @@ def test_exported_suite_passes_on_its_data_and_fails_on_dirty_data(dqlint_cli, e
         (55, "expect_column_values_to_be_between", 74),
     ]
     first = rule["findings"][0]
-    assert first["message"] == "expect_column_values_to_be_between(input_length): unexpected value 127 (1 of 2 unexpected rows)"
+    assert first["message"] == "expect_column_values_to_be_between(input_length): unexpected value 132 (1 of 2 unexpected rows)"
     assert first["locations"][0]["path"] == str(DIRTY)
     assert "sk-proj-4fKx" not in json.dumps(rule)  # the row's API key is masked in snippets
 
