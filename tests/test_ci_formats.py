@@ -283,3 +283,32 @@ def test_paths_are_relative_to_the_github_workspace(monkeypatch, tmp_path):
     result = json.loads(render("sarif", report))["runs"][0]["results"][0]
     assert result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "data/train.jsonl"
     assert "::error file=data/train.jsonl,line=3,title=dqlint my-rule::bad" in render("github", report).splitlines()
+
+
+def test_composite_action_check_step(tmp_path):
+    """action.yml's check step, run by bash as the runner would: SARIF file, annotations on stdout,
+    the step summary, and dqlint's exit code handed to the last step through $GITHUB_OUTPUT."""
+    import yaml
+
+    action = yaml.safe_load((Path(__file__).resolve().parents[1] / "action.yml").read_text(encoding="utf-8"))
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "check")
+    shutil.copy(SAMPLES / "chat" / "dirty" / "train.jsonl", tmp_path / "train.jsonl")
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "dqlint").write_text(f'#!/bin/sh\nexec "{sys.executable}" -m dqlint "$@"\n', encoding="utf-8")
+    (tmp_path / "bin" / "dqlint").chmod(0o755)
+    env = {
+        **os.environ,
+        "PATH": f"{tmp_path / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "DQLINT_PATHS": "train.jsonl",
+        "DQLINT_ARGS": "--isolated --no-cache --select format-consistency",
+        "DQLINT_SARIF": "out.sarif",
+        "GITHUB_OUTPUT": str(tmp_path / "github_output"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_WORKSPACE": str(tmp_path),
+    }
+    proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr  # the verdict is applied by the last step, after the upload
+    assert (tmp_path / "github_output").read_text(encoding="utf-8") == "exit-code=1\n"
+    assert json.loads((tmp_path / "out.sarif").read_text(encoding="utf-8"))["runs"][0]["results"]
+    assert "::error file=train.jsonl,line=5,title=dqlint format-consistency::" in proc.stdout
+    assert (tmp_path / "summary.md").read_text(encoding="utf-8").startswith("# dqlint: NO-GO")
