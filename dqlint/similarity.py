@@ -1,6 +1,6 @@
 """Text similarity engine shared by the duplicate, leakage, label and clean code paths.
 
-Pipeline (every step vectorised with NumPy over chunks of a few thousand texts, two threads):
+Pipeline (per-byte work vectorised with NumPy over chunks of texts, on a two-thread pool):
 
 1. ``normalize_texts`` — Unicode NFKC, case folding, punctuation removal, whitespace collapse.
 2. Identical texts collapse to one *unique text* (``exact_groups`` / :class:`SimilarityIndex`),
@@ -14,7 +14,7 @@ Pipeline (every step vectorised with NumPy over chunks of a few thousand texts, 
    are not expanded into all pairs: their members, sorted by length, are only paired with their
    nearest neighbours (``window``), which keeps the candidate count linear.
 5. Every candidate pair is *verified* with rapidfuzz (``process.cpdist``, all cores) after a
-   length filter that no pair at the threshold can fail. Only verified pairs are returned, so
+   length filter: ``fuzz.ratio`` cannot reach t when len(short)/len(long) < t/(200-t). Only verified pairs are returned, so
    precision is 1.0 by construction; what LSH can cost is recall (measured in benchmarks/).
 
 ``ngram_overlaps`` finds word n-gram contamination (13-grams by default, as used to
@@ -170,7 +170,8 @@ def connected_groups(n: int, pairs: Iterable[tuple[int, int] | tuple[int, int, f
 
 # How a candidate pair is scored. "ratio" is rapidfuzz's normalised Indel similarity;
 # "ratio+token-sort" also accepts word swaps (token_sort_ratio), without token_set_ratio's
-# habit of scoring 100 whenever one text's words are a subset of the other's.
+# habit of scoring 100 whenever one text's words are a subset of the other's. The length
+# filter applies to every scorer: texts of very different lengths are never near duplicates.
 SCORERS = ("ratio", "ratio+token-sort", "ratio+token-set")
 
 
