@@ -9,9 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 import dqlint.runner
-from conftest import SAMPLES
 from dqlint.api import CheckRequest, run_check
 from dqlint.cache import CACHE_DIR_NAME
 from dqlint.config import Config

@@ -13,8 +13,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES
+
 from dqlint.reporters import RenderOptions, render
 from dqlint.reporters.junit import case_names
 
