@@ -198,6 +198,18 @@ def write_chat_files(n: int, workdir: Path) -> tuple[Path, Path]:
     return train_path, test_path
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory. VmHWM belongs to the process's own address space;
+    getrusage's ru_maxrss would include the forking parent's peak (Linux copies it at fork)."""
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def rules_only(train: str, test: str) -> None:
     """Subprocess body: load, then run both rules on one shared context; print JSON."""
     from dqlint.loading import InputSpec, load_inputs
@@ -208,7 +220,7 @@ def rules_only(train: str, test: str) -> None:
     t = time.perf_counter()
     ds = load_inputs([InputSpec(train, split="train"), InputSpec(test, split="test")])
     load_s = time.perf_counter() - t
-    rss_after_load = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    rss_after_load = peak_rss_mb()
     ctx = CheckContext(ds)
     cpu = time.process_time()
     t = time.perf_counter()
@@ -220,8 +232,8 @@ def rules_only(train: str, test: str) -> None:
     cpu = time.process_time() - cpu  # both threads' CPU seconds
     print(json.dumps({
         "rows": len(ds), "load_s": load_s, "dup_s": dup_s, "leak_s": leak_s, "cpu_s": cpu,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "peak_after_load_mb": rss_after_load / 1024,
+        "peak_mb": peak_rss_mb(),
+        "peak_after_load_mb": rss_after_load,
         "dup": dup.message, "leak": leak.message,
     }))
 
