@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import shutil
 import sys
 from dataclasses import dataclass, replace
 from typing import Any, Sequence
@@ -238,7 +239,10 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
     for target in plan:
         to_terminal = target.path is None and sys.stdout.isatty()
         color = args.color if args.color is not None else (to_terminal and "NO_COLOR" not in os.environ)
-        options = RenderOptions(color=bool(color) and target.format == "terminal", max_findings=args.max_findings, verbose=args.verbose)
+        width = shutil.get_terminal_size((110, 24)).columns if to_terminal else None
+        options = RenderOptions(
+            color=bool(color) and target.format == "terminal", max_findings=args.max_findings, verbose=args.verbose, width=width
+        )
         text = render(target.format, report, options)
         if target.path is None:
             # click strips ANSI codes when stdout is not a terminal unless told the colour is wanted.

@@ -10,7 +10,7 @@ import io
 from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
-from dqlint.reporters._common import STATUS_LABEL, locations_text, metric_text, number, one_line
+from dqlint.reporters._common import STATUS_LABEL, locations_text, number, one_line
 
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim", "error": "bold magenta"}
 
@@ -45,7 +45,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             rule["id"],
             Text(STATUS_LABEL[status], style=STYLE[status]),
             rule["severity"],
-            escape(metric_text(rule["metric"])),
+            escape(_metric_cell(rule["metric"])),
             escape(rule["message"]),
         )
     console.print(table)
@@ -57,7 +57,8 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
         console.print(Text(f"{rule['id']}: {len(findings):,} finding(s)", style="bold"))
         for finding in findings[: options.max_findings]:
             line = Text("  ")
-            line.append(locations_text(finding["locations"], 3), style="cyan")
+            # The first location; the message names the others (a duplicate's kept row, a leak's source).
+            line.append(locations_text(finding["locations"], 1), style="cyan")
             line.append("  " + finding["message"])
             console.print(line)
             snippet = one_line(finding.get("snippet"), console.width - 8)
@@ -71,3 +72,10 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     verdict.append(" " + report["summary"]["reason"], style="bold")
     console.print(verdict)
     return buffer.getvalue()
+
+
+def _metric_cell(metric: Mapping[str, Any] | None) -> str:
+    """Name on one line, 'value / threshold' on the next: keeps the column narrow."""
+    if not metric:
+        return ""
+    return f"{metric['name']}\n{number(metric['value'])} / {number(metric['threshold'])}"
