@@ -198,3 +198,11 @@ def test_recall_and_precision_against_brute_force_rapidfuzz():
     assert recall >= 0.95, recall
     # Precision 1.0: every reported pair passes verification at the threshold.
     assert all(pair_similarity(norm[a], norm[b]) >= 90 for a, b in found)
+
+
+def test_ngram_long_words_that_only_differ_in_the_middle_do_not_match():
+    # Word hashes read a word's first and last 8 bytes; reported spans are confirmed in the text.
+    a = " ".join(f"abcdefgh{'x' * 5}{i:02d}stuvwxyz" for i in range(14))
+    b = " ".join(f"abcdefgh{'y' * 5}{i:02d}stuvwxyz" for i in range(14))
+    assert ngram_overlaps([a], [b], n=13) == []
+    assert len(ngram_overlaps([a], [a + " tail"], n=13)) == 1
