@@ -38,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-import duplicates_data  # noqa: E402
+import duplicates_data
 
 THRESHOLD = 90.0
 
@@ -143,7 +143,7 @@ def correctness(sizes: list[int], big: int, skip_cleanlab: bool) -> list[str]:
         log(f"brute force on {n:,}")
         truth, t_brute = brute_force(norm)
 
-        def line(name: str, pairs: set, seconds: float, note: str = "") -> str:
+        def line(name: str, pairs: set, seconds: float, note: str = "", truth=truth, norm=norm, n=n) -> str:
             recall = len(pairs & truth) / max(len(truth), 1)
             precision = sum(1 for a, b in pairs if pair_similarity(norm[a], norm[b]) >= THRESHOLD) / max(len(pairs), 1)
             return f"| {n:,} | {name} | {seconds:.2f} s | {n / seconds:,.0f} | {len(pairs):,} | {recall:.3f} | {precision:.3f} | {note} |"
@@ -161,7 +161,7 @@ def correctness(sizes: list[int], big: int, skip_cleanlab: bool) -> list[str]:
             try:
                 found, t_cl = cleanlab_datalab(norm)
                 rows.append(line("cleanlab Datalab `near_duplicate`, TF-IDF + SVD 128", found, t_cl, "not verified"))
-            except Exception as exc:  # report, do not hide, a failing comparison
+            except Exception as exc:  # noqa: BLE001 - report, do not hide, a failing comparison
                 rows.append(f"| {n:,} | cleanlab Datalab | failed: {type(exc).__name__}: {exc} | | | | | |")
     if big:
         log(f"generating {big:,} texts (no brute-force reference)")
@@ -192,8 +192,7 @@ def write_chat_files(n: int, workdir: Path) -> tuple[Path, Path]:
     train, test = duplicates_data.split_with_leaks(duplicates_data.chat_records(n, seed=n))
     for path, records in ((train_path, train), (test_path, test)):
         with open(str(path) + ".tmp", "wb") as f:
-            for r in records:
-                f.write(orjson.dumps(r) + b"\n")
+            f.writelines(orjson.dumps(r) + b"\n" for r in records)
         os.replace(str(path) + ".tmp", path)
     return train_path, test_path
 
@@ -202,7 +201,7 @@ def peak_rss_mb() -> float:
     """This process's peak resident memory. VmHWM belongs to the process's own address space;
     getrusage's ru_maxrss would include the forking parent's peak (Linux copies it at fork)."""
     try:
-        for line in open("/proc/self/status"):
+        for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
     except OSError:
@@ -243,7 +242,7 @@ def via_cli(train: Path, test: Path) -> dict:
            "--select", "near-duplicates,train-test-leakage", "--isolated", "--no-cache", "--quiet",
            "--format", "json", "--output", os.devnull]
     t = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
     peak = next((int(line.split(":")[1]) / 1024 for line in proc.stderr.splitlines() if "Maximum resident" in line), None)
     return {"wall_s": wall, "peak_mb": peak, "exit": proc.returncode}
@@ -256,7 +255,7 @@ def scale(sizes: list[int], workdir: Path, cli: bool) -> list[str]:
     for n in sizes:
         train, test = write_chat_files(n, workdir)
         log(f"rules on {n:,} records")
-        proc = subprocess.run([sys.executable, __file__, "--rules-only", str(train), str(test)], capture_output=True, text=True)
+        proc = subprocess.run([sys.executable, __file__, "--rules-only", str(train), str(test)], capture_output=True, text=True, check=False)
         if proc.returncode:
             rows.append(f"| {n:,} | failed: {proc.stderr.strip().splitlines()[-1]} |")
             continue
@@ -273,8 +272,10 @@ def scale(sizes: list[int], workdir: Path, cli: bool) -> list[str]:
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    mem = next((int(line.split()[1]) // 1024 // 1024 for line in open("/proc/meminfo") if line.startswith("MemTotal")), 0)
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    cpu = next((line.split(":", 1)[1].strip() for line in cpuinfo if line.startswith("model name")), "?")
+    mem = next((int(line.split()[1]) // 1024 // 1024 for line in meminfo if line.startswith("MemTotal")), 0)
     load = os.getloadavg()
     return (f"{os.cpu_count()} cores ({cpu}), {mem} GiB RAM, Python {platform.python_version()}, "
             f"load average at the end {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f}")

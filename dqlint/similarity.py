@@ -26,8 +26,9 @@ from __future__ import annotations
 import re
 import string
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import numpy as np
@@ -37,23 +38,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COMPARED_FIELDS",
-    "Normalization",
-    "compared_texts",
-    "dataset_index",
-    "normalized_column",
-    "compared_text",
-    "truncate",
+    "SCORERS",
     "NgramOverlap",
+    "Normalization",
     "SimilarityIndex",
     "build_index",
+    "compared_text",
+    "compared_texts",
     "connected_groups",
     "cross_matches",
+    "dataset_index",
     "exact_groups",
-    "ngram_overlaps",
     "near_duplicate_pairs",
+    "ngram_overlaps",
     "normalize_texts",
+    "normalized_column",
     "pair_similarity",
-    "SCORERS",
+    "truncate",
+    "unique_column",
 ]
 
 # -- normalisation ------------------------------------------------------------------------
@@ -304,7 +306,7 @@ def _densify(sig: np.ndarray, is_empty: np.ndarray) -> None:
     Rows with no k-gram at all become -1."""
     import numpy as np
 
-    n, bins = sig.shape
+    bins = sig.shape[1]
     cols = np.arange(2 * bins, dtype=np.int64)
     filled = np.concatenate([~is_empty, ~is_empty], axis=1)
     last = np.maximum.accumulate(np.where(filled, cols, -1), axis=1)[:, bins:]
@@ -502,9 +504,11 @@ def build_index(
     rows: int = 8,
     max_bucket: int = 64,
     window: int = 8,
+    unique: tuple[list[int], list[int]] | None = None,
 ) -> SimilarityIndex:
     """Index ``texts`` (already normalised as wanted): identical texts, then near pairs found
-    by MinHash LSH over byte ``shingle``-grams and verified with rapidfuzz at ``threshold``."""
+    by MinHash LSH over byte ``shingle``-grams and verified with rapidfuzz at ``threshold``.
+    ``unique`` passes precomputed unique ids of ``texts`` (see ``unique_column``)."""
     import time
 
     import numpy as np
@@ -515,7 +519,7 @@ def build_index(
         raise ValueError("shingle must be between 1 and 8 bytes")
     started = time.perf_counter()
     texts = list(texts)
-    unique_of, rep = _unique_ids(texts)
+    unique_of, rep = unique if unique is not None else _unique_ids(texts)
     # Empty texts compare with nothing.
     empty_uid = unique_of[texts.index("")] if "" in texts else -1
     if empty_uid >= 0:
@@ -541,7 +545,7 @@ def build_index(
             code = np.unique(cand[:, 0].astype(np.uint64) * n + cand[:, 1].astype(np.uint64))
             a = (code // n).astype(np.intp)
             b = (code % n).astype(np.intp)
-            stats["candidates"] = int(len(a))
+            stats["candidates"] = len(a)
             la, lb = lengths[a], lengths[b]
             keep = np.minimum(la, lb) >= _length_floor(threshold) * np.maximum(la, lb) - 1e-9
             a, b = a[keep], b[keep]
@@ -678,6 +682,11 @@ def normalized_column(ctx: CheckContext, what: str, norm: Normalization) -> list
     return ctx.shared(("similarity.normalized", what, norm), lambda: norm.apply(compared_texts(ctx.dataset, what)))
 
 
+def unique_column(ctx: CheckContext, what: str, norm: Normalization) -> tuple[list[int], list[int]]:
+    """Unique ids of the normalised compared texts (row -> id, id -> first row), once per run."""
+    return ctx.shared(("similarity.unique", what, norm), lambda: _unique_ids(normalized_column(ctx, what, norm)))
+
+
 def dataset_index(
     ctx: CheckContext,
     what: str,
@@ -692,7 +701,13 @@ def dataset_index(
 
     def build() -> SimilarityIndex:
         ctx.progress(f"indexing {len(ctx.dataset):,} {what} texts for similarity")
-        return build_index(normalized_column(ctx, what, norm), threshold=threshold, near=near, scorer=scorer)
+        return build_index(
+            normalized_column(ctx, what, norm),
+            threshold=threshold,
+            near=near,
+            scorer=scorer,
+            unique=unique_column(ctx, what, norm),
+        )
 
     return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), build)
 
@@ -844,5 +859,5 @@ def ngram_overlaps(
         span = " ".join(words[int(best[0]) : int(best[-1]) + n])
         # Word hashes are exact up to 16 bytes a word; confirm the span really is shared.
         if span in c_norm[c]:
-            out.append(NgramOverlap(q, c, span, int(len(pos)), int(q_total[q])))
+            out.append(NgramOverlap(q, c, span, len(pos), int(q_total[q])))
     return out

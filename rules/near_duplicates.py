@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dqlint.rule import CheckContext, Finding, Metric, RuleResult, Rule, Status, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 from dqlint.similarity import (
     COMPARED_FIELDS,
     SCORERS,
     Normalization,
+    compared_text,
     dataset_index,
     normalized_column,
-    compared_text,
     truncate,
+    unique_column,
 )
 
 
@@ -88,15 +89,18 @@ class NearDuplicates(Rule):
                 groups.extend(index.groups(rows_by_split[split]))
         redundant = sum(len(rows) - 1 for rows, _ in groups)
         ratio = redundant / checked
-        group_findings = [self._group_finding(ds, options.compare, rows, sim) for rows, sim in groups]
-        conflicting = sum(1 for f in group_findings if f.details["conflicting_labels"])
+        conflicts = [_conflicting_labels(ds, rows) for rows, _ in groups] if ds.has_labels else [False] * len(groups)
+        conflicting = sum(conflicts)
+        # Findings only for the groups reported (a million rows can hold 50,000 groups).
+        shown = _largest_first([len(rows) for rows, _ in groups], options.max_findings)
+        group_findings = [self._group_finding(ds, options.compare, *groups[i], conflicts[i]) for i in shown]
 
         same_input: list[Finding] = []
         if options.check_inputs and options.compare != "input" and ds.has_outputs:
-            same_input = self._same_input_findings(ctx, norm, options.compare, rows_by_split)
+            same_input = self._same_input_findings(ctx, norm, index, options.compare, rows_by_split)
 
-        findings = _largest_first(group_findings, options.max_findings) + _largest_first(same_input, options.max_findings)
-        exact = sum(1 for f in group_findings if f.details["kind"] == "exact")
+        findings = group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
+        exact = sum(1 for _, sim in groups if sim >= 100.0)
         message = (
             f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
             f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
@@ -119,7 +123,7 @@ class NearDuplicates(Rule):
             "index": dict(index.stats),
             "charts": [_group_size_chart([len(rows) for rows, _ in groups])],
         }
-        if len(group_findings) + len(same_input) > len(findings):
+        if len(groups) + len(same_input) > len(findings):
             details["findings_truncated"] = True
         result = RuleResult.judged(
             ratio <= options.max_ratio,
@@ -133,11 +137,10 @@ class NearDuplicates(Rule):
         return result
 
     @staticmethod
-    def _group_finding(ds: Any, what: str, rows: list[int], similarity: float) -> Finding:
+    def _group_finding(ds: Any, what: str, rows: list[int], similarity: float, conflicting: bool) -> Finding:
         kind = "exact" if similarity >= 100.0 else "near"
         labels = [list(ds.labels_of(r)) for r in rows]
         distinct = {tuple(sorted(lab)) for lab in labels if lab}
-        conflicting = len(distinct) > 1
         kept = ds.location(rows[0])
         how = "exact duplicates" if kind == "exact" else f"near duplicates (similarity {similarity:g})"
         message = f"{len(rows)} rows are {how}; keep {kept}"
@@ -157,32 +160,46 @@ class NearDuplicates(Rule):
         return Finding(message, ds.locations(rows), truncate(compared_text(ds, what, rows[0]), 120), details)
 
     @staticmethod
-    def _same_input_findings(ctx: CheckContext, norm: Normalization, compare: str, rows_by_split: dict) -> list[Finding]:
+    def _same_input_findings(
+        ctx: CheckContext, norm: Normalization, index: Any, compare: str, rows_by_split: dict
+    ) -> list[Finding]:
         """Rows whose inputs are equal after normalisation but whose outputs differ (with equal
-        inputs, different normalised examples mean different outputs)."""
+        inputs, different normalised examples mean different outputs). Vectorised over the
+        unique ids of inputs and of compared texts."""
+        import numpy as np
+
         ds = ctx.dataset
         inputs = normalized_column(ctx, "input", norm)
-        outputs = normalized_column(ctx, compare, norm)
+        input_id = np.asarray(unique_column(ctx, "input", norm)[0], dtype=np.intp)
+        answer_id = np.asarray(index.unique_of if compare == "example" else unique_column(ctx, compare, norm)[0], dtype=np.intp)
+        has_input = np.fromiter(map(bool, inputs), dtype=bool, count=len(inputs))
         findings = []
-        for split, rows in rows_by_split.items():
-            by_input: dict[str, list[int]] = {}
-            for r in rows:
-                if inputs[r]:
-                    by_input.setdefault(inputs[r], []).append(r)
-            for members in by_input.values():
-                if len(members) < 2 or len({outputs[r] for r in members}) < 2:
-                    continue
-                answers = len({outputs[r] for r in members})
+        for split, split_rows in rows_by_split.items():
+            rows = np.asarray(split_rows, dtype=np.intp)
+            rows = rows[has_input[rows]] if len(rows) else rows
+            if len(rows) < 2:
+                continue
+            a, b = input_id[rows], answer_id[rows]
+            order = np.lexsort((rows, b, a))
+            a, b, rows = a[order], b[order], rows[order]
+            new_input = np.concatenate([[True], a[1:] != a[:-1]])
+            new_answer = new_input | np.concatenate([[True], b[1:] != b[:-1]])
+            run = np.cumsum(new_input) - 1
+            sizes = np.bincount(run)
+            answers = np.bincount(run, weights=new_answer).astype(int)
+            starts = np.flatnonzero(new_input)
+            for r in np.flatnonzero((sizes > 1) & (answers > 1)).tolist():
+                members = sorted(rows[starts[r] : starts[r] + sizes[r]].tolist())
                 findings.append(
                     Finding(
-                        f"{len(members)} rows share one input but have {answers} different outputs",
+                        f"{len(members)} rows share one input but have {answers[r]} different outputs",
                         ds.locations(members),
                         truncate(ds.input[members[0]], 120),
                         {
                             "kind": "same-input",
                             "size": len(members),
                             "split": split,
-                            "texts": [truncate(ds.output[r]) for r in members],
+                            "texts": [truncate(ds.output[m]) for m in members],
                             "input": truncate(ds.input[members[0]]),
                         },
                     )
@@ -191,12 +208,17 @@ class NearDuplicates(Rule):
         return findings
 
 
-def _largest_first(findings: list[Finding], limit: int) -> list[Finding]:
-    """All findings in row order when within ``limit``, else the ``limit`` largest groups."""
-    if len(findings) <= limit:
-        return findings
-    keep = sorted(range(len(findings)), key=lambda i: (-findings[i].details["size"], i))[:limit]
-    return [findings[i] for i in sorted(keep)]
+def _conflicting_labels(ds: Any, rows: list[int]) -> bool:
+    """Whether the group's labelled members disagree."""
+    return len({tuple(sorted(ds.labels_of(r))) for r in rows if ds.labels_of(r)}) > 1
+
+
+def _largest_first(sizes: list[int], limit: int) -> list[int]:
+    """Indexes of the items to report, in their order: all when within ``limit``, else the
+    ``limit`` largest groups."""
+    if len(sizes) <= limit:
+        return list(range(len(sizes)))
+    return sorted(sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))[:limit])
 
 
 def _group_size_chart(sizes: list[int]) -> dict[str, Any]:

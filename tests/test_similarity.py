@@ -16,8 +16,8 @@ from dqlint.similarity import (
     connected_groups,
     cross_matches,
     exact_groups,
-    ngram_overlaps,
     near_duplicate_pairs,
+    ngram_overlaps,
     normalize_texts,
     pair_similarity,
 )
