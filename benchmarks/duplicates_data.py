@@ -73,16 +73,17 @@ def edit(rng: random.Random, text: str, vocab: list[str], edits: int | None = No
 
 
 def texts_with_duplicates(n: int, *, seed: int = 0, dup_share: float = 0.05, exact_share: float = 0.02,
-                          low: int = 200, high: int = 1000) -> list[str]:
-    """``n`` texts; ``dup_share`` of them edited copies and ``exact_share`` verbatim copies of
-    earlier texts (a few copies of copies, so groups of three and more occur)."""
+                          low: int = 200, high: int = 1000, edits: tuple[int, int] = (1, 3)) -> list[str]:
+    """``n`` texts; ``dup_share`` of them edited copies (``edits`` = least and most edits per
+    copy) and ``exact_share`` verbatim copies of earlier texts (a few copies of copies, so
+    groups of three and more occur)."""
     rng = random.Random(seed)
     vocab = _vocabulary(rng)
     texts: list[str] = []
     for _ in range(n):
         r = rng.random()
         if texts and r < dup_share:
-            texts.append(edit(rng, rng.choice(texts), vocab))
+            texts.append(edit(rng, rng.choice(texts), vocab, rng.randint(*edits)))
         elif texts and r < dup_share + exact_share:
             texts.append(rng.choice(texts))
         else:
