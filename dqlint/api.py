@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 from dqlint.config import Config, load_config
-from dqlint.errors import UsageError
+from dqlint.errors import InputError, UsageError
 from dqlint.loading import InputSpec, load_inputs
 from dqlint.report import Report, build_report
 
@@ -49,6 +49,9 @@ def run_check(request: CheckRequest) -> Report:
         return Report(cached)
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
     reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
+    if reference is not None and len(reference) == 0:
+        names = ", ".join(f.path for f in reference.files)
+        raise InputError(f"{names}: the reference sample holds no examples to compare with")
     ctx = CheckContext(
         dataset,
         reference=reference,
@@ -64,7 +67,7 @@ def run_check(request: CheckRequest) -> Report:
         on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
         on_done=request.on_rule_done,
     )
-    report = Report(build_report(dataset, outcomes, __version__))
+    report = Report(build_report(dataset, outcomes, __version__, fail_on=config.fail_on))
     if cache:
         cache.store(report.to_dict())
     return report

@@ -138,6 +138,7 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "engine": _engine_digest(),
         "rules": rules,
         "fields": dataclasses.asdict(config.fields),
+        "fail_on": config.fail_on,
         "base_dir": os.path.dirname(config.source) if config.source else None,
         "inputs": inputs,
         "review": _optional_file(request.review or config.review),

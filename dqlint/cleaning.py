@@ -33,6 +33,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from dqlint.outputs import refuse_unsafe_output
 from dqlint.errors import DqlintError, InputError, UsageError
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
 
     from dqlint.config import Config
 
-__all__ = ["clean", "CleanResult", "refuse_unsafe_output"]
+__all__ = ["clean", "CleanResult"]
 
 FORMAT_RULE = "format-consistency"
 DUPLICATE_RULE = "near-duplicates"
@@ -471,9 +472,9 @@ def _array_start(text: str) -> int | None:
     lists = [k for k, v in value.items() if isinstance(v, list)] if isinstance(value, dict) else []
     if len(lists) != 1:
         return None
-    key = lists[0]
-    start = text.find("[", text.find(json.dumps(key)) + len(key) + 2)
-    return start if start >= 0 else None
+    from dqlint.loading import wrapped_array_start
+
+    return wrapped_array_start(text, offset, lists[0])
 
 
 def _read_csv(path: str, split: str, data: bytes, delimiter: str, want: WantValue) -> Source:
@@ -690,22 +691,6 @@ def _same_format(a: tuple[str, str | None] | None, b: tuple[str, str | None] | N
         return False
     family = {".ndjson": ".jsonl"}
     return family.get(a[0], a[0]) == family.get(b[0], b[0]) or (a[0] == ".json" and b[0] == ".jsonl")
-
-
-def refuse_unsafe_output(path: str, inputs: Sequence[str], *, force: bool, what: str = "output") -> None:
-    """dqlint never writes over its input (even with ``force``) nor, without ``force``, over any file."""
-    real = os.path.realpath(path)
-    for source in inputs:
-        if not isinstance(source, (str, os.PathLike)):
-            continue
-        if os.path.realpath(source) == real or (
-            os.path.exists(path) and os.path.exists(source) and os.path.samefile(source, path)
-        ):
-            raise UsageError(f"{path}: is an input file; dqlint never modifies its input (write the {what} elsewhere)")
-    if os.path.isdir(path):
-        raise UsageError(f"{path}: is a folder, not a file")
-    if os.path.exists(path) and not force:
-        raise UsageError(f"{path}: file exists; use --force to replace it")
 
 
 def write_clean(sources: list[Source], reasons: dict[Key, list[Reason]], plan: OutputPlan, warnings: list[str]) -> CleanResult:

@@ -143,8 +143,8 @@ def run_check_command(args: CheckArgs) -> int:
         report = run_check(request)
     finally:
         stages.close()
-    write_outputs(report.to_dict(), plan, args)
-    return exit_code(report.to_dict(), fail_on=args.fail_on or config.fail_on, exit_zero=args.exit_zero)
+    write_outputs(report.to_dict(), plan, args, request_inputs(request))
+    return exit_code(report.to_dict(), exit_zero=args.exit_zero)
 
 
 def build_config(args: CheckArgs) -> Any:
@@ -153,7 +153,9 @@ def build_config(args: CheckArgs) -> Any:
     from dqlint.formats import FieldMap
 
     config = Config() if args.isolated else load_config(args.config_path)
-    if args.select:
+    if args.fail_on:
+        config = replace(config, fail_on=args.fail_on)
+    if args.select is not None:
         config = replace(config, select=_ids(args.select))
     if args.ignore:
         config = replace(config, ignore=tuple(config.ignore) + tuple(i for v in args.ignore for i in _ids(v)))
@@ -225,14 +227,29 @@ def build_output_plan(formats: Sequence[str], outputs: Sequence[str], request: A
             raise UsageError(f"unknown format {target.format!r} (choose from {', '.join(REPORTERS)})")
     if sum(1 for t in plan if t.path is None) > 1:
         raise UsageError("only one --format can go to standard output: add --output FILE for the others")
-    inputs = {os.path.realpath(s.source) for s in [*request.inputs, *request.reference] if isinstance(s.source, str)}
+    from dqlint.outputs import refuse_unsafe_output
+
+    protected = request_inputs(request)
+    seen: set[str] = set()
     for target in plan:
-        if target.path and os.path.realpath(target.path) in inputs:
-            raise UsageError(f"--output {target.path} is an input file: dqlint never overwrites its input")
+        if target.path is None:
+            continue
+        if os.path.realpath(target.path) in seen:
+            raise UsageError(f"--output {target.path} is named twice: each format needs its own file")
+        seen.add(os.path.realpath(target.path))
+        # Reports replace their previous version (CI re-runs), but never an input.
+        refuse_unsafe_output(target.path, protected, force=True, what="report")
     return plan
 
 
-def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: CheckArgs) -> None:
+def request_inputs(request: Any) -> list[Any]:
+    """Every file the run reads: data, reference, review sheet, expectation suite."""
+    config = request.config
+    sources = [s.source for s in [*request.inputs, *request.reference]]
+    return sources + [p for p in (request.review, request.expectations, config.review, config.expectations) if p]
+
+
+def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: CheckArgs, protected: Sequence[Any] = ()) -> None:
     from dqlint.errors import UsageError
     from dqlint.reporters import RenderOptions, render
 
@@ -254,14 +271,21 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
         except OSError as exc:
             raise UsageError(f"--output {target.path}: cannot write: {exc.strerror}") from None
     if os.environ.get("GITHUB_STEP_SUMMARY"):
-        append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, args.max_findings)
+        append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, args.max_findings, protected)
 
 
-def append_step_summary(path: str, report: dict[str, Any], max_findings: int) -> None:
+def append_step_summary(path: str, report: dict[str, Any], max_findings: int, protected: Sequence[Any] = ()) -> None:
     """On GitHub Actions, add the Markdown report to the job's summary page. A summary that
     cannot be written is a warning: it must not change the verdict's exit code."""
+    from dqlint.errors import UsageError
+    from dqlint.outputs import refuse_unsafe_output
     from dqlint.reporters import RenderOptions, render
 
+    try:
+        refuse_unsafe_output(path, protected, force=True, what="step summary")
+    except UsageError as exc:
+        click.echo(f"dqlint: warning: GITHUB_STEP_SUMMARY {exc}", err=True)
+        return
     try:
         with open(path, "a", encoding="utf-8", newline="\n") as fh:
             fh.write(render("markdown", report, RenderOptions(max_findings=max_findings)) + "\n")

@@ -116,7 +116,7 @@ def export_suite(
     input_paths: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Infer the suite, check that GX loads every expectation, and write it (``None`` = return only)."""
-    from dqlint.cleaning import refuse_unsafe_output
+    from dqlint.outputs import refuse_unsafe_output
     from dqlint.gx_suite import SuiteFile, load_suite
 
     suite = infer_suite(ds, name=name, length_margin=length_margin)

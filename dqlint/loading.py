@@ -30,7 +30,7 @@ from dqlint.dataset import Dataset, InputFile, Location, Problem
 from dqlint.errors import InputError
 from dqlint.formats import FieldMap, FormatTally, detect_format, to_canonical
 
-__all__ = ["InputSpec", "load_inputs", "dataset_from_records", "split_from_name", "normalise_split"]
+__all__ = ["InputSpec", "load_inputs", "dataset_from_records", "split_from_name", "normalise_split", "folder_input_files", "wrapped_array_start"]
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -107,13 +107,42 @@ def load_inputs(
     """Load every input into one :class:`Dataset` (rows of all splits together)."""
     fields = fields or FieldMap()
     ds = Dataset()
-    for spec in specs:
-        for display, default_split, reader, kind in _expand(spec):
-            if progress:
-                progress(f"loading {display}")
-            split = spec.split or default_split
-            _ingest(ds, display, split, reader, fields, kind)
+    for part in _unique_parts(specs):
+        if progress:
+            progress(f"loading {part.display}")
+        _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind)
     return ds
+
+
+class _Part(NamedTuple):
+    display: str
+    forced: str | None
+    by_name: str | None
+    reader: Reader
+    kind: str
+
+
+def _unique_parts(specs: Sequence[InputSpec]) -> list[_Part]:
+    """Every loadable part once: a file named twice (a folder and --test naming a file in it)
+    would otherwise count each of its rows as a duplicate of itself. A split forced by
+    --test/--eval wins over one implied by a name; two different forced splits are an error."""
+    parts: list[_Part] = []
+    index_of: dict[str, int] = {}
+    for spec in specs:
+        for display, by_name, reader, kind in _expand(spec):
+            part = _Part(display, spec.split, by_name, reader, kind)
+            key = os.path.realpath(display) if kind == "file" else None
+            if key is None or key not in index_of:
+                if key is not None:
+                    index_of[key] = len(parts)
+                parts.append(part)
+                continue
+            first = parts[index_of[key]]
+            if first.forced and part.forced and first.forced != part.forced:
+                raise InputError(f"{display}: given as both {first.forced} and {part.forced}")
+            if part.forced and not first.forced:
+                parts[index_of[key]] = first._replace(forced=part.forced)
+    return parts
 
 
 def dataset_from_records(
@@ -148,18 +177,23 @@ def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
     yield from _expand_memory(src, spec.name)
 
 
+def folder_input_files(path: str) -> list[str] | None:
+    """The data files a folder input reads, or None for a saved ``datasets`` folder (read whole)."""
+    if os.path.exists(os.path.join(path, "dataset_dict.json")) or os.path.exists(os.path.join(path, "dataset_info.json")):
+        return None
+    names = sorted(n for n in os.listdir(path) if _data_suffix(n) is not None and os.path.isfile(os.path.join(path, n)))
+    return [os.path.join(path, n) for n in names]
+
+
 def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
-    if os.path.exists(os.path.join(path, "dataset_dict.json")) or os.path.exists(
-        os.path.join(path, "dataset_info.json")
-    ):
+    files = folder_input_files(path)
+    if files is None:
         yield from _expand_saved_dataset(path)
         return
-    names = sorted(n for n in os.listdir(path) if _data_suffix(n) is not None)
-    if not names:
+    if not files:
         raise InputError(f"{path}: folder holds no data files ({', '.join(DATA_SUFFIXES)}) and no saved dataset")
-    for name in names:
-        full = os.path.join(path, name)
-        yield full, split_from_name(name), _file_reader(full), "file"
+    for full in files:
+        yield full, split_from_name(full), _file_reader(full), "file"
 
 
 def _expand_saved_dataset(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
@@ -269,6 +303,8 @@ def _file_reader(path: str) -> Reader:
         raise InputError(
             f"{path}: unknown file type (expected {', '.join(DATA_SUFFIXES)}, optionally .gz/.bz2/.xz)"
         )
+    if not os.path.isfile(path):  # a FIFO or device would block or never end
+        raise InputError(f"{path}: not a regular file")
     suffix, compression = kind
     opener = COMPRESSIONS.get(compression or "", open)
 
@@ -365,7 +401,7 @@ def _read_json(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as uexc:
         line = data.count(b"\n", 0, uexc.start) + 1
-        yield Raw(None, line, None, ("encoding", f"not valid UTF-8 (byte 0x{data[uexc.start]:02x}); read as Windows-1252", False))
+        yield Raw(None, line, None, ("encoding", f"not valid UTF-8 (byte 0x{data[uexc.start]:02x}); read as Windows-1252", True))
         text = data.decode("cp1252", errors="replace")
     stripped = text.lstrip()
     if not stripped:
@@ -407,9 +443,23 @@ def _json_wrapped(text: str, offset: int, problems: list) -> Iterator[Raw]:
     if len(lists) != 1:
         yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True))
         return
-    key = lists[0]
-    start = text.find("[", text.find(json.dumps(key)) + len(key) + 2)
-    yield from _json_array_elements(text, start, problems)
+    yield from _json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems)
+
+
+def wrapped_array_start(text: str, offset: int, key: str) -> int:
+    """Index of the ``[`` that opens ``key``'s value in the top-level object starting at
+    ``offset``: keys and values are decoded in turn, so brackets inside strings never mislead."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[\s,:]*")
+    pos = ws.match(text, offset + 1).end()
+    while pos < len(text) and text[pos] != "}":
+        name, pos = decoder.raw_decode(text, pos)
+        pos = ws.match(text, pos).end()
+        if name == key:
+            return pos
+        _, pos = decoder.raw_decode(text, pos)
+        pos = ws.match(text, pos).end()
+    raise ValueError(f"key {key!r} not found")  # unreachable: json.loads found it
 
 
 def _json_array_elements(text: str, start: int, problems: list) -> Iterator[Raw]:
@@ -529,9 +579,14 @@ def _read_parquet(path: str) -> Iterator[Raw]:
 # -- turning raw items into rows ---------------------------------------------------------------
 
 
-def _ingest(ds: Dataset, display: str, split: str | None, reader: Reader, fields: FieldMap, kind: str) -> None:
+def _ingest(
+    ds: Dataset, display: str, forced: str | None, by_name: str | None, reader: Reader, fields: FieldMap, kind: str
+) -> None:
+    """Rows of one input. A row's split: the one forced by --test/--eval, else its split
+    column, else the one its file name implies, else train."""
     file_index = len(ds.files)
-    info = InputFile(path=display, split=split or "train", format="empty", kind=kind)
+    fallback = by_name or "train"
+    info = InputFile(path=display, split=forced or fallback, format="empty", kind=kind)
     ds.files.append(info)
     tally = FormatTally()
     field_types = info.field_types
@@ -558,8 +613,12 @@ def _ingest(ds: Dataset, display: str, split: str | None, reader: Reader, fields
             if types is None:
                 types = field_types[key] = Counter()
             types[_json_type(value)] += 1
-        row_split = split or normalise_split(rec.get(fields.split)) or info.split
+        column = rec.get(fields.split) if forced is None else None
+        row_split = forced or normalise_split(column) or fallback
         row_splits.add(row_split)
+        if column is not None and normalise_split(column) is None:
+            unknown_split = ("split", f"{fields.split} value {column!r} is not a known split (train, validation, test); counted as {row_split}", False)
+            raw = raw if raw.problem else raw._replace(problem=unknown_split)
         canon = to_canonical(rec, fmt, fields)
         row = ds.add_row(
             file_index=file_index,
@@ -580,7 +639,7 @@ def _ingest(ds: Dataset, display: str, split: str | None, reader: Reader, fields
     info.records = count
     info.format = tally.dominant()
     info.format_counts = Counter(tally.counts)
-    if split is None and len(row_splits) > 1:
+    if forced is None and len(row_splits) > 1:
         info.split = "mixed"
     elif row_splits:
         info.split = next(iter(row_splits))

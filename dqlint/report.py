@@ -21,10 +21,10 @@ __all__ = ["SCHEMA_VERSION", "Report", "build_report"]
 SCHEMA_VERSION = 1
 
 
-def build_report(dataset: Dataset, outcomes: Sequence[RuleOutcome], version: str) -> dict[str, Any]:
+def build_report(dataset: Dataset, outcomes: Sequence[RuleOutcome], version: str, *, fail_on: str = "error") -> dict[str, Any]:
     from dqlint.runner import judge
 
-    verdict, reason = judge(outcomes)
+    verdict, reason = judge(outcomes, fail_on)
     rules = [o.to_dict() for o in outcomes]
     return {
         "schema_version": SCHEMA_VERSION,

@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 
 from dqlint.dataset import Dataset, Location
 from dqlint.errors import InputError, UsageError
+from dqlint.outputs import refuse_unsafe_output
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -642,7 +643,7 @@ def sample(
             raise UsageError(f"{output}: file exists; use --force to replace it")
     ds = _as_dataset(data_or_dataset, fields)
     if output is not None:
-        _refuse_overwriting_input(ds, output)
+        refuse_unsafe_output(output, [f.path for f in ds.files], force=True, what="review sheet")
     population = len(ds)
     if population == 0:
         raise InputError("no records to sample: the input holds no usable rows")
@@ -683,13 +684,3 @@ def sample(
     return frame
 
 
-def _refuse_overwriting_input(ds: Dataset, output: str) -> None:
-    """dqlint never modifies its input, even with --force."""
-    if not os.path.exists(output):
-        return
-    for f in ds.files:
-        try:
-            if os.path.exists(f.path) and os.path.samefile(f.path, output):
-                raise UsageError(f"{output}: is an input file; write the review sheet elsewhere")
-        except OSError:
-            continue

@@ -121,7 +121,14 @@ class RuleResult:
         )
 
 
-def option(default: Any, help: str, *, choices: Iterable[Any] | None = None) -> Any:
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: Iterable[Any] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+) -> Any:
     """Declare a typed rule option with its default and one line of help.
 
     Use in a rule's ``Options`` dataclass::
@@ -130,7 +137,7 @@ def option(default: Any, help: str, *, choices: Iterable[Any] | None = None) -> 
         class Options:
             max_ratio: float = option(10.0, "Largest allowed ratio of biggest to smallest class")
     """
-    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None}
+    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None, "min": min, "max": max}
     if isinstance(default, (list, dict, set)):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -216,6 +223,8 @@ class Rule:
                     default=default,
                     help=f.metadata.get("help", ""),
                     choices=f.metadata.get("choices"),
+                    min=f.metadata.get("min"),
+                    max=f.metadata.get("max"),
                 )
             )
         return specs
@@ -248,6 +257,8 @@ class OptionSpec:
     default: Any
     help: str
     choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
 
     def coerce(self, value: Any, rule_id: str) -> Any:
         from dqlint.errors import ConfigError
@@ -278,8 +289,10 @@ class OptionSpec:
                 if isinstance(value, bool):
                     raise ValueError
                 out = float(value)
+                if out != out or out in (float("inf"), float("-inf")):
+                    raise ValueError
             except (TypeError, ValueError):
-                raise bad("a number") from None
+                raise bad("a finite number") from None
         elif base == "str":
             if not isinstance(value, (str, int, float)) or isinstance(value, bool):
                 raise bad("a string")
@@ -295,8 +308,15 @@ class OptionSpec:
             if not isinstance(value, Mapping):
                 raise bad("a table")
             out = dict(value)
-        if self.choices and out not in self.choices:
-            raise bad("one of " + ", ".join(map(str, self.choices)))
+        if self.choices:
+            items = out if isinstance(out, list) else [out]
+            if any(item not in self.choices for item in items):
+                raise bad(("values from " if isinstance(out, list) else "one of ") + ", ".join(map(str, self.choices)))
+        if isinstance(out, (int, float)) and not isinstance(out, bool):
+            if self.min is not None and out < self.min:
+                raise bad(f"a number >= {self.min:g}")
+            if self.max is not None and out > self.max:
+                raise bad(f"a number <= {self.max:g}")
         return out
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
 from dqlint.config import Config
-from dqlint.errors import ConfigError
+from dqlint.errors import ConfigError, DqlintError
 from dqlint.plugins import PluginRule
 from dqlint.rule import CheckContext, RuleResult, Severity, Status
 
@@ -70,12 +70,16 @@ class RuleOutcome:
 def select_rules(plugins: Sequence[PluginRule], config: Config) -> list[PluginRule]:
     """Apply select/ignore; every id named anywhere in config must exist."""
     known = {p.id for p in plugins}
-    named = set(config.select or ()) | set(config.ignore) | set(config.rules)
-    unknown = sorted(named - known - {"ALL"})
+    # "ALL" is a selection, not a rule: it is not accepted in ignore or in per-rule settings.
+    named = (set(config.select or ()) - {"ALL"}) | set(config.ignore) | set(config.rules)
+    unknown = sorted(named - known)
     if unknown:
         raise ConfigError(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     chosen = [p for p in plugins if config.select is None or "ALL" in config.select or p.id in config.select]
-    return [p for p in chosen if p.id not in config.ignore]
+    chosen = [p for p in chosen if p.id not in config.ignore]
+    if not chosen:
+        raise ConfigError("no rules selected: check select and ignore")
+    return chosen
 
 
 def run_rules(
@@ -135,6 +139,10 @@ def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
         return RuleResult(Status.ERROR, f"rule could not be loaded from {plugin.distribution}: {plugin.error}")
     try:
         result = plugin.rule().check(ctx, options)
+    except DqlintError:
+        # An unreadable review sheet or suite, or a bad setting, means the run cannot be
+        # judged (exit 2), which is not the same as a rule that crashed.
+        raise
     except Exception as exc:  # a crashing rule is reported, never fatal to the run
         frame = traceback.extract_tb(exc.__traceback__)[-1]
         where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
@@ -144,28 +152,40 @@ def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
     return result
 
 
-def judge(outcomes: Sequence[RuleOutcome]) -> tuple[str, str]:
-    """(verdict, one-sentence reason)."""
-    blocking = [o for o in outcomes if o.blocks]
+def judge(outcomes: Sequence[RuleOutcome], fail_on: str = "error") -> tuple[str, str]:
+    """(verdict, one-sentence reason). With ``fail_on="warning"`` any rule that warns, fails or
+    errors blocks, whatever its severity: the verdict and the exit code always agree."""
+    if fail_on == "warning":
+        blocking = [o for o in outcomes if o.result.status in (Status.WARN, *BLOCKING)]
+    else:
+        blocking = [o for o in outcomes if o.blocks]
     if blocking:
-        parts = [f"{o.id} {o.result.status.value}s ({o.result.message})" for o in blocking[:3]]
+        parts = [f"{o.id} {_verb(o.result.status)} ({o.result.message})" for o in blocking[:3]]
         more = f", and {len(blocking) - 3} more" if len(blocking) > 3 else ""
         return "no-go", "No-go: " + "; ".join(parts) + more + "."
-    checked = [o for o in outcomes if o.severity is Severity.ERROR and o.result.status is Status.PASS]
-    warnings = [o for o in outcomes if o.result.status in (Status.WARN, Status.FAIL, Status.ERROR)]
-    tail = f"; {len(warnings)} rule(s) raised warnings worth reading" if warnings else ""
-    return "go", f"Go: all {len(checked)} blocking check(s) passed{tail}."
+    counts = {s: sum(1 for o in outcomes if o.result.status is s) for s in Status}
+    shown = ", ".join(f"{counts[s]} {word}" for s, word in _COUNT_WORDS if counts[s])
+    return "go", f"Go: no blocking rule failed ({shown})."
 
 
-def exit_code(report: Mapping[str, Any], *, fail_on: str = "error", exit_zero: bool = False) -> int:
-    """0 = go, 1 = no-go (or, with fail_on='warning', any warning); exit_zero forces 0."""
+_COUNT_WORDS = (
+    (Status.PASS, "passed"),
+    (Status.WARN, "warned"),
+    (Status.FAIL, "failed at warning severity"),
+    (Status.ERROR, "errored at warning severity"),
+    (Status.SKIPPED, "skipped"),
+)
+
+
+def _verb(status: Status) -> str:
+    return {Status.WARN: "warns", Status.FAIL: "fails", Status.ERROR: "errors"}.get(status, status.value)
+
+
+def exit_code(report: Mapping[str, Any], *, exit_zero: bool = False) -> int:
+    """0 = go, 1 = no-go (the verdict already honours fail-on); exit_zero forces 0."""
     if exit_zero:
         return 0
-    if report["verdict"] == "no-go":
-        return 1
-    if fail_on == "warning" and any(r["status"] in ("warn", "fail", "error") for r in report["rules"]):
-        return 1
-    return 0
+    return 1 if report["verdict"] == "no-go" else 0
 
 
 def _masked(finding: dict[str, Any]) -> dict[str, Any]:

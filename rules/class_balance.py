@@ -39,9 +39,9 @@ class ClassBalance(Rule):
 
     @dataclass
     class Options:
-        min_class_share: float = option(0.02, "Smallest allowed share of the training rows for one class.")
-        max_imbalance_ratio: float = option(20.0, "Largest allowed ratio of the biggest to the smallest class.")
-        min_class_count: int = option(10, "Fewest training examples allowed for one class.")
+        min_class_share: float = option(0.02, "Smallest allowed share of the training rows for one class.", min=0, max=1)
+        max_imbalance_ratio: float = option(20.0, "Largest allowed ratio of the biggest to the smallest class.", min=1)
+        min_class_count: int = option(10, "Fewest training examples allowed for one class.", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset

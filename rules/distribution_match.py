@@ -56,10 +56,10 @@ class DistributionMatch(Rule):
     @dataclass
     class Options:
         split: str = option("train", "split compared with the reference")
-        max_label_js: float = option(0.15, "largest allowed Jensen-Shannon distance between label shares")
-        max_length_ks: float = option(0.2, "largest allowed KS statistic D between length distributions")
-        max_domain_auc: float = option(0.75, "largest allowed ROC AUC of a train-vs-production classifier")
-        max_language_gap: float = option(0.10, "largest allowed difference in any language's share")
+        max_label_js: float = option(0.15, "largest allowed Jensen-Shannon distance between label shares", min=0, max=1)
+        max_length_ks: float = option(0.2, "largest allowed KS statistic D between length distributions", min=0, max=1)
+        max_domain_auc: float = option(0.75, "largest allowed ROC AUC of a train-vs-production classifier", min=0.5, max=1)
+        max_language_gap: float = option(0.10, "largest allowed difference in any language's share", min=0, max=1)
         sample_size: int = option(5000, "rows per side used for the TF-IDF comparisons, at most")
         top: int = option(5, "over- and under-represented labels and terms listed")
         seed: int = option(0, "random seed of samples and folds")

@@ -60,22 +60,22 @@ class EdgeCaseRatio(Rule):
 
     @dataclass
     class Options:
-        min_ratio: float = option(0.10, "smallest wanted share of edge cases")
-        max_ratio: float = option(0.20, "largest wanted share of edge cases")
+        min_ratio: float = option(0.10, "smallest wanted share of edge cases", min=0, max=1)
+        max_ratio: float = option(0.20, "largest wanted share of edge cases", min=0, max=1)
         method: str = option("auto", "auto (explicit when rows are marked), explicit or estimated",
                              choices=("auto", "explicit", "estimated"))
         field: str = option("edge_case", "record field whose true value marks an edge case (dotted path allowed)")
         tags_field: str = option("tags", "record field holding a list of tags")
         tag_values: list[str] = option(["edge-case", "edge_case", "edge"], "tags that mark an edge case")
-        split: str = option("train", "split whose share is judged")
+        split: str = option("train", "split whose share is judged", choices=("train", "validation", "test"))
         out_of_band: str = option("warn", "status when the share is outside the band", choices=("warn", "fail"))
         length_z: float = option(3.5, "robust z-score of log length beyond which a row is a length outlier")
-        rare_class_share: float = option(0.02, "a label with a smaller share of the set is a rare class")
+        rare_class_share: float = option(0.02, "a label with a smaller share of the set is a rare class", min=0, max=1)
         neighbour_iqr: float = option(1.5, "Tukey fence multiplier for nearest-neighbour distance outliers")
-        sample_size: int = option(5_000, "rows the estimate looks at, at most (seeded random sample)")
+        sample_size: int = option(5_000, "rows the estimate looks at, at most (seeded random sample)", min=1)
         min_rows: int = option(30, "fewest rows an estimate is attempted on")
         seed: int = option(0, "random seed of the sample")
-        max_findings: int = option(500, "findings listed at most (counts stay complete)")
+        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import band_chart, bar_chart
@@ -348,7 +348,7 @@ def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Findi
             snippet=_snippet(mask_text(ds.example_text(row)[:1000])),
             details={"reasons": [r.split(":")[0] for r in reasons], "label": ds.label[row]},
         )
-        for row, reasons in ordered[:limit]
+        for row, reasons in ordered[: limit or None]
     ]
 
 

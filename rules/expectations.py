@@ -48,7 +48,7 @@ class Expectations(Rule):
 
     @dataclass
     class Options:
-        max_rows: int = option(100, "Most unexpected rows reported as findings per failed expectation; counts include all")
+        max_rows: int = option(0, "Most unexpected rows reported as findings per failed expectation; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         if not ctx.expectations:
@@ -146,7 +146,7 @@ class Expectations(Rule):
         from dqlint.patterns import mask_text
 
         findings = []
-        for j, row in enumerate(rows[:max_rows]):
+        for j, row in enumerate(rows[: max_rows or None]):
             row = _row_number(row)
             if row is None or not 0 <= row < len(ds):
                 continue
@@ -157,7 +157,7 @@ class Expectations(Rule):
             if j == 0 and count > 1:
                 message += f" (1 of {count:,} unexpected rows)"
             details = {**base, "value": value, "unexpected_count": count}
-            if j == 0 and count > max_rows:
+            if j == 0 and max_rows and count > max_rows:
                 details["rows_truncated"] = True
             findings.append(Finding(message, [ds.location(row)], _clip(mask_text(ds.example_text(row)), 120), details))
         return findings

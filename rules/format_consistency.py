@@ -66,7 +66,7 @@ class FormatConsistency(Rule):
 
     @dataclass
     class Options:
-        max_invalid_ratio: float = option(0.0, "Largest allowed share of records with a blocking format error.")
+        max_invalid_ratio: float = option(0.0, "Largest allowed share of records with a blocking format error.", min=0, max=1)
         allow_extra_keys: bool = option(False, "Accept top-level keys the format does not define (some providers reject them).")
         ignore_keys: list = option(["id", "metadata", "meta", "split", "source", "tags", "edge_case"], "Top-level keys never reported as unknown.")
         require_final_assistant: bool = option(True, "Chat records must end with an assistant turn (the reply that is learned).")
@@ -82,10 +82,14 @@ class FormatConsistency(Rule):
         bad_records: set[tuple[str, int | None, int | None]] = set()
         warnings = 0
 
+        file_problems: list[str] = []
+
         def add(location: Location, kind: str, message: str, fatal: bool, snippet: str | None = None, extra: Location | None = None) -> None:
             nonlocal warnings
-            if fatal:
-                bad_records.add((location.path, location.record, location.line if location.record is None else None))
+            if fatal and location.record is None:
+                file_problems.append(f"{location.path}: {message}")  # about the file, not a record
+            elif fatal:
+                bad_records.add((location.path, location.record))
             else:
                 warnings += 1
             locs = [location] + ([extra] if extra else [])
@@ -104,19 +108,23 @@ class FormatConsistency(Rule):
             for finding in label_spelling_findings(ds):
                 findings.append(finding)
                 for loc in finding.locations[1:]:  # the first location is the majority spelling
-                    bad_records.add((loc.path, loc.record, None))
+                    bad_records.add((loc.path, loc.record))
         if options.check_text_quality:
             for row, kind, message, snippet in text_quality_problems(ds):
                 add(ds.location(row), kind, message, kind == "missing-value", snippet)
 
         findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
-        ratio = len(bad_records) / total if total else 1.0
+        ratio = len(bad_records) / total if total else 0.0
         metric = Metric("invalid_record_ratio", round(ratio, 6), options.max_invalid_ratio)
         kinds = Counter(f.details["kind"] for f in findings)
         details = {"problem_kinds": dict(kinds.most_common()), "invalid_records": len(bad_records), "records": total}
-        if ratio > options.max_invalid_ratio:
+        if ratio > options.max_invalid_ratio or file_problems:
             top = ", ".join(f"{k} ({n})" for k, n in kinds.most_common(3))
-            return RuleResult(Status.FAIL, f"{len(bad_records):,} of {total:,} records break the format: {top}", metric, findings, details)
+            if len(kinds) > 3:
+                top += f" and {len(kinds) - 3} more kind(s)"
+            parts = [f"{len(bad_records):,} of {total:,} records break the format: {top}"] if bad_records else []
+            parts += file_problems[:2] + ([f"{len(file_problems) - 2} more file problem(s)"] if len(file_problems) > 2 else [])
+            return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
         if findings:
             return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
         formats = ", ".join(sorted({f.format for f in ds.files}))
@@ -340,9 +348,11 @@ def mixed_format_rows(ds: Dataset) -> Iterator[tuple[list[int], str, str]]:
 
 
 def label_key(label: str) -> str:
-    """Labels that differ only by case, spacing, '-', '_' or Unicode form share this key."""
-    text = unicodedata.normalize("NFKC", label).casefold()
-    return re.sub(r"[\s_\-.]+", " ", text).strip()
+    """Labels that differ only by case, surrounding spaces, Unicode form, or the separator
+    between two words ('not_spam', 'Not Spam', 'not-spam') share this key. A leading or
+    trailing sign stays: '-1' and '1', or 'A-' and 'A', are different labels."""
+    text = unicodedata.normalize("NFKC", label).casefold().strip()
+    return re.sub(r"(?<=\w)[\s_\-.]+(?=\w)", " ", text)
 
 
 def label_spelling_findings(ds: Dataset) -> Iterator[Finding]:

@@ -65,18 +65,18 @@ class LabelAccuracy(Rule):
 
     @dataclass
     class Options:
-        bar: float = option(0.95, "smallest acceptable label accuracy")
-        confidence: float = option(0.95, "confidence level of the interval")
+        bar: float = option(0.95, "smallest acceptable label accuracy", min=0, max=1)
+        confidence: float = option(0.95, "confidence level of the interval", min=0.5, max=0.999)
         suspects: bool = option(True, "look for suspect labels with a classifier and conflicting duplicates")
-        max_suspects: int = option(50, "most suspect rows (and conflict groups) listed as findings")
+        max_suspects: int = option(0, "most suspect rows (and conflict groups) listed as findings; 0 = all, so the JSON report carries every finding", min=0)
         cv_folds: int = option(5, "cross-validation folds for the out-of-fold probabilities")
-        max_training_rows: int = option(20_000, "largest random sample the classifier is cross-validated on")
+        max_training_rows: int = option(20_000, "largest random sample the classifier is cross-validated on", min=100)
         features: str = option("word", "classifier features: word 1-2-grams, or + character 3-5-grams", choices=("word", "word+char"))
         filter_by: str = option(
             "both", "cleanlab filter for label issues",
             choices=("both", "prune_by_noise_rate", "prune_by_class", "confident_learning"),
         )
-        conflict_similarity: float = option(95.0, "similarity (0-100) at which two inputs count as the same; 100 = exact")
+        conflict_similarity: float = option(95.0, "similarity (0-100) at which two inputs count as the same; 100 = exact", min=0, max=100)
         seed: int = option(0, "random seed of the folds and the training sample")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
@@ -187,7 +187,7 @@ class LabelAccuracy(Rule):
 
     def _suspect_findings(self, ds: Dataset, result: Any, options: Options) -> list[Finding]:
         findings = []
-        for group in result.conflicts[: options.max_suspects]:
+        for group in result.conflicts[: options.max_suspects or None]:
             shown = group.rows[:20]
             labels = Counter(group.labels)
             listed = ", ".join(f"{lab!r} x{k}" for lab, k in labels.most_common())
@@ -204,7 +204,7 @@ class LabelAccuracy(Rule):
                  "texts": [(ds.input[r] or ds.example_text(r))[:TEXT_CHARS] for r in shown], "size": len(group.rows)},
             ))
         model = [s for s in result.suspects if s.kind.startswith("confident-learning")]
-        for s in model[: options.max_suspects]:
+        for s in model[: options.max_suspects or None]:
             findings.append(Finding(
                 f"label {s.given!r} looks wrong; the model suggests {s.suggested!r} (score {s.score:.2f})",
                 [ds.location(s.row)], _snippet(ds.input[s.row] or ds.example_text(s.row)),

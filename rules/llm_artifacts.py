@@ -60,9 +60,9 @@ class LlmArtifacts(Rule):
             ],
             "artifact kinds to look for",
         )
-        splits: list[str] = option(["train", "validation"], "splits whose outputs are checked")
-        max_ratio: float = option(0.01, "largest allowed share of outputs with an artifact")
-        max_findings: int = option(1000, "findings listed at most (counts stay complete)")
+        splits: list[str] = option(["train", "validation"], "splits whose outputs are checked", choices=("train", "validation", "test"))
+        max_ratio: float = option(0.01, "largest allowed share of outputs with an artifact", min=0, max=1)
+        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import bar_chart
@@ -90,7 +90,7 @@ class LlmArtifacts(Rule):
                 continue
             flagged += 1
             kinds.update(m.kind for m in matches)
-            if len(findings) < options.max_findings:
+            if not options.max_findings or len(findings) < options.max_findings:
                 findings.append(
                     Finding(
                         "; ".join(f"{m.kind}: {mask_text(m.masked)!r}" for m in matches),

@@ -59,8 +59,8 @@ class NearDuplicates(Rule):
 
     @dataclass
     class Options:
-        max_ratio: float = option(0.05, "Largest allowed share of redundant rows (rows in groups minus one per group)")
-        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts are near duplicates; 100 = exact only")
+        max_ratio: float = option(0.05, "Largest allowed share of redundant rows (rows in groups minus one per group)", min=0, max=1)
+        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts are near duplicates; 100 = exact only", min=0, max=100)
         compare: str = option("example", "Which text is compared: the whole example, the input or the output", choices=COMPARED_FIELDS)
         check_inputs: bool = option(True, "Also report rows that share an input (after normalisation) but differ in output")
         near: bool = option(True, "Look for near duplicates too (off: exact duplicates after normalisation only)")
@@ -69,8 +69,8 @@ class NearDuplicates(Rule):
         casefold: bool = option(True, "Ignore letter case")
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
-        splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)")
-        max_findings: int = option(1000, "Most groups reported as findings (largest first); the metric counts all")
+        splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)", choices=("train", "validation", "test"))
+        max_findings: int = option(0, "Most groups reported as findings (largest first); 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset
@@ -216,7 +216,7 @@ def _conflicting_labels(ds: Any, rows: list[int]) -> bool:
 def _largest_first(sizes: list[int], limit: int) -> list[int]:
     """Indexes of the items to report, in their order: all when within ``limit``, else the
     ``limit`` largest groups."""
-    if len(sizes) <= limit:
+    if not limit or len(sizes) <= limit:  # 0 = every group
         return list(range(len(sizes)))
     return sorted(sorted(range(len(sizes)), key=lambda i: (-sizes[i], i))[:limit])
 

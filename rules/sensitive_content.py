@@ -49,9 +49,9 @@ class SensitiveContent(Rule):
     class Options:
         categories: list[str] = option(["secret", "pii", "injection"], "what to look for: secret, pii, injection")
         ignore_kinds: list[str] = option([], "match kinds not to report (e.g. phone-number, ignore-instructions)")
-        splits: list[str] = option(["train", "validation"], "splits whose text is checked")
-        max_rows: int = option(0, "examples with sensitive content tolerated before failing")
-        max_findings: int = option(1000, "findings listed at most (counts stay complete)")
+        splits: list[str] = option(["train", "validation"], "splits whose text is checked", choices=("train", "validation", "test"))
+        max_rows: int = option(0, "examples with sensitive content tolerated before failing", min=0)
+        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import bar_chart
@@ -97,7 +97,7 @@ class SensitiveContent(Rule):
                 continue
             flagged_rows += 1
             kinds.update(m.kind for _, _, m in hits_in_row)
-            if len(findings) < options.max_findings:
+            if not options.max_findings or len(findings) < options.max_findings:
                 _, text, first = hits_in_row[0]
                 described = ", ".join(f"{m.kind} in {f}: {m.masked}" for f, _, m in hits_in_row[:5])
                 more = f" (+{len(hits_in_row) - 5} more)" if len(hits_in_row) > 5 else ""

@@ -51,8 +51,8 @@ class TokenLength(Rule):
         )
         epochs: int | None = option(None, "training epochs for the cost estimate (default: provider's rule)")
         price_per_million: float | None = option(None, "USD per 1M training tokens; overrides the price table")
-        splits: list[str] = option(["train", "validation"], "splits whose examples must fit the limit")
-        max_over_limit: int = option(0, "examples over the limit tolerated before failing")
+        splits: list[str] = option(["train", "validation"], "splits whose examples must fit the limit", choices=("train", "validation", "test"))
+        max_over_limit: int = option(0, "examples over the limit tolerated before failing", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.charts import histogram

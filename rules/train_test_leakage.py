@@ -54,9 +54,9 @@ class TrainTestLeakage(Rule):
 
     @dataclass
     class Options:
-        max_leaked: int = option(0, "Largest allowed number of leaked validation/test rows")
+        max_leaked: int = option(0, "Largest allowed number of leaked validation/test rows", min=0)
         compare: list = option(["input"], "Texts compared (any of: example, input, output); a match on any counts")
-        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts match; 100 = exact only")
+        threshold: float = option(90.0, "Similarity (0-100) at or above which two texts match; 100 = exact only", min=0, max=100)
         near: bool = option(True, "Look for near matches too (off: exact matches after normalisation only)")
         scorer: str = option("ratio+token-sort", "How candidate pairs are verified (rapidfuzz scorers)", choices=SCORERS)
         ngram: int = option(13, "Word n-gram size for contamination overlap; 0 turns it off")
@@ -65,7 +65,7 @@ class TrainTestLeakage(Rule):
         casefold: bool = option(True, "Ignore letter case")
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
-        max_findings: int = option(1000, "Most leaked rows reported as findings; the metric counts all")
+        max_findings: int = option(0, "Most leaked rows reported as findings; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset
@@ -122,13 +122,13 @@ class TrainTestLeakage(Rule):
             "threshold": options.threshold,
             "ngram": options.ngram,
         }
-        if leaked > options.max_findings:
+        if options.max_findings and leaked > options.max_findings:
             details["findings_truncated"] = True
         return RuleResult.judged(
             leaked <= options.max_leaked,
             message,
             Metric("leaked_rows", leaked, options.max_leaked),
-            findings[: options.max_findings],
+            findings[: options.max_findings or None],
             details=details,
         )
 

@@ -104,7 +104,7 @@ def _chdir(path) -> bool:
 
 
 def test_progress_goes_to_stderr_never_into_machine_output():
-    args = ["check", "sample_data/chat/clean", "--select", ",".join(CORE), "-f", "json", "--progress", "-v"]
+    args = ["check", "sample_data/chat/clean", "--select", ",".join(CORE), "-f", "json", "--progress", "-v", "--no-cache"]
     proc = subprocess.run([sys.executable, "-m", "dqlint", *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0
     json.loads(proc.stdout)  # stdout is pure JSON

@@ -213,7 +213,7 @@ def test_annotations_on_real_findings(one_run):
     lines = one_run["annotations"]
     assert lines[0] == (
         "::error title=dqlint format-consistency::6 of 157 records break the format: invalid-json (1), role (1), "
-        "no-assistant (1) — invalid_record_ratio 0.03822 (threshold 0)"
+        "no-assistant (1) and 3 more kind(s) — invalid_record_ratio 0.03822 (threshold 0)"
     )
     assert "::error file=train.jsonl,line=5,title=dqlint format-consistency::invalid JSON: unexpected end of data at column 525" in lines
     assert any(line.startswith("::error file=test.jsonl,line=31,title=dqlint train-test-leakage::") for line in lines)

@@ -91,7 +91,7 @@ def test_report_never_overwrites_an_input(dqlint_cli, tmp_path):
     data = write_jsonl(tmp_path / "train.jsonl", [chat("a", "b")])
     before = data.read_bytes()
     res = dqlint_cli("check", str(data), "-f", "json", "-o", str(data))
-    assert res.code == 2 and "never overwrites its input" in res.err
+    assert res.code == 2 and "dqlint never modifies its input" in res.err
     assert data.read_bytes() == before
 
 
