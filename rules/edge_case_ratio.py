@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.text import flat
 
 if TYPE_CHECKING:
     import numpy as np
@@ -354,8 +355,3 @@ def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Findi
 
 def _sample_note(estimate: EdgeCaseEstimate) -> str:
     return "; estimated on a random sample" if estimate.details.get("sampled") else ""
-
-
-def _snippet(text: str, width: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

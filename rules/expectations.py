@@ -7,6 +7,7 @@ from typing import Any
 
 from dqlint.dataset import Location
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.text import clip as _clip
 
 
 class Expectations(Rule):
@@ -198,5 +199,3 @@ def _result_summary(index: int, config: dict, result: dict) -> dict[str, Any]:
     return summary
 
 
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -9,6 +9,7 @@ from typing import Any
 from dqlint.charts import band_chart, bar_chart
 from dqlint.dataset import Dataset, Location
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.text import flat
 
 SNIPPET_CHARS = 200
 TEXT_CHARS = 400
@@ -215,8 +216,7 @@ class LabelAccuracy(Rule):
 
 
 def _snippet(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= SNIPPET_CHARS else text[: SNIPPET_CHARS - 1] + "…"
+    return flat(text, SNIPPET_CHARS)
 
 
 def _option_key(options: Any) -> tuple:

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.text import flat
 
 
 class LlmArtifacts(Rule):
@@ -95,7 +96,7 @@ class LlmArtifacts(Rule):
                     Finding(
                         "; ".join(f"{m.kind}: {mask_text(m.masked)!r}" for m in matches),
                         [ds.location(row)],
-                        snippet=_snippet(mask_text(ds.output[row])),
+                        snippet=flat(mask_text(ds.output[row]), 160),
                         details={"kinds": [m.kind for m in matches]},
                     )
                 )
@@ -122,8 +123,3 @@ class LlmArtifacts(Rule):
             findings,
             details=details,
         )
-
-
-def _snippet(text: str, width: int = 160) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.text import clip
 
 
 class TokenLength(Rule):
@@ -180,5 +181,4 @@ def _stats(values: list[int]) -> dict[str, float]:
 def _snippet(text: str, width: int = 120) -> str:
     from dqlint.patterns import mask_text
 
-    text = mask_text(text[: width * 4])
-    return text if len(text) <= width else text[: width - 1] + "…"
+    return clip(mask_text(text[: width * 4]), width)

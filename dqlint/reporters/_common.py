@@ -1,6 +1,7 @@
 """Small formatting helpers shared by the human-oriented reporters."""
 
 from __future__ import annotations
+from dqlint.text import flat
 
 from typing import Any, Mapping
 
@@ -44,7 +45,4 @@ def locations_text(locations: list[Mapping[str, Any]], limit: int = 4) -> str:
 
 def one_line(text: str | None, limit: int = 100) -> str:
     """A snippet on one line: newlines and tabs shown as spaces, cut with an ellipsis."""
-    if not text:
-        return ""
-    flat = " ".join(text.split())
-    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+    return flat(text, limit)

@@ -23,6 +23,7 @@ import re
 from typing import Any, Iterable, Mapping, Sequence
 
 from dqlint.reporters import RenderOptions
+from dqlint.text import clip as _clip
 
 __all__ = ["render", "FINDINGS_PER_RULE"]
 
@@ -583,10 +584,6 @@ def _fmt(value: Any) -> str:
 
 def _pct(value: float) -> str:
     return f"{value * 100:.1f} %".replace(".0 %", " %")
-
-
-def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _joined(lines: Iterable[str]) -> str:
