@@ -346,7 +346,7 @@ def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Findi
         Finding(
             ("edge case: " if estimate.method == "estimated" else "") + "; ".join(reasons),
             [ds.location(row)],
-            snippet=_snippet(mask_text(ds.example_text(row)[:1000])),
+            snippet=flat(mask_text(ds.example_text(row)[:1000]), 160),
             details={"reasons": [r.split(":")[0] for r in reasons], "label": ds.label[row]},
         )
         for row, reasons in ordered[: limit or None]
