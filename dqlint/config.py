@@ -131,7 +131,11 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         return tuple(value)
 
     def rel(value: str) -> str:
-        return value if os.path.isabs(value) or "://" in value else os.path.normpath(base / value)
+        # Relative to the config file, shown relative to the current folder (reports name
+        # files the way a person there would type them).
+        if os.path.isabs(value) or "://" in value:
+            return value
+        return os.path.relpath(os.path.normpath(base / value))
 
     inputs: dict[str, tuple[str, ...]] = {}
     for key in INPUT_KEYS:
