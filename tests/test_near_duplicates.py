@@ -183,3 +183,14 @@ def test_one_huge_example_does_not_break_anything(tmp_path):
     _, result = run({"train": train})
     assert [lines(f) for f in result.findings] == [[1, 3]]
     assert len(result.findings[0].details["texts"][0]) <= 400
+
+
+def test_results_are_the_same_from_run_to_run(tmp_path):
+    rng = random.Random(3)
+    words = ["alpha", "river", "stone", "cloud", "engine", "paper", "violet", "orbit", "harbor", "lantern"]
+    base = [" ".join(rng.choices(words, k=30)) for _ in range(50)]
+    records = [chat(t, "ok") for t in base] + [chat(t.replace("river", "rivers", 1), "ok") for t in base[:10]]
+    train = write_jsonl(tmp_path / "train.jsonl", records)
+    first, second = run({"train": train})[1], run({"train": train})[1]
+    assert [f.to_dict() for f in first.findings] == [f.to_dict() for f in second.findings]
+    assert first.details == second.details
