@@ -83,6 +83,7 @@ class NearDuplicates(Rule):
             ctx, options.compare, norm, threshold=options.threshold, near=options.near, scorer=options.scorer
         )
 
+        ctx.progress("grouping duplicates and writing findings")
         groups: list[tuple[list[int], float]] = []
         for split in options.splits:
             if rows_by_split[split]:

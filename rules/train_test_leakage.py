@@ -103,6 +103,7 @@ class TrainTestLeakage(Rule):
         if options.ngram > 0:
             spans = self._ngram_leaks(ctx, fields[0], holdouts, options, leaks)
 
+        ctx.progress(f"writing {len(leaks):,} leakage findings")
         findings = [self._finding(ds, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
         leaked = len(findings)
         by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
