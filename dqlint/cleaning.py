@@ -14,24 +14,22 @@ from code of their own here:
 Output keeps the input's format and, where the format has text, its bytes: a JSONL line is
 copied as it was read, a CSV record (quoted newlines and all) under the original header, a JSON
 array element as written inside the original wrapper; Parquet is filtered with pyarrow, keeping
-the schema. The dropped file is JSONL, one object per dropped record with its location, reasons
-and raw text. Kept + dropped always equals the records read (checked before anything is
-written); inputs are never written, even with ``force``.
+the schema. The records are re-read by the check's own readers, asked to keep each record's
+source text, so clean numbers them exactly as the check did. The dropped file is JSONL, one
+object per dropped record with its location, reasons and raw text. Kept + dropped always equals
+the records read (checked before anything is written); inputs are never written, even with
+``force``.
 """
 
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import json
 import os
-import re
-import sys
 import tempfile
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from dqlint.outputs import refuse_unsafe_output
 from dqlint.errors import DqlintError, InputError, UsageError
@@ -355,202 +353,94 @@ def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[s
     return sources
 
 
+# Which Source layout each data suffix is written back in.
+FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet"}
+
+
 def _read_file(path: str, split: str, want: WantValue) -> Source:
-    from dqlint.loading import COMPRESSIONS, _data_suffix
+    """Read with the check's own file reader, asked to keep each item's source text: records are
+    numbered as the check numbered them by construction, and the text between them (a CSV
+    header, the brackets and wrapper of a JSON array) is what the cleaned copy is framed in."""
+    from dqlint.loading import _data_suffix, file_reader
 
-    suffix, compression = _data_suffix(path)  # type: ignore[misc]
-    if suffix == ".parquet":
-        return _read_parquet(path, split, want)
-    opener = COMPRESSIONS.get(compression or "", open)
-    with opener(path, "rb") as fh:
-        data = fh.read()
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(path, split, data, want)
-    if suffix == ".json":
-        return _read_json(path, split, data, want)
-    return _read_csv(path, split, data, "\t" if suffix == ".tsv" else ",", want)
-
-
-def _strip_bom(data: bytes) -> bytes:
-    from dqlint.loading import BOM
-
-    return data[len(BOM):] if data.startswith(BOM) else data
-
-
-def _read_jsonl(path: str, split: str, data: bytes, want: WantValue) -> Source:
-    """Lines split as the loader splits them (on b"\\n"); blank lines are no records."""
-    import orjson
-
-    source = Source(path, split, "jsonl")
-    record = 0
-    for lineno, raw in enumerate(io.BytesIO(_strip_bom(data)), 1):
-        if not raw.strip():
-            continue
-        value = NOT_PARSED
-        if want(record):
-            try:
-                value = orjson.loads(raw.rstrip(b"\r\n"))
-            except orjson.JSONDecodeError:
-                value = None
-        source.records.append(RawRecord(record, lineno, raw if raw.endswith(b"\n") else raw + b"\n", value))
-        record += 1
+    source = Source(path, split, FILE_KINDS[_data_suffix(path)[0]])  # type: ignore[index]
+    outside: list[list[bytes]] = [[]]  # text between records: before the first, then after each
+    stopped = False  # the last record is unreadable JSON (in an array, where the reader stops)
+    for raw in file_reader(path, keep_source=True)():
+        if raw.record is None:
+            if raw.source is not None and raw.problem is not None:
+                source.orphan = RawRecord(None, 1, raw.source, None)  # a file with no readable record
+            elif raw.source is not None:
+                outside[-1].append(raw.source)
+            continue  # any other problem is the file's, and the check reported it
+        if raw.problem is not None and raw.problem[2]:
+            value = None  # unreadable: never kept, wanted or not
+        else:
+            value = raw.value if want(raw.record) else NOT_PARSED
+        source.records.append(RawRecord(raw.record, raw.line, raw.source, value))
+        outside.append([])
+        stopped = raw.problem is not None and raw.problem[0] == "invalid-json"
+    between = [b"".join(texts) for texts in outside]
+    if source.kind == "json" and not any(text.strip() for text in between):
+        source.kind = "jsonl"  # a .json file holding one object per line is read as JSONL
+    if source.kind == "jsonl":
+        _end_lines(source.records, (b"\n",), b"\n")  # blank lines are no records and are left out
+    elif source.kind == "csv":
+        _set_csv_frame(source, outside[0])
+    elif source.kind == "json":
+        _set_json_frame(source, between, stopped)
     return source
 
 
-def _read_json(path: str, split: str, data: bytes, want: WantValue) -> Source:
-    """A JSON array (or an object wrapping one), element texts located as the loader reads them."""
-    from dqlint.loading import _looks_like_jsonl
-
-    data = _strip_bom(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    stripped = text.lstrip()
-    if stripped.startswith("{") and _looks_like_jsonl(stripped):
-        return _read_jsonl(path, split, data, want)
-    source = Source(path, split, "json")
-    start = _array_start(text)
-    if start is None:
-        if text.strip():
-            source.orphan = RawRecord(None, 1, data, None)
-        return source
-    decoder = json.JSONDecoder()
-    ws = re.compile(r"[\s,]*")
-    pos, line, record = start + 1, text.count("\n", 0, start + 1) + 1, 0
-    spans: list[tuple[int, int]] = []
-    while True:
-        new_pos = ws.match(text, pos).end()  # type: ignore[union-attr]
-        line += text.count("\n", pos, new_pos)
-        pos = new_pos
-        if pos >= len(text) or text[pos] == "]":
-            break
-        try:
-            value, end = decoder.raw_decode(text, pos)
-        except (json.JSONDecodeError, RecursionError):
-            # The loader stops here too: the rest of the file is one unreadable record.
-            source.records.append(RawRecord(record, line, text[pos:].encode("utf-8"), None))
-            _set_json_frame(source, text, start, spans, closed=False)
-            return source
-        source.records.append(RawRecord(record, line, text[pos:end].encode("utf-8"), _object_or_none(value) if want(record) else NOT_PARSED))
-        spans.append((pos, end))
-        record += 1
-        line += text.count("\n", pos, end)
-        pos = end
-    _set_json_frame(source, text, start, spans, closed=pos < len(text))
-    return source
+def _end_lines(records: list[RawRecord], endings: tuple[bytes, ...], newline: bytes) -> None:
+    """A last record without a line ending gets one, so a record kept from the end of the file
+    and one kept after it stay on separate lines."""
+    for rec in records:
+        if rec.raw is not None and not rec.raw.endswith(endings):
+            rec.raw += newline
 
 
-def _set_json_frame(source: Source, text: str, start: int, spans: list[tuple[int, int]], *, closed: bool) -> None:
+def _set_csv_frame(source: Source, before_records: list[bytes]) -> None:
+    """The header is the first text before the records (blank lines after it are left out);
+    its line ending is the one the copy uses."""
+    if not before_records:
+        return  # an empty file, or a header the csv module could not read (an orphan)
+    head = before_records[0]
+    source.newline = b"\r\n" if head.endswith(b"\r\n") else b"\n"
+    source.head = head if head.endswith((b"\n", b"\r")) else head + source.newline
+    _end_lines(source.records, (b"\n", b"\r"), source.newline)
+
+
+def _set_json_frame(source: Source, between: list[bytes], stopped: bool) -> None:
     """Keep the original look: the text before the first element, between elements, after the
-    last (the closing bracket and any wrapper). A file cut short gets a plain closing bracket."""
-    first = spans[0][0] if spans else start + 1
-    after = spans[-1][1] if spans else start + 1
-    source.head = text[:first].encode("utf-8")
-    between = text[spans[0][1] : spans[1][0]] if len(spans) > 1 else ""
-    source.separator = between.encode("utf-8") if between.count(",") == 1 else b",\n"
+    last (the closing bracket and any wrapper). A file cut short (an array never closed, or an
+    element the reader stopped at) gets a plain closing bracket. ``between[i]`` is the text
+    before record ``i``; ``between[-1]`` the text after the last."""
+    records = source.records
+    readable = len(records) - stopped
+    if stopped:  # the element's line is where it starts (the reader reports where decoding failed)
+        before = sum(text.count(b"\n") for text in between[:-1]) + sum(rec.raw.count(b"\n") for rec in records[:-1])  # type: ignore[union-attr]
+        records[-1].line = before + 1
+    closed = b"]" in between[-1]  # text after the last element holds the closing bracket
+    if not records and closed:
+        source.head = between[0]  # an empty array: the whole file
+        return
+    source.head = between[0] if readable else _through_bracket(between[0])
+    source.separator = between[1] if readable > 1 and between[1].count(b",") == 1 else b",\n"
     if closed:
-        source.tail = text[after:].encode("utf-8")
+        source.tail = between[-1]
     else:
-        source.tail = b"\n]" + (b"}" if text.lstrip().startswith("{") else b"") + b"\n"
+        wrapped = between[0].decode("utf-8").lstrip().startswith("{")
+        source.tail = b"\n]" + (b"}" if wrapped else b"") + b"\n"
 
 
-def _array_start(text: str) -> int | None:
-    """Offset of the '[' that opens the record array (top level, or the one list a wrapper holds)."""
-    stripped = text.lstrip()
-    if not stripped:
-        return None
-    offset = len(text) - len(stripped)
-    if stripped[0] == "[":
-        return offset
-    if stripped[0] != "{":
-        return None
-    try:
-        value = json.loads(text)
-    except (ValueError, RecursionError):
-        return None
-    lists = [k for k, v in value.items() if isinstance(v, list)] if isinstance(value, dict) else []
-    if len(lists) != 1:
-        return None
-    from dqlint.loading import wrapped_array_start
-
-    return wrapped_array_start(text, offset, lists[0])
-
-
-def _read_csv(path: str, split: str, data: bytes, delimiter: str, want: WantValue) -> Source:
-    """Records as the csv module reads them (quoted newlines included), with their source text."""
-    from dqlint.loading import BOM
-
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
-    source = Source(path, split, "csv")
-    encoding = "utf-8-sig" if data.startswith(BOM) else "utf-8"
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, errors="surrogateescape", newline="")
-    consumed: list[str] = []
-
-    def lines() -> Iterator[str]:
-        for ln in text:
-            consumed.append(ln)
-            yield ln
-
-    def take() -> bytes:
-        raw = "".join(consumed).encode("utf-8", "surrogateescape")
-        consumed.clear()
-        return raw
-
-    reader = csv.reader(lines(), delimiter=delimiter)
-    try:
-        header = next(reader, None)
-    except csv.Error:
-        source.orphan = RawRecord(None, 1, _strip_bom(data), None)
-        return source
-    if header is None:
-        return source
-    source.head = take()
-    source.newline = b"\r\n" if source.head.endswith(b"\r\n") else b"\n"
-    if not source.head.endswith((b"\n", b"\r")):
-        source.head += source.newline
-    record = 0
-    line = reader.line_num + 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error:
-            row = None
-        raw = take()
-        start = line
-        line = reader.line_num + 1
-        if row is not None and (not row or (len(row) == 1 and row[0] == "" and len(header) > 1)):
-            continue  # a blank line is no record
-        if not raw.endswith((b"\n", b"\r")):
-            raw += source.newline
-        value = NOT_PARSED
-        if want(record):
-            value = dict(zip(header, row)) if row is not None and len(row) == len(header) else None
-        source.records.append(RawRecord(record, start, raw, value))
-        record += 1
-    return source
-
-
-def _read_parquet(path: str, split: str, want: WantValue) -> Source:
-    """Parquet has no bytes per record: records are row numbers; values are read only for the
-    rows someone wants (dropped rows, or all when frames are returned)."""
-    import pyarrow.parquet as pq
-
-    source = Source(path, split, "parquet")
-    rows = pq.ParquetFile(path).metadata.num_rows
-    source.records = [RawRecord(i, None, None, NOT_PARSED) for i in range(rows)]
-    wanted = [i for i in range(rows) if want(i)]
-    if wanted:
-        values = pq.read_table(path).take(wanted).to_pylist()
-        for i, value in zip(wanted, values):
-            source.records[i].value = value
-    return source
-
-
-def _object_or_none(value: Any) -> Any:
-    return value if isinstance(value, dict) else None
+def _through_bracket(text: bytes) -> bytes:
+    """The text up to the array's ``[``, without the blanks and commas the reader skipped after it."""
+    decoded = text.decode("utf-8")
+    end = len(decoded)
+    while end and (decoded[end - 1].isspace() or decoded[end - 1] == ","):
+        end -= 1
+    return decoded[:end].encode("utf-8")
 
 
 def _read_memory(path: str, split: str, obj: Any) -> Source:

@@ -9,6 +9,10 @@ be parsed becomes a :class:`~dqlint.dataset.Problem` at its line while the rest 
 A reader yields :class:`Raw` items; ``_ingest`` turns them into canonical rows, whatever the
 source. Only an input that cannot be read at all (missing, binary, unknown type) raises
 :class:`~dqlint.errors.InputError`, with one line naming it.
+
+The same file readers serve ``dqlint clean``, which writes each kept record back as it was
+written: asked with ``keep_source=True``, a reader also hands over the text each item was read
+from (see :attr:`Raw.source`), so both commands number records by one piece of code.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from dqlint.dataset import Dataset, InputFile, Location, Problem
 from dqlint.errors import InputError
 from dqlint.formats import FieldMap, FormatTally, detect_format, to_canonical
 
-__all__ = ["InputSpec", "load_inputs", "dataset_from_records", "split_from_name", "normalise_split", "folder_input_files", "wrapped_array_start"]
+__all__ = ["InputSpec", "Raw", "load_inputs", "dataset_from_records", "file_reader", "split_from_name", "normalise_split", "folder_input_files", "wrapped_array_start"]
 
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
@@ -68,12 +72,23 @@ class InputSpec:
 
 class Raw(NamedTuple):
     """One record as a reader saw it. ``value`` is None when it could not be parsed; then
-    ``problem`` says why. A problem beside a value (a BOM, a salvaged encoding) keeps the row."""
+    ``problem`` says why. A problem beside a value (a BOM, a salvaged encoding) keeps the row.
+
+    ``source`` is filled only when the reader was asked to keep it (``keep_source=True``; the
+    check never asks, so it pays nothing for it): the exact text the item was read from, as
+    bytes. For a record, its JSONL line (with its line ending, after a BOM), its CSV record
+    (quoted line breaks and all) or its JSON array element; the text between records comes as
+    items of its own, with no record, value or problem (a CSV header, blank lines, the
+    brackets, commas and wrapper around JSON elements); a problem saying a file holds no
+    readable records carries the whole file. In order, the sources spell out the file after its
+    BOM (JSON text re-encoded as UTF-8 when the file was not). Parquet rows have no source.
+    """
 
     record: int | None
     line: int | None
     value: Any
     problem: tuple[str, str, bool] | None = None  # (kind, message, fatal)
+    source: bytes | None = None
 
 
 # -- splits ------------------------------------------------------------------------------------
@@ -172,7 +187,7 @@ def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
         elif os.path.isdir(src):
             yield from _expand_folder(src)
         else:
-            yield src, split_from_name(src), _file_reader(src), "file"
+            yield src, split_from_name(src), file_reader(src), "file"
         return
     yield from _expand_memory(src, spec.name)
 
@@ -193,7 +208,7 @@ def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
     if not files:
         raise InputError(f"{path}: folder holds no data files ({', '.join(DATA_SUFFIXES)}) and no saved dataset")
     for full in files:
-        yield full, split_from_name(full), _file_reader(full), "file"
+        yield full, split_from_name(full), file_reader(full), "file"
 
 
 def _expand_saved_dataset(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
@@ -294,7 +309,9 @@ def _data_suffix(path: str) -> tuple[str, str | None] | None:
     return None
 
 
-def _file_reader(path: str) -> Reader:
+def file_reader(path: str, *, keep_source: bool = False) -> Reader:
+    """The reader of one data file; with ``keep_source`` its items carry their source text
+    (:attr:`Raw.source`). Raises :class:`InputError` for a file that cannot be read at all."""
     kind = _data_suffix(path)
     if not os.path.exists(path):
         hint = f" (for a Hub dataset write {HUB_PREFIX}{path})" if re.fullmatch(r"[\w.-]+/[\w.-]+", path) else ""
@@ -318,10 +335,10 @@ def _file_reader(path: str) -> Reader:
         return lambda: _read_parquet(path)
     _check_text_file(path, open_binary)
     if suffix in (".jsonl", ".ndjson"):
-        return lambda: _read_jsonl(path, open_binary)
+        return lambda: _read_jsonl(path, open_binary, keep_source)
     if suffix == ".json":
-        return lambda: _read_json(path, open_binary)
-    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",")
+        return lambda: _read_json(path, open_binary, keep_source)
+    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",", keep_source)
 
 
 def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
@@ -338,7 +355,7 @@ def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
         raise InputError(f"{path}: binary file (NUL byte at offset {nul}), not a text data file")
 
 
-def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
+def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
     import orjson
 
     record = 0
@@ -351,8 +368,11 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
                     raw = raw[len(BOM):]
                     bom_problem = ("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False)
                 if not raw.strip():
+                    if keep_source:
+                        yield Raw(None, lineno, None, None, raw)
                     continue
                 saw_any = True
+                source = raw if keep_source else None
                 ends_line = raw.endswith(b"\n")
                 raw = raw.rstrip(b"\r\n")
                 try:
@@ -363,7 +383,7 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
                 if not isinstance(value, dict) and (problem is None or problem[2] is False):
                     # Parsed, but a string, number, array or null is not a record.
                     value, problem = None, ("not-object", f"record is a JSON {_json_type(value)}, not an object", True)
-                yield Raw(record, lineno, value, problem)
+                yield Raw(record, lineno, value, problem, source)
                 record += 1
         except (OSError, EOFError) as exc:  # a corrupt .gz stream
             raise InputError(f"{path}: cannot read: {_one_line(exc)}") from None
@@ -389,7 +409,7 @@ def _salvage_json_line(raw: bytes, exc: Exception, ends_line: bool) -> tuple[Any
     return None, ("invalid-json", f"invalid JSON: {msg}{where}{truncated}", True)
 
 
-def _read_json(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
+def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
     """A JSON array of records (or an object wrapping one array), with each element's line."""
     with open_binary() as fh:
         data = fh.read()
@@ -403,6 +423,7 @@ def _read_json(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
         line = data.count(b"\n", 0, uexc.start) + 1
         yield Raw(None, line, None, ("encoding", f"not valid UTF-8 (byte 0x{data[uexc.start]:02x}); read as Windows-1252", True))
         text = data.decode("cp1252", errors="replace")
+    whole = data if keep_source else None  # the source of a file whose records cannot be told apart
     stripped = text.lstrip()
     if not stripped:
         yield Raw(None, None, None, ("empty-file", "file holds no records", True))
@@ -411,14 +432,14 @@ def _read_json(path: str, open_binary: Callable[[], Any]) -> Iterator[Raw]:
     if stripped[0] == "{":
         # One object per line saved as .json, or an object wrapping the record list.
         if _looks_like_jsonl(stripped):
-            yield from _read_jsonl(path, lambda: io.BytesIO(data))
+            yield from _read_jsonl(path, lambda: io.BytesIO(data), keep_source)
             return
-        yield from _json_wrapped(text, offset, problems)
+        yield from _json_wrapped(text, offset, problems, whole)
         return
     if stripped[0] != "[":
-        yield Raw(None, 1, None, ("not-object", "file is not a JSON array of records", True))
+        yield Raw(None, 1, None, ("not-object", "file is not a JSON array of records", True), whole)
         return
-    yield from _json_array_elements(text, offset, problems)
+    yield from _json_array_elements(text, offset, problems, keep_source)
 
 
 def _looks_like_jsonl(text: str) -> bool:
@@ -432,18 +453,19 @@ def _looks_like_jsonl(text: str) -> bool:
     return "\n{" in text or "\n {" in text
 
 
-def _json_wrapped(text: str, offset: int, problems: list) -> Iterator[Raw]:
-    """``{"data": [...]}``: read the single list of records it wraps."""
+def _json_wrapped(text: str, offset: int, problems: list, whole: bytes | None = None) -> Iterator[Raw]:
+    """``{"data": [...]}``: read the single list of records it wraps. ``whole`` (the file, given
+    when sources are kept) is the source of a problem that leaves no record to read."""
     try:
         value = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        yield Raw(None, getattr(exc, "lineno", None), None, ("invalid-json", f"invalid JSON: {_one_line(exc)}", True))
+        yield Raw(None, getattr(exc, "lineno", None), None, ("invalid-json", f"invalid JSON: {_one_line(exc)}", True), whole)
         return
     lists = [k for k, v in value.items() if isinstance(v, list)]
     if len(lists) != 1:
-        yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True))
+        yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True), whole)
         return
-    yield from _json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems)
+    yield from _json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems, whole is not None)
 
 
 def wrapped_array_start(text: str, offset: int, key: str) -> int:
@@ -462,57 +484,81 @@ def wrapped_array_start(text: str, offset: int, key: str) -> int:
     raise ValueError(f"key {key!r} not found")  # unreachable: json.loads found it
 
 
-def _json_array_elements(text: str, start: int, problems: list) -> Iterator[Raw]:
+def _json_array_elements(text: str, start: int, problems: list, keep_source: bool = False) -> Iterator[Raw]:
+    """The elements of the array whose ``[`` is at ``start``. With ``keep_source`` the text
+    before, between and after them comes too (from the file's start to its end), and an
+    element that cannot be decoded takes the rest of the file: reading stops there."""
     decoder = json.JSONDecoder()
     pos = start + 1
     line = text.count("\n", 0, pos) + 1
     record = 0
     length = len(text)
     ws = re.compile(r"[\s,]*")
+    gap, gap_line = 0, 1  # where the text not yet handed over starts (used with keep_source)
     while True:
         match = ws.match(text, pos)
         new_pos = match.end()
         line += text.count("\n", pos, new_pos)
         pos = new_pos
         if pos >= length:
+            if keep_source:
+                yield Raw(None, gap_line, None, None, text[gap:].encode("utf-8"))
             yield Raw(None, line, None, ("invalid-json", "invalid JSON: the array is not closed (file truncated?)", True))
             return
         if text[pos] == "]":
             break
+        if keep_source:
+            yield Raw(None, gap_line, None, None, text[gap:pos].encode("utf-8"))
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
-            yield Raw(record, exc.lineno, None, ("invalid-json", f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the file was not read", True))
+            rest = text[pos:].encode("utf-8") if keep_source else None
+            yield Raw(record, exc.lineno, None, ("invalid-json", f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the file was not read", True), rest)
             return
         except RecursionError:
-            yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True))
+            rest = text[pos:].encode("utf-8") if keep_source else None
+            yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True), rest)
             return
         problem = problems.pop(0) if problems else None
         if not isinstance(value, dict):
             value, problem = None, ("not-object", f"record is a JSON {_json_type(value)}, not an object", True)
-        yield Raw(record, line, value, problem)
+        yield Raw(record, line, value, problem, text[pos:end].encode("utf-8") if keep_source else None)
         record += 1
         line += text.count("\n", pos, end)
-        pos = end
+        pos = gap = end
+        gap_line = line
+    if keep_source:
+        yield Raw(None, gap_line, None, None, text[gap:].encode("utf-8"))
     if record == 0:
         yield Raw(None, None, None, ("empty-file", "file holds no records (empty array)", True))
 
 
-def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str) -> Iterator[Raw]:
+def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_source: bool = False) -> Iterator[Raw]:
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     with open_binary() as fb:
         head = fb.peek(3)[:3] if hasattr(fb, "peek") else b""
         bom = head == BOM
         text = io.TextIOWrapper(fb, encoding="utf-8-sig" if bom else "utf-8", errors="surrogateescape", newline="")
-        reader = csv.reader(text, delimiter=delimiter)
+        consumed: list[str] = []  # with keep_source: the lines read for the item at hand
+
+        def take() -> bytes:
+            """The source of the item at hand: what the csv module read for it, as it was."""
+            raw = "".join(consumed).encode("utf-8", "surrogateescape")
+            consumed.clear()
+            return raw
+
+        reader = csv.reader(_recorded(text, consumed) if keep_source else text, delimiter=delimiter)
         try:
             header = next(reader, None)
         except csv.Error as exc:
-            yield Raw(None, 1, None, ("invalid-csv", f"invalid CSV header: {exc}", True))
+            whole = (take() + text.read().encode("utf-8", "surrogateescape")) if keep_source else None
+            yield Raw(None, 1, None, ("invalid-csv", f"invalid CSV header: {exc}", True), whole)
             return
         if header is None:
             yield Raw(None, None, None, ("empty-file", "file holds no records", True))
             return
+        if keep_source:
+            yield Raw(None, 1, None, None, take())
         header = [_repair_encoding(h)[0] for h in header]
         pending = []
         if bom:
@@ -528,14 +574,17 @@ def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str) -> Iter
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield Raw(record, prev_line + 1, None, ("invalid-csv", f"invalid CSV: {exc}", True))
+                yield Raw(record, prev_line + 1, None, ("invalid-csv", f"invalid CSV: {exc}", True), take() if keep_source else None)
                 record += 1
                 prev_line = reader.line_num
                 continue
             start_line = prev_line + 1
             prev_line = reader.line_num
             if not row or (len(row) == 1 and row[0] == "" and len(header) > 1):
+                if keep_source:
+                    yield Raw(None, start_line, None, None, take())
                 continue  # blank line
+            source = take() if keep_source else None
             problem = pending.pop(0) if pending else None
             cells = []
             for cell in row:
@@ -544,12 +593,19 @@ def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str) -> Iter
                     problem = ("encoding", "not valid UTF-8 (read as Windows-1252; is the file Latin-1?)", True)
                 cells.append(fixed)
             if len(cells) != len(header):
-                yield Raw(record, start_line, None, ("invalid-csv", f"row has {len(cells)} fields, header has {len(header)}", True))
+                yield Raw(record, start_line, None, ("invalid-csv", f"row has {len(cells)} fields, header has {len(header)}", True), source)
             else:
-                yield Raw(record, start_line, dict(zip(header, cells)), problem)
+                yield Raw(record, start_line, dict(zip(header, cells)), problem, source)
             record += 1
         if record == 0:
             yield Raw(None, None, None, ("empty-file", "file holds a header but no records", True))
+
+
+def _recorded(lines: Iterable[str], into: list[str]) -> Iterator[str]:
+    """Pass the lines on, keeping each in ``into`` until the reader takes them as a source."""
+    for line in lines:
+        into.append(line)
+        yield line
 
 
 def _repair_encoding(cell: str) -> tuple[str, bool]:
