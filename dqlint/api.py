@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
-from dqlint.config import Config, load_config
+from dqlint.config import Config, resolve_config
 from dqlint.errors import InputError, UsageError
 from dqlint.loading import InputSpec, load_inputs
 from dqlint.report import Report, build_report
@@ -114,12 +114,7 @@ def check(
     >>> report.passed, report.verdict                     # doctest: +SKIP
     (True, 'go')
     """
-    if isinstance(config, Config):
-        resolved = config
-    elif isinstance(config, dict):
-        resolved = load_config(table=config)
-    else:
-        resolved = load_config(config)
+    resolved = resolve_config(config)
     if rules is not None:
         resolved = replace(resolved, select=tuple(rules))
     inputs = as_specs(data) + as_specs(test, "test") + as_specs(eval, "validation")

@@ -186,14 +186,9 @@ def clean(
 
 def _clean_config(config: Any, wanted: Sequence[str]) -> Config:
     """The user's config (thresholds, fields, severities) running only the rules clean reads."""
-    from dqlint.config import Config, load_config
+    from dqlint.config import resolve_config
 
-    if isinstance(config, Config):
-        resolved = config
-    elif isinstance(config, dict):
-        resolved = load_config(table=config)
-    else:
-        resolved = load_config(config)
+    resolved = resolve_config(config)
     resolved = replace(resolved, select=tuple(dict.fromkeys(wanted)), ignore=tuple(i for i in resolved.ignore if i not in wanted))
     for rule_id in (DUPLICATE_RULE, LEAKAGE_RULE):
         resolved = resolved.with_rule_setting(rule_id, "max-findings", UNCAPPED)

@@ -33,7 +33,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-__all__ = ["Config", "find_config_file", "load_config"]
+__all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 INPUT_KEYS = ("train", "test", "eval", "reference")
@@ -102,6 +102,16 @@ def load_config(
     if file.name == "pyproject.toml" or "tool" in data:
         data = data.get("tool", {}).get("dqlint", {})
     return _from_table(data, str(file), file.parent)
+
+
+def resolve_config(config: str | os.PathLike[str] | Mapping[str, Any] | Config | None) -> Config:
+    """What the Python API accepts as ``config=``: a Config, a ``[tool.dqlint]``-shaped table,
+    a config file path, or None for the nearest config file."""
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return load_config(table=config)
+    return load_config(config)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
