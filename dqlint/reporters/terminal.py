@@ -71,7 +71,8 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     verdict = Text(f" {report['verdict'].upper()} ", style=style)
     verdict.append(" " + report["summary"]["reason"], style="bold")
     console.print(verdict)
-    return buffer.getvalue()
+    # Table cells are padded to the column width; trailing blanks only clutter logs and files.
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
 def _metric_cell(metric: Mapping[str, Any] | None) -> str:
