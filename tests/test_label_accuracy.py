@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import itertools
 import json
@@ -12,6 +11,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from conftest import read_rows, write_rows
 
 from dqlint.loading import InputSpec, dataset_from_records, load_inputs
 from dqlint.review import sample
@@ -32,18 +33,6 @@ def _load_generator():
 
 
 make_tickets = _load_generator()
-
-
-def read_rows(path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def write_rows(path, rows: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def run(ds, review=None, **options):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import read_rows, write_rows
+
 from dqlint.errors import InputError, UsageError
 from dqlint.loading import dataset_from_records
 from dqlint.review import (
@@ -37,18 +39,6 @@ Z = 1.959963984540054
 
 
 # -- Wilson interval -------------------------------------------------------------------------------
-
-
-def read_rows(path) -> list[dict[str, str]]:
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        return list(csv.DictReader(fh))
-
-
-def write_rows(path, rows: list[dict]) -> None:
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def test_wilson_all_correct_has_upper_bound_one_and_closed_form_lower_bound():
