@@ -24,7 +24,6 @@ with the results.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import os
 import platform
@@ -61,24 +60,13 @@ def brute_force(norm: list[str]) -> tuple[set, float]:
     return pairs, time.perf_counter() - t
 
 
-def expand_index(index) -> set:
-    """Every row pair an index reports: copies of one text, and the rows of near pairs."""
-    members = index.members()
-    out = set()
-    for rows in members:
-        out.update(itertools.combinations(rows, 2))
-    for a, b in index.pairs.tolist():
-        out.update((min(x, y), max(x, y)) for x in members[a] for y in members[b])
-    return out
-
-
 def dqlint_engine(norm: list[str]) -> tuple[set, float, dict]:
     from dqlint.similarity import build_index
 
     t = time.perf_counter()
     index = build_index(norm, threshold=THRESHOLD)
     seconds = time.perf_counter() - t
-    return expand_index(index), seconds, index.stats
+    return duplicates_data.expand_index(index), seconds, index.stats
 
 
 def datasketch_lsh(norm: list[str], params: tuple[int, int] | None) -> tuple[set, float]:

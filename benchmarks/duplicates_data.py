@@ -8,6 +8,7 @@ Deterministic for a given seed.
 
 from __future__ import annotations
 
+import itertools
 import random
 
 SYLLABLES = [
@@ -133,3 +134,14 @@ def split_with_leaks(records: list[dict], *, test_share: float = 0.1, leak_share
                         m["content"] = edit(rng, m["content"], vocab, 1)
             test[i] = {"messages": msgs}
     return train, test
+
+
+def expand_index(index) -> set:
+    """Every row pair an index reports: copies of one text, and the rows of near pairs."""
+    members = index.members()
+    out = set()
+    for rows in members:
+        out.update(itertools.combinations(rows, 2))
+    for a, b in index.pairs.tolist():
+        out.update((min(x, y), max(x, y)) for x in members[a] for y in members[b])
+    return out

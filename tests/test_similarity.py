@@ -4,7 +4,6 @@ and recall / precision against brute-force rapidfuzz on generated data."""
 from __future__ import annotations
 
 import importlib.util
-import itertools
 import pathlib
 
 import numpy as np
@@ -173,21 +172,11 @@ def test_ngram_boilerplate_shared_by_many_rows_is_ignored():
 # -- against brute force ----------------------------------------------------------------------
 
 
-def _row_pairs(index) -> set[tuple[int, int]]:
-    members = index.members()
-    out = set()
-    for rows in members:
-        out.update(itertools.combinations(rows, 2))
-    for a, b in index.pairs.tolist():
-        out.update((min(x, y), max(x, y)) for x in members[a] for y in members[b])
-    return out
-
-
 def test_recall_and_precision_against_brute_force_rapidfuzz():
     texts = _generator().texts_with_duplicates(4000, seed=7, low=80, high=300, dup_share=0.08)
     norm = normalize_texts(texts)
     index = build_index(norm, threshold=90)
-    found = _row_pairs(index)
+    found = _generator().expand_index(index)
 
     scores = process.cdist(norm, norm, scorer=fuzz.ratio, score_cutoff=90, workers=-1, dtype=np.uint8)
     i, j = np.nonzero(np.triu(scores >= 90, 1))
