@@ -34,7 +34,7 @@ import json
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Any
@@ -173,9 +173,15 @@ def sample_size(margin: float, population: int, *, confidence: float = 0.95, exp
         if hi >= limit:
             return limit
         lo, hi = hi, min(hi * 2, limit)
+    return _smallest_true(fits, lo, hi)
+
+
+def _smallest_true(predicate: Callable[[int], bool], lo: int, hi: int) -> int:
+    """The smallest n in (lo, hi] with ``predicate(n)``, given it is false at lo and true at
+    hi and turns true once (bisection)."""
     while lo + 1 < hi:
         mid = (lo + hi) // 2
-        if fits(mid):
+        if predicate(mid):
             hi = mid
         else:
             lo = mid
@@ -209,14 +215,7 @@ def more_rows_needed(
     limit = max(0, population - reviewed) if population else 10_000_000
     if limit == 0 or not settled(limit) or (p == bar and not population):
         return None
-    lo, hi = 0, limit  # smallest settling count in (lo, hi]
-    while lo + 1 < hi:
-        mid = (lo + hi) // 2
-        if settled(mid):
-            hi = mid
-        else:
-            lo = mid
-    return hi
+    return _smallest_true(settled, 0, limit)
 
 
 # -- sampling ------------------------------------------------------------------------------------
