@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, Sequence
 from dqlint.config import Config
 from dqlint.errors import ConfigError, DqlintError
 from dqlint.plugins import PluginRule
-from dqlint.rule import CheckContext, RuleResult, Severity, Status
+from dqlint.rule import CheckContext, RuleResult, Severity, Status, _plain
 
 __all__ = ["RuleOutcome", "select_rules", "run_rules", "judge", "exit_code", "CRITERIA"]
 
@@ -199,9 +199,3 @@ def _masked(finding: dict[str, Any]) -> dict[str, Any]:
     if isinstance(texts, list):
         finding["details"]["texts"] = [mask_text(t) if isinstance(t, str) else t for t in texts]
     return finding
-
-
-def _plain(value: Any) -> Any:
-    from dqlint.rule import _plain as plain
-
-    return plain(value)
