@@ -90,7 +90,7 @@ def main() -> None:
 
         startup, _ = timed([*dqlint, "--version"], work)
         sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-        from dqlint.cache import file_digest
+        from dqlint.engine.cache import file_digest
 
         started = time.perf_counter()
         for path in work.glob("*.jsonl"):

@@ -61,7 +61,7 @@ def brute_force(norm: list[str]) -> tuple[set, float]:
 
 
 def dqlint_engine(norm: list[str]) -> tuple[set, float, dict]:
-    from dqlint.similarity import build_index
+    from dqlint.analysis.minhash import build_index
 
     t = time.perf_counter()
     index = build_index(norm, threshold=THRESHOLD)
@@ -75,7 +75,7 @@ def datasketch_lsh(norm: list[str], params: tuple[int, int] | None) -> tuple[set
     import numpy as np
     from datasketch import MinHash, MinHashLSH
 
-    from dqlint.similarity import _score_pairs
+    from dqlint.analysis.verify import score_pairs
 
     t = time.perf_counter()
     lsh = MinHashLSH(threshold=0.8, num_perm=128, params=params) if params else MinHashLSH(threshold=0.8, num_perm=128)
@@ -94,7 +94,7 @@ def datasketch_lsh(norm: list[str], params: tuple[int, int] | None) -> tuple[set
             cand.update((min(i, j), max(i, j)) for j in lsh.query(m) if j != i)
     if cand:
         arr = np.array(sorted(cand), dtype=np.intp)
-        scores = _score_pairs(norm, arr[:, 0], arr[:, 1], THRESHOLD, "ratio+token-sort")
+        scores = score_pairs(norm, arr[:, 0], arr[:, 1], THRESHOLD, "ratio+token-sort")
         found = {(a, b) for (a, b), s in zip(arr.tolist(), scores.tolist()) if s >= THRESHOLD}
     else:
         found = set()
@@ -121,7 +121,8 @@ def cleanlab_datalab(texts: list[str]) -> tuple[set, float]:
 
 
 def correctness(sizes: list[int], big: int, skip_cleanlab: bool, hard: int) -> list[str]:
-    from dqlint.similarity import normalize_texts, pair_similarity
+    from dqlint.analysis.normalize import normalize_texts
+    from dqlint.analysis.verify import pair_similarity
 
     rows = []
     # (label, size, edits per planted copy): "hard" copies carry 4-10 edits, many pairs sit
@@ -202,10 +203,12 @@ def peak_rss_mb() -> float:
 
 def rules_only(train: str, test: str) -> None:
     """Subprocess body: load, then run both rules on one shared context; print JSON."""
-    from dqlint.loading import InputSpec, load_inputs
+    from dqlint.rules.near_duplicates import NearDuplicates
+    from dqlint.rules.train_test_leakage import TrainTestLeakage
+
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
     from dqlint.rule import CheckContext
-    from rules.near_duplicates import NearDuplicates
-    from rules.train_test_leakage import TrainTestLeakage
 
     t = time.perf_counter()
     ds = load_inputs([InputSpec(train, split="train"), InputSpec(test, split="test")])

@@ -30,10 +30,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "sample_data" / "label_accuracy"))
 
 import make_tickets
+from dqlint.rules.label_accuracy import LabelAccuracy
 
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs
+from dqlint.data.ingest import dataset_from_records, load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext
-from rules.label_accuracy import LabelAccuracy
 
 
 def suspect_rows(result) -> set[int]:

@@ -81,12 +81,15 @@ def main() -> None:
     parser.add_argument("--encoding", default="o200k_base")
     args = parser.parse_args()
 
-    from dqlint.loading import InputSpec, load_inputs
-    from dqlint.tokens import count_dataset_tokens, get_tokenizer
-    from rules.edge_case_ratio import EdgeCaseRatio
-    from rules.llm_artifacts import LlmArtifacts
-    from rules.sensitive_content import SensitiveContent
-    from rules.token_length import TokenLength
+    from dqlint.rules.edge_case_ratio import EdgeCaseRatio
+    from dqlint.rules.llm_artifacts import LlmArtifacts
+    from dqlint.rules.sensitive_content import SensitiveContent
+    from dqlint.rules.token_length import TokenLength
+
+    from dqlint.analysis.tokenizer import get_tokenizer
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
+    from dqlint.toolkit.tokens import count_dataset_tokens
 
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "train.jsonl")

@@ -20,16 +20,15 @@ __version__ = "0.1.0"
 __all__ = ["__version__", "check", "sample", "clean", "Report", "DqlintError"]
 
 if TYPE_CHECKING:
-    from dqlint.api import check
+    from dqlint.api import Report, check
     from dqlint.errors import DqlintError
-    from dqlint.report import Report
 
 _LAZY = {
     "check": ("dqlint.api", "check"),
-    "Report": ("dqlint.report", "Report"),
+    "Report": ("dqlint.api", "Report"),
     "DqlintError": ("dqlint.errors", "DqlintError"),
-    "sample": ("dqlint.review", "sample"),
-    "clean": ("dqlint.cleaning", "clean"),
+    "sample": ("dqlint.commands.sample", "sample"),
+    "clean": ("dqlint.commands.clean", "clean"),
 }
 
 

@@ -1,76 +1,21 @@
-"""The Python API. The CLI is a thin layer over :func:`run_check`, so both always agree."""
+"""The Python API: :func:`check` over paths, DataFrames, ``datasets`` objects or records.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
-from dqlint.config import Config, resolve_config
-from dqlint.errors import InputError, UsageError
-from dqlint.loading import InputSpec, load_inputs
-from dqlint.report import Report, build_report
+from dqlint.data.sources import InputSpec
+from dqlint.engine.check import CheckRequest, run_check
+from dqlint.engine.config import Config, resolve_config
 
-__all__ = ["check", "CheckRequest", "run_check", "as_specs"]
+if TYPE_CHECKING:
+    import pandas as pd
 
-
-@dataclass
-class CheckRequest:
-    """Everything one check needs, however it was asked for (CLI flags or API arguments)."""
-
-    inputs: list[InputSpec]
-    config: Config = field(default_factory=Config)
-    reference: list[InputSpec] = field(default_factory=list)
-    review: str | None = None
-    expectations: str | None = None
-    progress: Callable[[str], None] | None = None
-    on_rule_done: Callable[[Any], None] | None = None
-    use_cache: bool = False
-
-
-def run_check(request: CheckRequest) -> Report:
-    """Load, run the rules, judge: the one code path behind ``dqlint check`` and ``dqlint.check``."""
-    from dqlint import __version__
-    from dqlint.cache import ResultCache
-    from dqlint.plugins import discover_rules
-    from dqlint.rule import CheckContext
-    from dqlint.runner import run_rules, select_rules
-
-    if not request.inputs:
-        raise UsageError("no inputs: give a PATH, or set train = [...] in [tool.dqlint]")
-    config = request.config
-    plugins = select_rules(discover_rules(), config)
-    progress = request.progress
-    cache = ResultCache.for_request(request, plugins)
-    cached = cache.load() if cache else None
-    if cached is not None:
-        if progress:
-            progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
-        return Report(cached)
-    dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
-    reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
-    if reference is not None and len(reference) == 0:
-        names = ", ".join(f.path for f in reference.files)
-        raise InputError(f"{names}: the reference sample holds no examples to compare with")
-    ctx = CheckContext(
-        dataset,
-        reference=reference,
-        review=request.review or config.review,
-        expectations=request.expectations or config.expectations,
-        progress=progress,
-        base_dir=os.path.dirname(config.source) if config.source else None,
-    )
-    outcomes = run_rules(
-        ctx,
-        plugins,
-        config,
-        on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
-        on_done=request.on_rule_done,
-    )
-    report = Report(build_report(dataset, outcomes, __version__, fail_on=config.fail_on))
-    if cache:
-        cache.store(report.to_dict())
-    return report
+__all__ = ["Report", "as_specs", "check"]
 
 
 def as_specs(data: Any, split: str | None = None) -> list[InputSpec]:
@@ -126,4 +71,97 @@ def check(
         expectations=os.fspath(expectations) if expectations is not None else None,
         progress=progress,
     )
-    return run_check(request)
+    return Report(run_check(request))
+
+
+class Report:
+    """The result of :func:`dqlint.check`.
+
+    ``verdict`` is "go" or "no-go"; ``passed`` is ``verdict == "go"``; ``rules`` lists each rule's
+    entry of the JSON report; ``findings(rule_id)`` gives findings as a DataFrame, one row per
+    location.
+    """
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    @property
+    def verdict(self) -> str:
+        return self._data["verdict"]
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "go"
+
+    @property
+    def reason(self) -> str:
+        return self._data["summary"]["reason"]
+
+    @property
+    def rules(self) -> list[dict[str, Any]]:
+        return list(self._data["rules"])
+
+    def rule(self, rule_id: str) -> dict[str, Any]:
+        for entry in self._data["rules"]:
+            if entry["id"] == rule_id:
+                return entry
+        raise KeyError(f"no rule {rule_id!r} in this report (ran: {', '.join(r['id'] for r in self._data['rules'])})")
+
+    def findings(self, rule_id: str | None = None) -> pd.DataFrame:
+        """Findings of one rule (or all) as a DataFrame with one row per location."""
+        import pandas as pd
+
+        entries = [self.rule(rule_id)] if rule_id else self._data["rules"]
+        rows = []
+        for entry in entries:
+            for n, finding in enumerate(entry["findings"]):
+                for loc in finding["locations"] or [{"path": None, "line": None, "record": None}]:
+                    rows.append(
+                        {
+                            "rule": entry["id"],
+                            "finding": n,
+                            "message": finding["message"],
+                            "path": loc["path"],
+                            "line": loc["line"],
+                            "record": loc["record"],
+                            "snippet": finding.get("snippet"),
+                        }
+                    )
+        columns = ["rule", "finding", "message", "path", "line", "record", "snippet"]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame["line"] = frame["line"].astype("Int64")
+        frame["record"] = frame["record"].astype("Int64")
+        return frame
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(self._data))
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return self.render("json") if indent == 2 else json.dumps(self._data, indent=indent, ensure_ascii=False)
+
+    def to_markdown(self) -> str:
+        return self.render("markdown")
+
+    def to_html(self) -> str:
+        return self.render("html")
+
+    def render(self, fmt: str, **options: Any) -> str:
+        """Render in any registered format ("terminal", "json", "markdown", "sarif", ...)."""
+        from dqlint.reporters import RenderOptions, render
+
+        return render(fmt, self._data, RenderOptions(**options))
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the HTML report in a sandboxed frame, so its stylesheet cannot restyle
+        the notebook around it."""
+        import html
+
+        page = self.to_html()
+        return (
+            f'<iframe srcdoc="{html.escape(page, quote=True)}" sandbox="allow-scripts" '
+            'style="width:100%;height:800px;border:0" title="dqlint report"></iframe>'
+        )
+
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{k} {v}" for k, v in self._data["summary"]["rules"].items())
+        return f"<dqlint.Report {self.verdict}: {counts}>"

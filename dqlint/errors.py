@@ -21,3 +21,9 @@ class InputError(DqlintError):
 
 class UsageError(DqlintError):
     """A command used wrongly (conflicting options, an output file that exists)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name when it has none)."""
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.charts import bar_chart
+from dqlint.report.charts import bar_chart
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, option
 
 if TYPE_CHECKING:
-    from dqlint.dataset import Dataset
+    from dqlint.data.dataset import Dataset
 
 
 class DistributionMatch(Rule):
@@ -65,7 +65,7 @@ class DistributionMatch(Rule):
         seed: int = option(0, "random seed of samples and folds")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.charts import bar_chart, histogram
+        from dqlint.report.charts import bar_chart, histogram
 
         if ctx.reference is None:
             return RuleResult.skipped("no production sample given (use --reference prod.jsonl)")

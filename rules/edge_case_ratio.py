@@ -12,7 +12,7 @@ from dqlint.text import flat
 if TYPE_CHECKING:
     import numpy as np
 
-    from dqlint.dataset import Dataset
+    from dqlint.data.dataset import Dataset
 
 
 class EdgeCaseRatio(Rule):
@@ -79,7 +79,7 @@ class EdgeCaseRatio(Rule):
         max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.charts import band_chart, bar_chart
+        from dqlint.report.charts import band_chart, bar_chart
 
         ds = ctx.dataset
         rows = ds.rows(options.split)
@@ -338,7 +338,7 @@ def nearest_neighbour_distances(texts: Sequence[str], chunk: int = 512) -> np.nd
 
 
 def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Finding]:
-    from dqlint.patterns import mask_text
+    from dqlint.analysis.sensitive import mask_text
 
     # Rows with the most reasons first: they are the clearest edge cases.
     ordered = sorted(estimate.flagged.items(), key=lambda item: (-len(item[1]), item[0]))

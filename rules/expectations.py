@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dqlint.dataset import Location
+from dqlint.data.dataset import Location
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 from dqlint.text import clip as _clip
 
@@ -54,7 +54,14 @@ class Expectations(Rule):
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         if not ctx.expectations:
             return RuleResult.skipped("no Expectation Suite given (--expectations suite.json, or expectations = ... in config)")
-        from dqlint.gx_suite import SuiteError, exception_message, load_suite, read_suite_file, validate, validation_frame
+        from dqlint.toolkit.gx_suite import (
+            SuiteError,
+            exception_message,
+            load_suite,
+            read_suite_file,
+            validate,
+            validation_frame,
+        )
 
         ds = ctx.dataset
         try:
@@ -144,7 +151,7 @@ class Expectations(Rule):
             return [self._suite_finding(spec, index, f"{described}: {what}", "failed-expectation", {"observed_value": observed})]
         values = res.get("unexpected_list") or []
         count = res.get("unexpected_count", len(rows))
-        from dqlint.patterns import mask_text
+        from dqlint.analysis.sensitive import mask_text
 
         findings = []
         for j, row in enumerate(rows[: max_rows or None]):

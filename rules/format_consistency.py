@@ -6,29 +6,17 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
-from dqlint.dataset import Dataset, Location
-from dqlint.formats import SHAREGPT_ROLES
+from dqlint.data.dataset import Dataset, Location
+from dqlint.data.formats import ValidationPolicy, validate_record
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 
-CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
-MESSAGE_KEYS = {"role", "content", "name", "weight", "function_call", "tool_calls", "tool_call_id", "refusal"}
-CHAT_TOP_KEYS = {"messages", "tools", "parallel_tool_calls", "functions"}
-TOP_KEYS = {
-    "openai-chat": CHAT_TOP_KEYS,
-    "openai-preference": {"input", "preferred_output", "non_preferred_output"},
-    "prompt-completion": {"prompt", "completion", "label"},
-    "trl-preference": {"prompt", "chosen", "rejected"},
-    "alpaca": {"instruction", "input", "output", "system", "history"},
-    "sharegpt": {"conversations", "system", "tools"},
-}
 MISSING_VALUE_TEXTS = {"nan", "null", "none", "n/a", "na", "undefined"}
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Typical mojibake: UTF-8 read as Windows-1252/Latin-1, and the replacement character.
 MOJIBAKE = re.compile(r"\ufffd|Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u009d]|Â[\u00a0-\u00bf]")
 
-Problem = tuple[str, str, bool]  # (kind, message, fatal)
 
 
 class FormatConsistency(Rule):
@@ -98,8 +86,9 @@ class FormatConsistency(Rule):
         for problem in ds.problems:
             add(problem.location, problem.kind, problem.message, problem.fatal)
         ctx.progress("format-consistency: validating records")
+        policy = ValidationPolicy(options.allow_extra_keys, frozenset(options.ignore_keys), options.require_final_assistant)
         for row, rec in ds.iter_raw():
-            for kind, message, fatal in validate_record(rec, ds.format[row], options):
+            for kind, message, fatal in validate_record(rec, ds.format[row], policy):
                 add(ds.location(row), kind, message, fatal)
         for row_set, kind, message in mixed_format_rows(ds):
             for row in row_set:
@@ -129,208 +118,6 @@ class FormatConsistency(Rule):
             return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
         formats = ", ".join(sorted({f.format for f in ds.files}))
         return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
-
-
-# -- per-record validation ---------------------------------------------------------------------
-
-
-def validate_record(rec: dict, fmt: str, options: FormatConsistency.Options) -> Iterator[Problem]:
-    validator = VALIDATORS.get(fmt)
-    if validator is None:
-        keys = ", ".join(sorted(map(str, rec))[:8]) or "none"
-        yield ("unknown-format", f"record matches no known fine-tuning format (keys: {keys})", True)
-        return
-    yield from validator(rec, options)
-    allowed = TOP_KEYS.get(fmt)
-    if allowed is not None and not options.allow_extra_keys and not allowed.issuperset(rec):
-        extra = sorted(str(k) for k in rec if k not in allowed and k not in options.ignore_keys)
-        if extra:
-            yield ("unknown-key", f"unknown top-level key(s) {', '.join(map(repr, extra))} for {fmt} (some providers reject extra keys)", False)
-
-
-def _chat_messages(messages: Any, options: FormatConsistency.Options, *, final_assistant: bool, where: str = "") -> Iterator[Problem]:
-    if not isinstance(messages, list):
-        yield ("messages", f"{where}'messages' is {_kind(messages)}, not a list", True)
-        return
-    if not messages:
-        yield ("messages", f"{where}'messages' is empty", True)
-        return
-    previous = None
-    roles = []
-    for i, msg in enumerate(messages):
-        n = f"{where}message {i + 1}"
-        if not isinstance(msg, dict):
-            yield ("message", f"{n} is {_kind(msg)}, not an object", True)
-            continue
-        if not MESSAGE_KEYS.issuperset(msg):
-            unknown = sorted(str(k) for k in msg if k not in MESSAGE_KEYS)
-            yield ("unknown-key", f"{n} has unknown key(s) {', '.join(map(repr, unknown))}", True)
-        role = msg.get("role")
-        if "role" not in msg:
-            yield ("missing-key", f"{n} has no 'role'", True)
-        elif role not in CHAT_ROLES:
-            yield ("role", f"role {role!r} is not one of system, user, assistant, tool", True)
-        roles.append(role)
-        yield from _content(msg, n)
-        if "weight" in msg and msg["weight"] not in (0, 1) or isinstance(msg.get("weight"), bool):
-            yield ("weight", f"{n} weight is {msg['weight']!r}; it must be 0 or 1", True)
-        yield from _tool_calls(msg, n)
-        if role == "system" and i > 0:
-            yield ("role-order", f"{n}: a system message may only come first", True)
-        if role in ("user", "assistant") and role == previous:
-            yield ("role-order", f"{n}: two '{role}' messages in a row; roles must alternate user/assistant", True)
-        if role in ("user", "assistant"):
-            previous = role
-    if "assistant" not in roles:
-        yield ("no-assistant", f"{where}no assistant message: nothing to learn from", True)
-    elif final_assistant and roles and roles[-1] != "assistant":
-        yield ("last-not-assistant", f"{where}last message is from {roles[-1]!r}, not the assistant: the final turn teaches nothing", False)
-
-
-def _content(msg: dict, n: str) -> Iterator[Problem]:
-    has_tool_calls = bool(msg.get("tool_calls") or msg.get("function_call"))
-    if "content" not in msg:
-        if not has_tool_calls:
-            yield ("missing-key", f"{n} has no 'content'", True)
-        return
-    content = msg["content"]
-    if content is None or content == "":
-        if not has_tool_calls and not msg.get("refusal"):
-            yield ("empty-content", f"{n} ({msg.get('role')}) has empty content", True)
-    elif isinstance(content, list):
-        if not all(isinstance(p, dict) and p.get("type") in ("text", "image_url", "input_audio", "file") for p in content):
-            yield ("content-type", f"{n} content list holds parts that are not typed text/image parts", True)
-    elif not isinstance(content, str):
-        yield ("content-type", f"{n} content is {_kind(content)}, not a string", True)
-    elif not content.strip():
-        yield ("empty-content", f"{n} ({msg.get('role')}) content is only whitespace", True)
-
-
-def _tool_calls(msg: dict, n: str) -> Iterator[Problem]:
-    calls = msg.get("tool_calls")
-    if calls is not None:
-        if not isinstance(calls, list):
-            yield ("tool-call", f"{n} tool_calls is {_kind(calls)}, not a list", True)
-        else:
-            for j, call in enumerate(calls):
-                fn = call.get("function") if isinstance(call, dict) else None
-                if not isinstance(call, dict) or not call.get("id") or not isinstance(fn, dict):
-                    yield ("tool-call", f"{n} tool call {j + 1} needs 'id' and 'function'", True)
-                elif not fn.get("name") or not isinstance(fn.get("arguments"), str):
-                    yield ("tool-call", f"{n} tool call {j + 1} needs function.name and function.arguments as a JSON string", True)
-    if msg.get("role") == "tool" and not msg.get("tool_call_id"):
-        yield ("tool-call", f"{n} is a tool message without 'tool_call_id'", True)
-
-
-def _validate_chat(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-    yield from _chat_messages(rec.get("messages"), options, final_assistant=options.require_final_assistant)
-
-
-def _validate_preference(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-    inp = rec.get("input")
-    if not isinstance(inp, dict) or not isinstance(inp.get("messages"), list) or not inp["messages"]:
-        yield ("messages", "'input' must be an object with a non-empty 'messages' list", True)
-    elif isinstance(inp["messages"][-1], dict) and inp["messages"][-1].get("role") == "assistant":
-        yield ("role-order", "the last input message is from the assistant; it must be the user's turn", True)
-    for key in ("preferred_output", "non_preferred_output"):
-        value = rec.get(key)
-        if not isinstance(value, list) or len(value) != 1 or not isinstance(value[0], dict) or value[0].get("role") != "assistant":
-            yield ("preference", f"'{key}' must be a list of exactly one assistant message", True)
-        elif not isinstance(value[0].get("content"), str) or not value[0]["content"].strip():
-            yield ("empty-content", f"'{key}' has empty or non-string content", True)
-
-
-def _text_fields(*keys: str, optional: tuple[str, ...] = ()) -> Callable[[dict, Any], Iterator[Problem]]:
-    """Validator for formats whose fields are strings (or message lists) that must not be empty."""
-
-    def validate(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-        for key in keys:
-            yield from _text_value(rec, key, required=True)
-        for key in optional:
-            if key in rec:
-                yield from _text_value(rec, key, required=False)
-
-    return validate
-
-
-def _text_value(rec: dict, key: str, *, required: bool) -> Iterator[Problem]:
-    if key not in rec:
-        if required:
-            yield ("missing-key", f"missing key {key!r}", True)
-        return
-    value = rec[key]
-    if isinstance(value, list):  # TRL conversational prompt/completion
-        if not value:
-            yield ("empty-content", f"{key!r} is an empty list", True)
-        return
-    if value is None or (isinstance(value, float) and value != value):
-        if required:
-            yield ("empty-content", f"{key!r} is null", True)
-    elif not isinstance(value, str):
-        yield ("content-type", f"{key!r} is {_kind(value)}, not a string", True)
-    elif required and not value.strip():
-        yield ("empty-content", f"{key!r} is empty", True)
-
-
-def _validate_trl(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-    yield from _text_fields("chosen", "rejected", optional=("prompt",))(rec, options)
-    if rec.get("chosen") == rec.get("rejected") and rec.get("chosen"):
-        yield ("preference", "'chosen' and 'rejected' are identical: the pair teaches no preference", True)
-
-
-def _validate_sharegpt(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-    conv = rec.get("conversations")
-    if not isinstance(conv, list) or not conv:
-        yield ("messages", "'conversations' must be a non-empty list", True)
-        return
-    previous = None
-    roles = []
-    for i, turn in enumerate(conv):
-        n = f"turn {i + 1}"
-        if not isinstance(turn, dict) or "from" not in turn or "value" not in turn:
-            yield ("message", f"{n} must be an object with 'from' and 'value'", True)
-            continue
-        role = SHAREGPT_ROLES.get(turn["from"])
-        if role is None:
-            yield ("role", f"{n}: 'from' {turn['from']!r} is not one of human, gpt, system, observation, function_call", True)
-        roles.append(role)
-        if not isinstance(turn["value"], str) or not turn["value"].strip():
-            yield ("empty-content", f"{n} has an empty or non-string 'value'", True)
-        if role in ("user", "assistant") and role == previous:
-            yield ("role-order", f"{n}: two '{turn['from']}' turns in a row; turns must alternate", True)
-        if role in ("user", "assistant"):
-            previous = role
-    if "assistant" not in roles:
-        yield ("no-assistant", "no 'gpt' turn: nothing to learn from", True)
-
-
-def _validate_classification(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-    # The loader picked the text and label fields; empty values show in the canonical view.
-    return iter(())
-
-
-def _validate_messages_field(key: str) -> Callable[[dict, Any], Iterator[Problem]]:
-    def validate(rec: dict, options: FormatConsistency.Options) -> Iterator[Problem]:
-        value = rec.get(key)
-        if not isinstance(value, list) or not value:
-            yield ("messages", f"{key!r} must be a non-empty list", True)
-
-    return validate
-
-
-VALIDATORS: dict[str, Callable[[dict, Any], Iterator[Problem]]] = {
-    "openai-chat": _validate_chat,
-    "openai-preference": _validate_preference,
-    "prompt-completion": _text_fields("prompt", "completion"),
-    "trl-preference": _validate_trl,
-    "alpaca": _text_fields("instruction", "output", optional=("input", "system")),
-    "sharegpt": _validate_sharegpt,
-    "bedrock-conversation": _validate_messages_field("messages"),
-    "gemini": _validate_messages_field("contents"),
-    "classification": _validate_classification,
-    "text": _text_fields("text"),
-    "custom": _validate_classification,
-}
 
 
 # -- cross-record checks -----------------------------------------------------------------------

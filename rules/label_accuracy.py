@@ -6,8 +6,8 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from dqlint.charts import band_chart, bar_chart
-from dqlint.dataset import Dataset, Location
+from dqlint.data.dataset import Dataset, Location
+from dqlint.report.charts import band_chart, bar_chart
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
 from dqlint.text import flat
 
@@ -118,7 +118,8 @@ class LabelAccuracy(Rule):
 
     # -- review -------------------------------------------------------------------------------
     def _review(self, ctx: CheckContext, ds: Dataset, options: Options) -> tuple[Any, list[Finding], dict[str, Any]]:
-        from dqlint.review import estimate_accuracy, match_review, read_sheet
+        from dqlint.toolkit.review_match import estimate_accuracy, match_review
+        from dqlint.toolkit.review_sheet import read_sheet
 
         sheet = str(ctx.review)
         entries = read_sheet(sheet)
@@ -174,8 +175,8 @@ class LabelAccuracy(Rule):
 
     # -- suspects -----------------------------------------------------------------------------
     def _suspects(self, ctx: CheckContext, ds: Dataset, options: Options) -> Any:
-        from dqlint.label_suspects import find_label_suspects
-        from dqlint.similarity import Normalization, dataset_index
+        from dqlint.toolkit.label_suspects import find_label_suspects
+        from dqlint.toolkit.similarity import Normalization, dataset_index
 
         # The same index train-test-leakage builds over inputs (threshold 90): built once per run.
         exact_only = options.conflict_similarity >= 100

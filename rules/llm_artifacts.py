@@ -66,8 +66,9 @@ class LlmArtifacts(Rule):
         max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.charts import bar_chart
-        from dqlint.patterns import ARTIFACT_KINDS, find_artifacts_many, mask_text
+        from dqlint.analysis.artifacts import ARTIFACT_KINDS, find_artifacts_many
+        from dqlint.analysis.sensitive import mask_text
+        from dqlint.report.charts import bar_chart
 
         unknown = set(options.kinds) - set(ARTIFACT_KINDS)
         if unknown:

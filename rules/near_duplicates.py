@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dqlint.analysis.verify import SCORERS
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
-from dqlint.similarity import (
+from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
-    SCORERS,
     Normalization,
     compared_text,
     dataset_index,
@@ -224,7 +224,7 @@ def _largest_first(sizes: list[int], limit: int) -> list[int]:
 
 
 def _group_size_chart(sizes: list[int]) -> dict[str, Any]:
-    from dqlint.charts import bar_chart
+    from dqlint.report.charts import bar_chart
 
     buckets = ["2", "3", "4", "5-9", "10-99", "100+"]
     counts = dict.fromkeys(buckets, 0)

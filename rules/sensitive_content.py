@@ -54,8 +54,12 @@ class SensitiveContent(Rule):
         max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.charts import bar_chart
-        from dqlint.patterns import SENSITIVE_KINDS, excerpt, find_sensitive_many
+        from dqlint.analysis.sensitive import (
+            SENSITIVE_KINDS,
+            excerpt,
+            find_sensitive_many,
+        )
+        from dqlint.report.charts import bar_chart
 
         ds = ctx.dataset
         rows = ds.rows(options.splits)

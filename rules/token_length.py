@@ -56,13 +56,9 @@ class TokenLength(Rule):
         max_over_limit: int = option(0, "examples over the limit tolerated before failing", min=0)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.charts import histogram
-        from dqlint.tokens import (
-            PRICES,
-            estimate_training_cost,
-            example_token_counts,
-            model_info,
-        )
+        from dqlint.analysis.pricing import PRICES, estimate_training_cost, model_info
+        from dqlint.report.charts import histogram
+        from dqlint.toolkit.tokens import example_token_counts
 
         ds = ctx.dataset
         if len(ds) == 0:
@@ -149,7 +145,7 @@ class TokenLength(Rule):
 
 
 def _known_models() -> list[str]:
-    from dqlint.tokens import MODELS
+    from dqlint.analysis.pricing import MODELS
 
     return sorted(MODELS)
 
@@ -179,6 +175,6 @@ def _stats(values: list[int]) -> dict[str, float]:
 
 
 def _snippet(text: str, width: int = 120) -> str:
-    from dqlint.patterns import mask_text
+    from dqlint.analysis.sensitive import mask_text
 
     return clip(mask_text(text[: width * 4]), width)

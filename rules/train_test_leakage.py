@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dqlint.analysis.ngrams import ngram_overlaps
+from dqlint.analysis.verify import SCORERS
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
-from dqlint.similarity import (
+from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
-    SCORERS,
     Normalization,
     compared_text,
     dataset_index,
-    ngram_overlaps,
     normalized_column,
     truncate,
 )

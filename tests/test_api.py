@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, SAMPLES, chat, write_jsonl
 
 import dqlint
-from conftest import ROOT, SAMPLES, chat, write_jsonl
 
 CORE = ["format-consistency", "class-balance", "dataset-size"]
 

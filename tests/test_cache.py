@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLES
 
-import dqlint.runner
-from dqlint.api import CheckRequest, run_check
-from dqlint.cache import CACHE_DIR_NAME
-from dqlint.config import Config
-from dqlint.loading import InputSpec
+import dqlint.engine.runner
+from dqlint.data.sources import InputSpec
+from dqlint.engine.cache import CACHE_DIR_NAME
+from dqlint.engine.check import CheckRequest, run_check
+from dqlint.engine.config import Config
 
 RULES = "format-consistency,dataset-size"
 
@@ -24,13 +24,13 @@ RULES = "format-consistency,dataset-size"
 def runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts real rule runs: the engine's run_rules, wrapped."""
     calls: list[int] = []
-    real = dqlint.runner.run_rules
+    real = dqlint.engine.runner.run_rules
 
     def counting(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(dqlint.runner, "run_rules", counting)
+    monkeypatch.setattr(dqlint.engine.runner, "run_rules", counting)
     monkeypatch.delenv("GITHUB_STEP_SUMMARY", raising=False)
     return calls
 
@@ -144,7 +144,7 @@ def test_in_memory_data_and_the_default_api_are_never_cached(runs, workdir):
 
 
 def test_a_rule_that_could_not_run_is_not_cached(dqlint_cli, runs, workdir, monkeypatch):
-    from rules.dataset_size import DatasetSize
+    from dqlint.rules.dataset_size import DatasetSize
 
     def crash(self, ctx, options):
         raise RuntimeError("transient")
@@ -157,8 +157,8 @@ def test_a_rule_that_could_not_run_is_not_cached(dqlint_cli, runs, workdir, monk
 
 
 def test_a_plugin_that_cannot_be_imported_still_caches(dqlint_cli, runs, workdir, monkeypatch):
-    from dqlint import plugins
-    from dqlint.plugins import PluginRule
+    from dqlint.engine import plugins
+    from dqlint.engine.plugins import PluginRule
 
     real = plugins.discover_rules
 

@@ -9,9 +9,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, chat, write_jsonl
 
 import dqlint
-from conftest import SAMPLES, chat, write_jsonl
 
 DIRTY = SAMPLES / "chat/dirty"
 

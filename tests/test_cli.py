@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT, SAMPLES, chat, write_jsonl
 
 CORE = "format-consistency,class-balance,dataset-size"

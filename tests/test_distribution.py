@@ -6,10 +6,11 @@ import json
 import random
 
 import pytest
+from dqlint.rules.distribution_match import DistributionMatch, detect_language
 
-from dqlint.loading import InputSpec, load_inputs
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.distribution_match import DistributionMatch, detect_language
 
 PRODUCTS = ["router", "modem", "laptop", "printer", "monitor", "phone", "tablet", "camera"]
 ISSUES = {

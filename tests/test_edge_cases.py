@@ -6,10 +6,11 @@ import json
 import random
 
 import pytest
+from dqlint.rules.edge_case_ratio import EdgeCaseRatio, nearest_neighbour_distances
 
-from dqlint.loading import InputSpec, load_inputs
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.edge_case_ratio import EdgeCaseRatio, nearest_neighbour_distances
 
 PRODUCTS = ["router", "modem", "laptop", "printer", "monitor", "phone", "tablet", "camera"]
 PROBLEMS = ["does not turn on", "keeps restarting", "shows an error light", "is very slow", "lost its settings"]

@@ -7,9 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, write_jsonl
 
 import dqlint
-from conftest import SAMPLES, write_jsonl
 
 CLEAN = SAMPLES / "chat/clean/train.jsonl"
 DIRTY = SAMPLES / "chat/dirty/train.jsonl"
@@ -39,8 +39,9 @@ def test_skipped_without_a_suite():
 
 @pytest.fixture(scope="module")
 def exported_chat_suite(tmp_path_factory) -> Path:
-    from dqlint.expectations_export import export_suite
-    from dqlint.loading import InputSpec, load_inputs
+    from dqlint.commands.expectations_export import export_suite
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
 
     path = tmp_path_factory.mktemp("suite") / "chat.json"
     export_suite(load_inputs([InputSpec(str(CLEAN))]), str(path), name="chat")

@@ -12,7 +12,6 @@ import os
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -77,7 +76,7 @@ def test_golden_expectations(dqlint_cli, monkeypatch, tmp_path):
 
 
 def test_goldens_cover_every_rule():
-    from dqlint.plugins import discover_rules
+    from dqlint.engine.plugins import discover_rules
 
     covered = set()
     for path in GOLDEN.glob("*.json"):

@@ -8,11 +8,12 @@ import os
 import shutil
 
 import pytest
-
 from conftest import SAMPLES, chat, write_jsonl
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs
+from dqlint.rules.format_consistency import FormatConsistency, label_key
+
+from dqlint.data.ingest import dataset_from_records, load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext
-from rules.format_consistency import FormatConsistency, label_key
 
 DIRTY = SAMPLES / "chat/dirty"
 

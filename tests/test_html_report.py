@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from dqlint.charts import band_chart, bar_chart, histogram
+from dqlint.report.charts import band_chart, bar_chart, histogram
 from dqlint.reporters import RenderOptions
 from dqlint.reporters import render as render_format
 from dqlint.reporters.html import FINDINGS_PER_RULE, render

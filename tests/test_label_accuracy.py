@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, write_rows
+from dqlint.rules.label_accuracy import LabelAccuracy
 
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs
-from dqlint.review import sample
+from dqlint.commands.sample import sample
+from dqlint.data.ingest import dataset_from_records, load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.label_accuracy import LabelAccuracy
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "sample_data" / "label_accuracy"

@@ -8,10 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-from dqlint.loading import InputSpec, load_inputs
+from dqlint.rules.near_duplicates import NearDuplicates
+from dqlint.rules.train_test_leakage import TrainTestLeakage
+
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.near_duplicates import NearDuplicates
-from rules.train_test_leakage import TrainTestLeakage
 
 Q1 = "How do I reset my password if I no longer have access to the email address on my account?"
 Q2 = "Can I export all of my invoices from last year as a single CSV file for my accountant?"

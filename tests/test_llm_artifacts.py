@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from dqlint.rules.llm_artifacts import LlmArtifacts
 
-from dqlint.loading import InputSpec, load_inputs
-from dqlint.patterns import find_artifacts, truncation_reason
+from dqlint.analysis.artifacts import find_artifacts, truncation_reason
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.llm_artifacts import LlmArtifacts
 
 
 def write_jsonl(path, records):

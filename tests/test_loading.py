@@ -7,11 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
-
 from conftest import SAMPLES, chat, write_jsonl
-from dqlint.dataset import Location
+
+from dqlint.data.dataset import Location
+from dqlint.data.ingest import dataset_from_records, load_inputs
+from dqlint.data.sources import InputSpec, split_from_name
 from dqlint.errors import InputError
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs, split_from_name
 
 
 def load(*paths: Path | str, **kw):

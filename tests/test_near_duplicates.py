@@ -7,10 +7,11 @@ import random
 from pathlib import Path
 
 import pytest
+from dqlint.rules.near_duplicates import NearDuplicates
 
-from dqlint.loading import InputSpec, load_inputs
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.near_duplicates import NearDuplicates
 
 PASSWORD = "How do I reset my password if I no longer have access to the email address on my account?"
 EXPORT = "Can I export all of my invoices from last year as a single CSV file for my accountant?"

@@ -12,25 +12,24 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
 from conftest import read_rows, write_rows
 
-from dqlint.errors import InputError, UsageError
-from dqlint.loading import dataset_from_records
-from dqlint.review import (
-    SECTION_RANDOM,
-    SECTION_SUSPECT,
-    SHEET_COLUMNS,
-    estimate_accuracy,
-    match_review,
+from dqlint.analysis.statistics import (
     more_rows_needed,
-    parse_verdict,
-    read_sheet,
-    row_hashes,
-    sample,
     sample_size,
     stratified_sample,
     wilson_interval,
+)
+from dqlint.commands.sample import sample
+from dqlint.data.ingest import dataset_from_records
+from dqlint.errors import InputError, UsageError
+from dqlint.toolkit.review_match import estimate_accuracy, match_review, row_hashes
+from dqlint.toolkit.review_sheet import (
+    SECTION_RANDOM,
+    SECTION_SUSPECT,
+    SHEET_COLUMNS,
+    parse_verdict,
+    read_sheet,
 )
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+import subprocess
+import sys
 from importlib import metadata
 
-import pytest
-
 from conftest import chat, write_jsonl
-from dqlint.config import Config
-from dqlint.loading import InputSpec, dataset_from_records, load_inputs
-from dqlint.plugins import PluginRule, discover_rules
-from dqlint.rule import CheckContext, Rule, RuleResult, Status
-from dqlint.runner import judge, run_rules
-from rules.class_balance import ClassBalance
-from rules.dataset_size import DatasetSize
-from rules.format_consistency import FormatConsistency
+from dqlint.rules.class_balance import ClassBalance
+from dqlint.rules.dataset_size import DatasetSize
+from dqlint.rules.format_consistency import FormatConsistency
+
+from dqlint.data.ingest import dataset_from_records, load_inputs
+from dqlint.data.sources import InputSpec
+from dqlint.engine.config import Config
+from dqlint.engine.plugins import PluginRule, discover_rules
+from dqlint.engine.runner import run_rules
+from dqlint.engine.verdict import judge
+from dqlint.rule import CheckContext, Rule, Status
 
 
 def run(rule_cls, ds, **options):
@@ -146,9 +149,27 @@ def test_crashing_rule_and_broken_plugin_are_errors_and_no_go():
 
 def test_builtin_rules_come_from_entry_points():
     eps = {ep.name: ep.value for ep in metadata.entry_points(group="dqlint.rules")}
-    assert eps["format-consistency"] == "rules.format_consistency:FormatConsistency"
+    assert eps["format-consistency"] == "dqlint.rules.format_consistency:FormatConsistency"
     found = {p.id: p for p in discover_rules()}
     assert found["class-balance"].rule is ClassBalance and found["class-balance"].distribution == "dqlint"
+
+
+def test_a_rules_folder_on_sys_path_does_not_shadow_the_builtins(tmp_path):
+    """The built-ins install as dqlint.rules: a repository with a rules/ package of its own, where
+    `python -m dqlint` puts the current folder first on sys.path, changes nothing."""
+    shadow = tmp_path / "rules"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise ImportError('not dqlint rules')\n")
+    (shadow / "format_consistency.py").write_text("raise ImportError('not dqlint rules')\n")
+    data = tmp_path / "train.jsonl"
+    data.write_text(json.dumps({"messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}]}) + "\n")
+    res = subprocess.run(
+        [sys.executable, "-m", "dqlint", "check", "train.jsonl", "--isolated", "--no-cache", "-f", "json"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    report = json.loads(res.stdout)
+    assert [r["id"] for r in report["rules"] if r["status"] == "error"] == []
+    assert len(report["rules"]) == 12
 
 
 def test_third_party_plugin_through_entry_points(tmp_path, monkeypatch):

@@ -5,11 +5,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from dqlint.rules.sensitive_content import SensitiveContent
 
-from dqlint.loading import InputSpec, load_inputs
-from dqlint.patterns import excerpt, find_sensitive, iban_valid, luhn_valid, mask_text
+from dqlint.analysis.sensitive import (
+    excerpt,
+    find_sensitive,
+    iban_valid,
+    luhn_valid,
+    mask_text,
+)
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
 from dqlint.rule import CheckContext, Status
-from rules.sensitive_content import SensitiveContent
 
 # Fake values with real shapes (checksums valid where the detector checks them).
 OPENAI_KEY = "sk-proj-Zq8RkT2mV9xL4nB7cW1pY6sD3fG5hJ0a"

@@ -10,16 +10,11 @@ import numpy as np
 import pytest
 from rapidfuzz import fuzz, process
 
-from dqlint.similarity import (
-    build_index,
-    connected_groups,
-    cross_matches,
-    exact_groups,
-    near_duplicate_pairs,
-    ngram_overlaps,
-    normalize_texts,
-    pair_similarity,
-)
+from dqlint.analysis.groups import connected_groups, exact_groups
+from dqlint.analysis.minhash import build_index, cross_matches, near_duplicate_pairs
+from dqlint.analysis.ngrams import ngram_overlaps
+from dqlint.analysis.normalize import normalize_texts
+from dqlint.analysis.verify import pair_similarity
 
 BENCHMARKS = pathlib.Path(__file__).resolve().parent.parent / "benchmarks"
 

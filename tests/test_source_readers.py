@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import dqlint
-from dqlint.loading import BOM, file_reader
+from dqlint.data.readers import BOM, file_reader
 
 CHAT = json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]})
 

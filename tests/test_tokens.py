@@ -9,21 +9,19 @@ import sys
 import textwrap
 
 import pytest
+from dqlint.rules.token_length import TokenLength
 
-from dqlint.loading import InputSpec, load_inputs
-from dqlint.rule import CheckContext, Status
-from dqlint.tokens import (
+from dqlint.analysis.pricing import default_epochs, estimate_training_cost, model_info
+from dqlint.analysis.tokenizer import (
     CHARS_PER_TOKEN_ESTIMATE,
     Tokenizer,
     chat_tokens,
-    count_dataset_tokens,
-    default_epochs,
-    estimate_training_cost,
-    example_token_counts,
     get_tokenizer,
-    model_info,
 )
-from rules.token_length import TokenLength
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
+from dqlint.rule import CheckContext, Status
+from dqlint.toolkit.tokens import count_dataset_tokens, example_token_counts
 
 KNOWN = "Hello, world! Ünïcödé, 1234567 numbers, こんにちは, and  spaces\n\tdef f(x): return x ** 2"
 
@@ -79,7 +77,7 @@ def test_estimate_fallback_is_labelled():
 
 
 def test_fallbacks_when_tiktoken_or_both_are_missing(monkeypatch):
-    from dqlint import tokens
+    from dqlint.analysis import tokenizer as tokens
 
     def broken(encoding):
         raise ImportError("tiktoken not installed")
@@ -115,14 +113,14 @@ NO_NETWORK_SCRIPT = textwrap.dedent(
     socket.create_connection = refuse
     socket.getaddrinfo = refuse
 
-    from dqlint.tokens import get_tokenizer
+    from dqlint.analysis.tokenizer import get_tokenizer
     for name, expected in (("cl100k_base", [15339, 1917]), ("o200k_base", [24912, 2375])):
         tok = get_tokenizer(name)
         assert tok.method == "tiktoken", tok.method
         assert list(tok._encode("hello world")) == expected
-    from dqlint.loading import dataset_from_records
+    from dqlint.data.ingest import dataset_from_records
     from dqlint.rule import CheckContext
-    from rules.token_length import TokenLength
+    from dqlint.rules.token_length import TokenLength
 
     ds = dataset_from_records([{"messages": [{"role": "user", "content": "hello world"},
                                              {"role": "assistant", "content": "hi"}]}])

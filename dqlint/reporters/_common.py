@@ -1,9 +1,10 @@
 """Small formatting helpers shared by the human-oriented reporters."""
 
 from __future__ import annotations
-from dqlint.text import flat
 
 from typing import Any, Mapping
+
+from dqlint.text import flat
 
 STATUS_LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skipped": "SKIP", "error": "ERROR"}
 

@@ -2,7 +2,7 @@
 
 Built only from the report dictionary (the JSON contract), like every reporter. The page is
 one file that works offline: no CDN, fonts, images or remote scripts; charts are inline SVG
-drawn generically from each rule's ``details["charts"]`` (see :mod:`dqlint.charts`), so the
+drawn generically from each rule's ``details["charts"]`` (see :mod:`dqlint.report.charts`), so the
 reporter knows no rule by name.
 
 Everything that comes from the dataset is untrusted. All text goes through :func:`_esc`

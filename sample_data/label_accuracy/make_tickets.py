@@ -102,7 +102,7 @@ def main() -> None:
 def write_filled_review(truth_of_flipped: dict[int, str]) -> None:
     """review_filled.csv: `dqlint sample tickets.csv -n 200 --seed 0` as a careful reviewer
     would fill it (`correct` = no with the true label for the planted flips, else yes)."""
-    from dqlint.review import sample
+    from dqlint.commands.sample import sample
 
     root = os.path.dirname(os.path.dirname(HERE))
     os.chdir(root)  # sheet paths as a user at the repository root would see them
@@ -112,7 +112,7 @@ def write_filled_review(truth_of_flipped: dict[int, str]) -> None:
         wrong = int(record) in truth_of_flipped
         frame.loc[i, "correct"] = "no" if wrong else "yes"
         frame.loc[i, "corrected_label"] = truth_of_flipped.get(int(record), "")
-    from dqlint.review import write_sheet
+    from dqlint.toolkit.review_sheet import write_sheet
 
     write_sheet(frame, sheet, force=True)
 

@@ -1,0 +1,336 @@
+"""Secrets, personal data and prompt-injection phrases in text: detectors with validators (Luhn,
+IBAN, placeholders), and the masking every report applies.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Sequence
+
+from dqlint.analysis.scan import Match, replace_matches, wake_index, woken_detectors
+
+__all__ = ['luhn_valid', 'iban_valid', 'SENSITIVE_KINDS', 'find_sensitive', 'find_sensitive_many', 'mask_text', 'excerpt']
+
+
+def luhn_valid(digits: str) -> bool:
+    """The Luhn check every payment card number passes."""
+    if not digits.isdigit() or len(digits) < 12:
+        return False
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        d = int(ch)
+        if i % 2 == 1:
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return total % 10 == 0
+
+
+def iban_valid(iban: str) -> bool:
+    """ISO 13616 IBAN check: move the first four characters to the end, letters to numbers
+    (A=10 ... Z=35); the result mod 97 must be 1."""
+    s = re.sub(r"\s", "", iban).upper()
+    if not re.fullmatch(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}", s):
+        return False
+    rearranged = s[4:] + s[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _mask_keep_prefix(value: str, keep: int = 4) -> str:
+    # A fixed-length tail: the mask should not even reveal the key's length.
+    return value[:keep] + "*" * 8
+
+
+def _mask_email(value: str) -> str:
+    local, _, domain = value.partition("@")
+    return f"{local[:1]}***@{domain}"
+
+
+def _mask_digits_keep_last(value: str, keep: int = 4) -> str:
+    digits = re.sub(r"\D", "", value)
+    return "*" * max(0, min(len(digits) - keep, 12)) + digits[-keep:]
+
+
+def _mask_phone(value: str) -> str:
+    digits = re.sub(r"\D", "", value)
+    return ("+" if value.lstrip().startswith("+") else "") + "*" * (len(digits) - 2) + digits[-2:]
+
+
+def _mask_iban(value: str) -> str:
+    s = re.sub(r"\s", "", value)
+    return s[:2] + "**" + "*" * 8 + s[-2:]
+
+
+def _mask_private_key(value: str) -> str:
+    header = re.match(r"-----BEGIN [A-Z0-9 ]*-----", value)
+    return (header.group(0) if header else "-----BEGIN PRIVATE KEY-----") + " [key body masked]"
+
+
+def _mask_assignment(value: str) -> str:
+    m = re.match(r"(?is)(.*?[:=]\s*[\"']?)(.*)", value)
+    if not m:
+        return "[masked]"
+    return m.group(1) + _mask_keep_prefix(m.group(2), 2)
+
+
+@dataclass(frozen=True)
+class _Detector:
+    kind: str
+    category: str
+    pattern: re.Pattern[str]
+    mask: Callable[[str], str]
+    # Extra check on the matched text (checksum, placeholder filter); None accepts all.
+    accept: Callable[[str], bool] | None = None
+    # Regexes (mostly plain literals) one of which every match contains, searched in the
+    # *lower-cased* text. Each runs as one fast C-level scan over many texts joined
+    # together; a detector's own (slower) pattern runs only on the texts that woke it.
+    wake: tuple[str, ...] = ()
+
+
+def _card_ok(value: str) -> bool:
+    digits = re.sub(r"\D", "", value)
+    return 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn_valid(digits) and len(set(digits)) > 1
+
+
+def _phone_ok(value: str) -> bool:
+    if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value):  # an IPv4 address
+        return False
+    return 9 <= len(re.sub(r"\D", "", value)) <= 15
+
+
+_PLACEHOLDER = re.compile(
+    r"(?i)^(?:x+|\*+|\.+|<[^>]*>|\{[^}]*\}|\$\{?\w+\}?|your[_-]?\w*|example\w*|changeme|placeholder|"
+    r"redacted|dummy|test|secret|password|none|null|true|false|os\.environ.*|getenv.*)$"
+)
+
+
+def _assignment_ok(value: str) -> bool:
+    secret = re.split(r"[:=]\s*[\"']?", value, maxsplit=1)[-1].strip("\"' ")
+    # Real credentials mix character classes; placeholders and identifiers usually do not.
+    return (
+        not _PLACEHOLDER.match(secret)
+        and bool(re.search(r"\d", secret))
+        and bool(re.search(r"[A-Za-z]", secret))
+    )
+
+
+# Nine digits close together: every phone, card number and IBAN has such a run.
+_DIGIT_RUN = r"\d(?:[ \t().+-]{0,3}\d){8}"
+
+
+# Domains reserved for documentation (RFC 2606 / 6761): addresses there are not personal data.
+RESERVED_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "example", "test", "invalid", "localhost")
+
+
+def _email_ok(value: str) -> bool:
+    domain = value.rpartition("@")[2].lower()
+    return not any(domain == d or domain.endswith("." + d) for d in RESERVED_EMAIL_DOMAINS)
+
+
+_SENSITIVE: tuple[_Detector, ...] = (
+    # Secrets of well-known shapes.
+    _Detector(
+        "private-key",
+        "secret",
+        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*-----)?"),
+        _mask_private_key,
+        wake=("private key",),
+    ),
+    _Detector(
+        "anthropic-api-key", "secret", re.compile(r"\bsk-ant-[A-Za-z0-9_-]{20,}"), _mask_keep_prefix, wake=("sk-ant-",)
+    ),
+    _Detector(
+        "openai-api-key",
+        "secret",
+        re.compile(r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{20,}(?:T3BlbkFJ[A-Za-z0-9_-]{20,})?"),
+        _mask_keep_prefix,
+        wake=("sk-",),
+    ),
+    _Detector(
+        "aws-access-key-id",
+        "secret",
+        re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
+        _mask_keep_prefix,
+        wake=(r"a(?:kia|sia|bia|cca)[0-9a-z]{16}",),
+    ),
+    _Detector(
+        "github-token",
+        "secret",
+        re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+        _mask_keep_prefix,
+        wake=(r"gh(?:[pousr]_|ithub_pat_)",),  # a literal prefix keeps the scan fast
+    ),
+    _Detector("slack-token", "secret", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"), _mask_keep_prefix, wake=("xox",)),
+    _Detector("google-api-key", "secret", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b"), _mask_keep_prefix, wake=("aiza",)),
+    _Detector(
+        "stripe-key",
+        "secret",
+        re.compile(r"\b[rsp]k_(?:live|test)_[A-Za-z0-9]{16,}\b"),
+        _mask_keep_prefix,
+        wake=(r"k_(?:live|test)_",),
+    ),
+    _Detector("huggingface-token", "secret", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b"), _mask_keep_prefix, wake=("hf_",)),
+    _Detector(
+        "jwt",
+        "secret",
+        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        _mask_keep_prefix,
+        wake=("eyj",),
+    ),
+    _Detector(
+        "credential-assignment",
+        "secret",
+        re.compile(
+            r"(?i)\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token|client[_-]?secret)"
+            r"\s*[:=]\s*[\"']?[^\s\"',;]{8,}"
+        ),
+        _mask_assignment,
+        _assignment_ok,
+        wake=(r"(?:passw\w*|pwd|secret|key|token)\s*[:=]",),
+    ),
+    # Personal data.
+    _Detector(
+        "email",
+        "pii",
+        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+        _mask_email,
+        _email_ok,
+        wake=("@",),
+    ),
+    _Detector(
+        "iban",
+        "pii",
+        re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
+        _mask_iban,
+        iban_valid,
+        wake=(_DIGIT_RUN,),  # every IBAN has nine digits close together
+    ),
+    _Detector(
+        "card-number",
+        "pii",
+        re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
+        _mask_digits_keep_last,
+        _card_ok,
+        wake=(_DIGIT_RUN,),
+    ),
+    _Detector(
+        "phone-number",
+        "pii",
+        re.compile(
+            # international (+44 20 7946 0958), North American ((555) 123-4567, 555-123-4567),
+            # national with a trunk 0 (020 7946 0958); bare digit groups are not phones.
+            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,4}){1,4}"
+            r"|(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}"
+            r"|0\d{1,4}[\s.-]\d{3,4}[\s.-]\d{3,4})(?![\w-])"
+        ),
+        _mask_phone,
+        _phone_ok,
+        wake=(_DIGIT_RUN,),
+    ),
+    # Prompt-injection payloads: text that tries to override the model's instructions.
+    _Detector(
+        "ignore-instructions",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:ignore|disregard|forget|override)\s+(?:all\s+|any\s+|the\s+|your\s+|of\s+)*"
+            r"(?:previous|prior|above|earlier|preceding|original|system)\s+"
+            r"(?:instructions?|prompts?|directions|rules|guidelines|messages?|context)"
+        ),
+        lambda v: v,
+        wake=("ignore", "disregard", "forget", "override"),
+    ),
+    _Detector(
+        "reveal-system-prompt",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:reveal|print|show|repeat|output|leak)\s+(?:me\s+)?(?:your|the)\s+"
+            r"(?:system\s+prompt|initial\s+(?:prompt|instructions)|hidden\s+instructions)"
+        ),
+        lambda v: v,
+        wake=("prompt", "instructions"),
+    ),
+    _Detector(
+        "jailbreak-persona",
+        "injection",
+        re.compile(
+            r"(?i)\b(?:you\s+are\s+now\s+(?:DAN|in\s+developer\s+mode)|do\s+anything\s+now|"
+            r"developer\s+mode\s+(?:enabled|activated)|jailbreak\s+mode)\b"
+        ),
+        lambda v: v,
+        wake=("you are now", "anything now", "developer mode", "jailbreak"),
+    ),
+)
+
+
+SENSITIVE_KINDS: dict[str, str] = {d.kind: d.category for d in _SENSITIVE}
+
+
+_WAKES = wake_index([d.wake for d in _SENSITIVE])
+
+
+# Kinds whose matched text must never appear unmasked (injection phrases are not secret).
+_MASKED_CATEGORIES = ("secret", "pii")
+
+
+def find_sensitive(text: str, categories: tuple[str, ...] = ("secret", "pii", "injection")) -> list[Match]:
+    """Every secret, personal datum and injection payload in ``text``, leftmost first.
+
+    Overlaps are resolved in favour of the earlier detector (a private key's body is not also
+    reported as a dozen card numbers; an API key inside a URL is one key, not a phone number).
+    """
+    return find_sensitive_many([text], categories)[0]
+
+
+def find_sensitive_many(
+    texts: Sequence[str], categories: tuple[str, ...] = ("secret", "pii", "injection")
+) -> list[list[Match]]:
+    """:func:`find_sensitive` for many texts at once (the fast way for a whole column)."""
+    results: list[list[Match]] = [[] for _ in texts]
+    for i, woken in enumerate(woken_detectors(texts, _WAKES)):
+        if woken:
+            results[i] = _run_detectors(texts[i], sorted(woken), categories)
+    return results
+
+
+def _run_detectors(text: str, detectors: list[int], categories: tuple[str, ...]) -> list[Match]:
+    found: list[Match] = []
+    taken: list[tuple[int, int]] = []
+    for index in detectors:
+        det = _SENSITIVE[index]
+        if det.category not in categories:
+            continue
+        for m in det.pattern.finditer(text):
+            value = m.group(0)
+            if det.accept is not None and not det.accept(value):
+                continue
+            if any(m.start() < e and s < m.end() for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            found.append(Match(det.kind, det.category, m.start(), m.end(), det.mask(value)))
+    return sorted(found, key=lambda x: x.start)
+
+
+def mask_text(text: str) -> str:
+    """``text`` with every secret and personal datum replaced by its masked form."""
+    matches = find_sensitive(text, _MASKED_CATEGORIES)
+    return replace_matches(text, matches)
+
+
+def excerpt(text: str, match: Match, width: int = 160) -> str:
+    """A short excerpt around ``match`` with *every* secret and personal datum in the text
+    masked (masking happens on the whole text first, so a window edge never cuts a secret
+    into an unrecognisable, unmasked fragment)."""
+    masked_all = find_sensitive(text, _MASKED_CATEGORIES)
+    others = [m for m in masked_all if not (m.start < match.end and match.start < m.end)]
+    if match.category in _MASKED_CATEGORIES:
+        others.append(match)
+    others.sort(key=lambda m: m.start)
+    safe = replace_matches(text, others)
+    # Where does the match start in the masked text?
+    shift = sum(len(m.masked) - (m.end - m.start) for m in others if m.end <= match.start)
+    start = match.start + shift
+    shown = match.masked if match.category in _MASKED_CATEGORIES else text[match.start : match.end]
+    left = max(0, start - (width - len(shown)) // 2)
+    right = min(len(safe), left + max(width, len(shown)))
+    snippet = safe[left:right].replace("\n", " ")
+    return ("…" if left > 0 else "") + snippet + ("…" if right < len(safe) else "")

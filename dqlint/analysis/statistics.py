@@ -1,0 +1,146 @@
+"""Sampling statistics for the reviewed label-accuracy estimate: Wilson intervals with a
+finite-population correction, sample sizes, and a seeded stratified sample.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from statistics import NormalDist
+from typing import TYPE_CHECKING
+
+from dqlint.errors import UsageError
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ['wilson_interval', 'sample_size', 'more_rows_needed', 'stratified_sample']
+
+
+def z_value(confidence: float) -> float:
+    if not 0 < confidence < 1:
+        raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
+
+
+def wilson_interval(
+    correct: float, reviewed: float, confidence: float = 0.95, population: int | None = None
+) -> tuple[float, float]:
+    """Wilson score interval for a proportion ``correct / reviewed``; (0, 1) when nothing was
+    reviewed; exactly 1.0 / 0.0 at the edges (all correct / none correct).
+
+    With ``population`` (rows the sample was drawn from, without replacement) the sample counts
+    as ``n (N - 1) / (N - n)`` rows (finite-population correction): reviewing most of a small
+    set narrows the interval, reviewing all of it leaves the exact share."""
+    if reviewed <= 0:
+        return 0.0, 1.0
+    p = correct / reviewed
+    n = float(reviewed)
+    if population:
+        if reviewed >= population:
+            return p, p
+        n = reviewed * (population - 1) / (population - reviewed)
+    z = z_value(confidence)
+    z2n = z * z / n
+    centre = (p + z2n / 2) / (1 + z2n)
+    half = z / (1 + z2n) * math.sqrt(p * (1 - p) / n + z2n / (4 * n))
+    low = 0.0 if correct <= 0 else max(0.0, centre - half)
+    high = 1.0 if correct >= reviewed else min(1.0, centre + half)
+    return low, high
+
+
+def sample_size(margin: float, population: int, *, confidence: float = 0.95, expected: float = 0.95) -> int:
+    """Smallest number of rows whose Wilson interval, at an accuracy of ``expected``, reaches
+    no further than ``margin`` from it on either side (capped at the population).
+
+    Sized with the same interval the rule judges with. At ``expected=0.95`` (the usual bar)
+    +-3 points needs 315 rows (the wider side is the lower one); ``expected=0.5`` is the worst
+    case, 1,064 rows."""
+    if not 0 < margin < 1:
+        raise UsageError(f"--margin must be between 0 and 1 (e.g. 0.03), got {margin}")
+    if not 0 < expected < 1:
+        raise UsageError(f"expected accuracy must be between 0 and 1 (exclusive), got {expected}")
+    limit = population if population > 0 else 10_000_000
+
+    def fits(n: int) -> bool:
+        return max(expected_margin(n, confidence, expected, population or None)) <= margin
+
+    lo, hi = 0, 1
+    while not fits(hi):
+        if hi >= limit:
+            return limit
+        lo, hi = hi, min(hi * 2, limit)
+    return _smallest_true(fits, lo, hi)
+
+
+def _smallest_true(predicate: Callable[[int], bool], lo: int, hi: int) -> int:
+    """The smallest n in (lo, hi] with ``predicate(n)``, given it is false at lo and true at
+    hi and turns true once (bisection)."""
+    while lo + 1 < hi:
+        mid = (lo + hi) // 2
+        if predicate(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def expected_margin(
+    n: int, confidence: float = 0.95, expected: float = 0.95, population: int | None = None
+) -> tuple[float, float]:
+    """How far below and above ``expected`` the Wilson interval of ``n`` rows reaches."""
+    low, high = wilson_interval(expected * n, n, confidence, population)
+    return expected - low, high - expected
+
+
+def more_rows_needed(
+    correct: int, reviewed: int, bar: float, *, confidence: float = 0.95, population: int | None = None
+) -> int | None:
+    """How many more reviewed rows, at the accuracy seen so far, would move the interval off
+    the bar (0 when it is off already). None when no number of rows can: the estimate sits
+    on the bar, or (without a population) more than ten million rows would be needed."""
+    if reviewed <= 0:
+        return None
+    p = correct / reviewed
+
+    def settled(extra: int) -> bool:
+        low, high = wilson_interval(p * (reviewed + extra), reviewed + extra, confidence, population)
+        return low >= bar or high < bar
+
+    if settled(0):
+        return 0
+    limit = max(0, population - reviewed) if population else 10_000_000
+    if limit == 0 or not settled(limit) or (p == bar and not population):
+        return None
+    return _smallest_true(settled, 0, limit)
+
+
+def stratified_sample(strata: Sequence[str], n: int, seed: int = 0) -> list[int]:
+    """``n`` row indexes drawn without replacement, each stratum getting its proportional share
+    (largest remainder; ties broken by the seeded generator), returned in random order."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    total = len(strata)
+    n = max(0, min(n, total))
+    if n == 0:
+        return []
+    by_stratum: dict[str, list[int]] = {}
+    for i, s in enumerate(strata):
+        by_stratum.setdefault(s, []).append(i)
+    names = sorted(by_stratum)
+    sizes = np.array([len(by_stratum[s]) for s in names], dtype=float)
+    quotas = sizes * n / total
+    alloc = np.floor(quotas).astype(int)
+    short = n - int(alloc.sum())
+    if short:
+        # Largest remainder first; a random key breaks ties so no label is always favoured.
+        order = np.lexsort((rng.random(len(names)), -(quotas - alloc)))
+        alloc[order[:short]] += 1
+    chosen: list[int] = []
+    for name, k in zip(names, alloc):
+        if k:
+            members = np.asarray(by_stratum[name])
+            chosen.extend(members[rng.choice(len(members), size=int(k), replace=False)].tolist())
+    order = rng.permutation(len(chosen))
+    return [chosen[i] for i in order]

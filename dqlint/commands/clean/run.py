@@ -1,0 +1,140 @@
+"""``dqlint clean``: run the rules through the engine, decide what to drop, write a cleaned copy and
+every dropped record with its reasons. See the package docstring.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+from dqlint.commands.clean.decide import (
+    BUILT_IN_REASONS,
+    DUPLICATE_RULE,
+    FORMAT_RULE,
+    LEAKAGE_RULE,
+    _file_level_warnings,
+    _findings,
+    decide_drops,
+)
+from dqlint.commands.clean.sources import read_sources
+from dqlint.commands.clean.write import (
+    CleanResult,
+    plan_outputs,
+    record_frames,
+    write_clean,
+)
+from dqlint.data.outputs import refuse_unsafe_output
+from dqlint.errors import DqlintError, UsageError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from dqlint.engine.config import Config
+
+__all__ = ['CleanResult', 'clean']
+
+
+# Report every group / leaked row: the rules cap findings for reports, clean needs them all.
+UNCAPPED = 10**9
+
+
+
+
+def clean(
+    data: Any,
+    *,
+    test: Any = None,
+    eval: Any = None,
+    output: str | os.PathLike[str] | None = None,
+    dropped: str | os.PathLike[str] | None = None,
+    force: bool = False,
+    drop_rules: Sequence[str] = (),
+    leaked_from: str = "train",
+    duplicates: bool = True,
+    leakage: bool = True,
+    format_errors: bool = True,
+    config: str | os.PathLike[str] | dict[str, Any] | Config | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame] | CleanResult:
+    """Drop duplicates, leaked rows, format errors and rows the named rules flag.
+
+    ``data``/``test``/``eval`` are paths (files or folders), lists of paths, pandas DataFrames or
+    lists of dict records, as for :func:`dqlint.check`. Without ``output`` nothing is written
+    and ``(kept, dropped)`` DataFrames are returned: ``kept`` holds the kept raw records (index:
+    path, record), ``dropped`` one row per dropped record with ``path``, ``line``, ``record``,
+    ``split``, ``reasons`` (rule ids), ``findings`` and ``raw``. With ``output`` (a file for one
+    input file, a folder for several) the cleaned copies and the ``dropped`` JSONL file are
+    written and a :class:`CleanResult` is returned.
+
+    >>> kept, dropped = clean("train.jsonl", test="test.jsonl")       # doctest: +SKIP
+    >>> clean("train.jsonl", output="train.clean.jsonl")              # doctest: +SKIP
+    """
+    from dqlint.api import as_specs
+
+    if leaked_from not in ("train", "test"):
+        raise UsageError(f"leaked_from must be 'train' or 'test', got {leaked_from!r}")
+    specs = as_specs(data) + as_specs(test, "test") + as_specs(eval, "validation")
+    if not specs:
+        raise UsageError("nothing to clean: give a path, a DataFrame or a list of records")
+    for rule_id in drop_rules:
+        if rule_id in BUILT_IN_REASONS:
+            raise UsageError(f"--drop-rule {rule_id}: clean already drops what {rule_id} finds (see --keep-* to turn it off)")
+    if output is not None:
+        _refuse_early(specs, os.fspath(output), dropped, force)
+    needed = [FORMAT_RULE] + [DUPLICATE_RULE] * duplicates + [LEAKAGE_RULE] * leakage + list(drop_rules)
+    report = _run_rules(specs, _clean_config(config, needed), progress)
+    _require_judged(report, needed)
+
+    reasons = decide_drops(report, leaked_from=leaked_from, duplicates=duplicates, leakage=leakage,
+                           format_errors=format_errors, drop_rules=drop_rules)
+    if output is None:
+        sources = read_sources(report, specs, lambda path, record: True)
+    else:
+        sources = read_sources(report, specs, lambda path, record: (path, record) in reasons)
+    warnings = _file_level_warnings(report)
+    if leakage and leaked_from == "train" and any(
+        (f.get("details") or {}).get("matches_truncated") for f in _findings({e["id"]: e for e in report["rules"]}, LEAKAGE_RULE)
+    ):
+        warnings.append(f"some held-out rows match more training rows than {LEAKAGE_RULE} lists: run clean again on the output")
+
+    if output is None:
+        if dropped is not None:
+            raise UsageError("dropped= needs output=: without output nothing is written")
+        return record_frames(sources, reasons)
+    plan = plan_outputs(sources, os.fspath(output), None if dropped is None else os.fspath(dropped), force=force)
+    return write_clean(sources, reasons, plan, warnings)
+
+
+def _clean_config(config: Any, wanted: Sequence[str]) -> Config:
+    """The user's config (thresholds, fields, severities) running only the rules clean reads."""
+    from dqlint.engine.config import resolve_config
+
+    resolved = resolve_config(config)
+    resolved = replace(resolved, select=tuple(dict.fromkeys(wanted)), ignore=tuple(i for i in resolved.ignore if i not in wanted))
+    for rule_id in (DUPLICATE_RULE, LEAKAGE_RULE):
+        resolved = resolved.with_rule_setting(rule_id, "max-findings", UNCAPPED)
+    return resolved
+
+
+def _refuse_early(specs: Sequence[Any], output: str, dropped: Any, force: bool) -> None:
+    """Say "file exists" before the checks run, not after (the full plan is checked again)."""
+    inputs = [os.fspath(s.source) for s in specs if isinstance(s.source, (str, os.PathLike))]
+    single = len(specs) == 1 and inputs and os.path.isfile(inputs[0])
+    if single and not os.path.isdir(output) and not output.endswith(("/", os.sep)) and "{" not in output:
+        refuse_unsafe_output(output, inputs, force=force)
+    if dropped is not None:
+        refuse_unsafe_output(os.fspath(dropped), inputs, force=force)
+
+
+def _run_rules(specs: list, config: Config, progress: Callable[[str], None] | None) -> dict[str, Any]:
+    from dqlint.engine.check import CheckRequest, run_check
+
+    return run_check(CheckRequest(inputs=specs, config=config, progress=progress))
+
+
+def _require_judged(report: dict[str, Any], rule_ids: Sequence[str]) -> None:
+    """Cleaning on a rule that crashed would keep what it should have dropped: stop instead."""
+    for entry in report["rules"]:
+        if entry["id"] in rule_ids and entry["status"] == "error":
+            raise DqlintError(f"cannot clean: rule {entry['id']} did not run: {entry['message']}")

@@ -1,0 +1,417 @@
+"""File readers that keep locations: JSONL, JSON (array or wrapper), CSV/TSV, Parquet, compressed.
+
+Why not ``datasets.load_dataset("json", ...)`` for local files? It reports neither line numbers
+nor survives a malformed line, and both are the point of a linter: every record keeps the
+1-based line where it starts and its 0-based record index, and a record that cannot be parsed
+becomes a problem at its line while the rest is read.
+
+The same readers serve ``dqlint clean``, which writes each kept record back as it was written:
+asked with ``keep_source=True``, a reader also hands over the text each item was read from (see
+:attr:`Raw.source`), so both commands number records by one piece of code.
+"""
+
+from __future__ import annotations
+
+import bz2
+import csv
+import gzip
+import io
+import json
+import lzma
+import os
+import re
+import sys
+from collections import Counter
+from typing import Any, Callable, Iterable, Iterator, NamedTuple
+
+from dqlint.errors import InputError, first_line
+
+__all__ = ['Raw', 'file_reader', 'wrapped_array_start']
+
+HUB_PREFIX = "hf://"
+DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
+
+COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+
+Reader = Callable[[], Iterator["Raw"]]
+
+def data_suffix(path: str) -> tuple[str, str | None] | None:
+    """(data suffix, compression suffix or None) for a data file name, else None."""
+    lower = path.lower()
+    compression = None
+    for comp in COMPRESSIONS:
+        if lower.endswith(comp):
+            compression = comp
+            lower = lower[: -len(comp)]
+            break
+    for suffix in DATA_SUFFIXES:
+        if lower.endswith(suffix):
+            return suffix, compression
+    return None
+
+def json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "null" if value != value else "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (list, tuple)):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if hasattr(value, "tolist"):
+        return "array"
+    return type(value).__name__
+
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+class Raw(NamedTuple):
+    """One record as a reader saw it. ``value`` is None when it could not be parsed; then
+    ``problem`` says why. A problem beside a value (a BOM, a salvaged encoding) keeps the row.
+
+    ``source`` is filled only when the reader was asked to keep it (``keep_source=True``; the
+    check never asks, so it pays nothing for it): the exact text the item was read from, as
+    bytes. For a record, its JSONL line (with its line ending, after a BOM), its CSV record
+    (quoted line breaks and all) or its JSON array element; the text between records comes as
+    items of its own, with no record, value or problem (a CSV header, blank lines, the
+    brackets, commas and wrapper around JSON elements); a problem saying a file holds no
+    readable records carries the whole file. In order, the sources spell out the file after its
+    BOM (JSON text re-encoded as UTF-8 when the file was not). Parquet rows have no source.
+    """
+
+    record: int | None
+    line: int | None
+    value: Any
+    problem: tuple[str, str, bool] | None = None  # (kind, message, fatal)
+    source: bytes | None = None
+
+
+def file_reader(path: str, *, keep_source: bool = False) -> Reader:
+    """The reader of one data file; with ``keep_source`` its items carry their source text
+    (:attr:`Raw.source`). Raises :class:`InputError` for a file that cannot be read at all."""
+    kind = data_suffix(path)
+    if not os.path.exists(path):
+        hint = f" (for a Hub dataset write {HUB_PREFIX}{path})" if re.fullmatch(r"[\w.-]+/[\w.-]+", path) else ""
+        raise InputError(f"{path}: no such file or folder{hint}")
+    if kind is None:
+        raise InputError(
+            f"{path}: unknown file type (expected {', '.join(DATA_SUFFIXES)}, optionally .gz/.bz2/.xz)"
+        )
+    if not os.path.isfile(path):  # a FIFO or device would block or never end
+        raise InputError(f"{path}: not a regular file")
+    suffix, compression = kind
+    opener = COMPRESSIONS.get(compression or "", open)
+
+    def open_binary() -> Any:
+        try:
+            return opener(path, "rb")
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+
+    if suffix == ".parquet":
+        return lambda: _read_parquet(path)
+    _check_text_file(path, open_binary)
+    if suffix in (".jsonl", ".ndjson"):
+        return lambda: _read_jsonl(path, open_binary, keep_source)
+    if suffix == ".json":
+        return lambda: _read_json(path, open_binary, keep_source)
+    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",", keep_source)
+
+
+def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
+    """Refuse binary files and UTF-16 up front: nothing in them is a record."""
+    try:
+        with open_binary() as fh:
+            head = fh.read(8192)
+    except (OSError, EOFError) as exc:
+        raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
+    nul = head.find(b"\x00")
+    if nul >= 0:
+        raise InputError(f"{path}: binary file (NUL byte at offset {nul}), not a text data file")
+
+
+def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
+    import orjson
+
+    record = 0
+    saw_any = False
+    with open_binary() as fh:
+        try:
+            for lineno, raw in enumerate(fh, 1):
+                bom_problem = None
+                if lineno == 1 and raw.startswith(BOM):
+                    raw = raw[len(BOM):]
+                    bom_problem = ("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False)
+                if not raw.strip():
+                    if keep_source:
+                        yield Raw(None, lineno, None, None, raw)
+                    continue
+                saw_any = True
+                source = raw if keep_source else None
+                ends_line = raw.endswith(b"\n")
+                raw = raw.rstrip(b"\r\n")
+                try:
+                    value = orjson.loads(raw)
+                    problem = bom_problem
+                except orjson.JSONDecodeError as exc:
+                    value, problem = _salvage_json_line(raw, exc, ends_line)
+                if not isinstance(value, dict) and (problem is None or problem[2] is False):
+                    # Parsed, but a string, number, array or null is not a record.
+                    value, problem = None, ("not-object", f"record is a JSON {json_type(value)}, not an object", True)
+                yield Raw(record, lineno, value, problem, source)
+                record += 1
+        except (OSError, EOFError) as exc:  # a corrupt .gz stream
+            raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
+    if not saw_any:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+
+
+def _salvage_json_line(raw: bytes, exc: Exception, ends_line: bool) -> tuple[Any, tuple[str, str, bool]]:
+    """A line orjson refused: say why; if the cause is a non-UTF-8 byte, still read the record."""
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        text = raw.decode("cp1252", errors="replace")
+        bad = f"byte 0x{raw[uexc.start]:02x} at column {uexc.start + 1}"
+        try:
+            return json.loads(text), ("encoding", f"not valid UTF-8 ({bad}); read as Windows-1252", True)
+        except (ValueError, RecursionError):
+            return None, ("encoding", f"not valid UTF-8 ({bad}) and not valid JSON", True)
+    msg = getattr(exc, "msg", str(exc))
+    col = getattr(exc, "colno", None)
+    where = f" at column {col}" if col else ""
+    truncated = "" if ends_line else " (last line has no newline: the file may be truncated)"
+    return None, ("invalid-json", f"invalid JSON: {msg}{where}{truncated}", True)
+
+
+def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
+    """A JSON array of records (or an object wrapping one array), with each element's line."""
+    with open_binary() as fh:
+        data = fh.read()
+    problems: list[tuple[str, str, bool]] = []
+    if data.startswith(BOM):
+        data = data[len(BOM):]
+        problems.append(("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as uexc:
+        line = data.count(b"\n", 0, uexc.start) + 1
+        yield Raw(None, line, None, ("encoding", f"not valid UTF-8 (byte 0x{data[uexc.start]:02x}); read as Windows-1252", True))
+        text = data.decode("cp1252", errors="replace")
+    whole = data if keep_source else None  # the source of a file whose records cannot be told apart
+    stripped = text.lstrip()
+    if not stripped:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+        return
+    offset = len(text) - len(stripped)
+    if stripped[0] == "{":
+        # One object per line saved as .json, or an object wrapping the record list.
+        if _looks_like_jsonl(stripped):
+            yield from _read_jsonl(path, lambda: io.BytesIO(data), keep_source)
+            return
+        yield from _json_wrapped(text, offset, problems, whole)
+        return
+    if stripped[0] != "[":
+        yield Raw(None, 1, None, ("not-object", "file is not a JSON array of records", True), whole)
+        return
+    yield from json_array_elements(text, offset, problems, keep_source)
+
+
+def _looks_like_jsonl(text: str) -> bool:
+    head = text.split("\n", 1)[0].strip()
+    if not head.endswith("}"):
+        return False
+    try:
+        json.loads(head)
+    except (ValueError, RecursionError):
+        return False
+    return "\n{" in text or "\n {" in text
+
+
+def _json_wrapped(text: str, offset: int, problems: list, whole: bytes | None = None) -> Iterator[Raw]:
+    """``{"data": [...]}``: read the single list of records it wraps. ``whole`` (the file, given
+    when sources are kept) is the source of a problem that leaves no record to read."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        yield Raw(None, getattr(exc, "lineno", None), None, ("invalid-json", f"invalid JSON: {first_line(exc)}", True), whole)
+        return
+    lists = [k for k, v in value.items() if isinstance(v, list)]
+    if len(lists) != 1:
+        yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True), whole)
+        return
+    yield from json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems, whole is not None)
+
+
+def wrapped_array_start(text: str, offset: int, key: str) -> int:
+    """Index of the ``[`` that opens ``key``'s value in the top-level object starting at
+    ``offset``: keys and values are decoded in turn, so brackets inside strings never mislead."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[\s,:]*")
+    pos = ws.match(text, offset + 1).end()
+    while pos < len(text) and text[pos] != "}":
+        name, pos = decoder.raw_decode(text, pos)
+        pos = ws.match(text, pos).end()
+        if name == key:
+            return pos
+        _, pos = decoder.raw_decode(text, pos)
+        pos = ws.match(text, pos).end()
+    raise ValueError(f"key {key!r} not found")  # unreachable: json.loads found it
+
+
+def json_array_elements(text: str, start: int, problems: list, keep_source: bool = False) -> Iterator[Raw]:
+    """The elements of the array whose ``[`` is at ``start``. With ``keep_source`` the text
+    before, between and after them comes too (from the file's start to its end), and an
+    element that cannot be decoded takes the rest of the file: reading stops there."""
+    decoder = json.JSONDecoder()
+    pos = start + 1
+    line = text.count("\n", 0, pos) + 1
+    record = 0
+    length = len(text)
+    ws = re.compile(r"[\s,]*")
+    gap, gap_line = 0, 1  # where the text not yet handed over starts (used with keep_source)
+    while True:
+        match = ws.match(text, pos)
+        new_pos = match.end()
+        line += text.count("\n", pos, new_pos)
+        pos = new_pos
+        if pos >= length:
+            if keep_source:
+                yield Raw(None, gap_line, None, None, text[gap:].encode("utf-8"))
+            yield Raw(None, line, None, ("invalid-json", "invalid JSON: the array is not closed (file truncated?)", True))
+            return
+        if text[pos] == "]":
+            break
+        if keep_source:
+            yield Raw(None, gap_line, None, None, text[gap:pos].encode("utf-8"))
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            rest = text[pos:].encode("utf-8") if keep_source else None
+            yield Raw(record, exc.lineno, None, ("invalid-json", f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the file was not read", True), rest)
+            return
+        except RecursionError:
+            rest = text[pos:].encode("utf-8") if keep_source else None
+            yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True), rest)
+            return
+        problem = problems.pop(0) if problems else None
+        if not isinstance(value, dict):
+            value, problem = None, ("not-object", f"record is a JSON {json_type(value)}, not an object", True)
+        yield Raw(record, line, value, problem, text[pos:end].encode("utf-8") if keep_source else None)
+        record += 1
+        line += text.count("\n", pos, end)
+        pos = gap = end
+        gap_line = line
+    if keep_source:
+        yield Raw(None, gap_line, None, None, text[gap:].encode("utf-8"))
+    if record == 0:
+        yield Raw(None, None, None, ("empty-file", "file holds no records (empty array)", True))
+
+
+def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_source: bool = False) -> Iterator[Raw]:
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+    with open_binary() as fb:
+        head = fb.peek(3)[:3] if hasattr(fb, "peek") else b""
+        bom = head == BOM
+        text = io.TextIOWrapper(fb, encoding="utf-8-sig" if bom else "utf-8", errors="surrogateescape", newline="")
+        consumed: list[str] = []  # with keep_source: the lines read for the item at hand
+
+        def take() -> bytes:
+            """The source of the item at hand: what the csv module read for it, as it was."""
+            raw = "".join(consumed).encode("utf-8", "surrogateescape")
+            consumed.clear()
+            return raw
+
+        reader = csv.reader(_recorded(text, consumed) if keep_source else text, delimiter=delimiter)
+        try:
+            header = next(reader, None)
+        except csv.Error as exc:
+            whole = (take() + text.read().encode("utf-8", "surrogateescape")) if keep_source else None
+            yield Raw(None, 1, None, ("invalid-csv", f"invalid CSV header: {exc}", True), whole)
+            return
+        if header is None:
+            yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+            return
+        if keep_source:
+            yield Raw(None, 1, None, None, take())
+        header = [_repair_encoding(h)[0] for h in header]
+        pending = []
+        if bom:
+            pending.append(("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False))
+        dupes = [h for h, n in Counter(header).items() if n > 1]
+        if dupes:
+            yield Raw(None, 1, None, ("invalid-csv", f"duplicate column name(s) in header: {', '.join(dupes)}", True))
+        record = 0
+        prev_line = reader.line_num
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                break
+            except csv.Error as exc:
+                yield Raw(record, prev_line + 1, None, ("invalid-csv", f"invalid CSV: {exc}", True), take() if keep_source else None)
+                record += 1
+                prev_line = reader.line_num
+                continue
+            start_line = prev_line + 1
+            prev_line = reader.line_num
+            if not row or (len(row) == 1 and row[0] == "" and len(header) > 1):
+                if keep_source:
+                    yield Raw(None, start_line, None, None, take())
+                continue  # blank line
+            source = take() if keep_source else None
+            problem = pending.pop(0) if pending else None
+            cells = []
+            for cell in row:
+                fixed, bad = _repair_encoding(cell)
+                if bad and problem is None:
+                    problem = ("encoding", "not valid UTF-8 (read as Windows-1252; is the file Latin-1?)", True)
+                cells.append(fixed)
+            if len(cells) != len(header):
+                yield Raw(record, start_line, None, ("invalid-csv", f"row has {len(cells)} fields, header has {len(header)}", True), source)
+            else:
+                yield Raw(record, start_line, dict(zip(header, cells)), problem, source)
+            record += 1
+        if record == 0:
+            yield Raw(None, None, None, ("empty-file", "file holds a header but no records", True))
+
+
+def _recorded(lines: Iterable[str], into: list[str]) -> Iterator[str]:
+    """Pass the lines on, keeping each in ``into`` until the reader takes them as a source."""
+    for line in lines:
+        into.append(line)
+        yield line
+
+
+def _repair_encoding(cell: str) -> tuple[str, bool]:
+    """Cells decoded with surrogateescape hold lone surrogates where bytes were not UTF-8."""
+    if not any("\udc80" <= ch <= "\udcff" for ch in cell):
+        return cell, False
+    return cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace"), True
+
+
+def _read_parquet(path: str) -> Iterator[Raw]:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        pfile = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise InputError(f"{path}: not a readable Parquet file: {first_line(exc)}") from None
+    record = 0
+    for batch in pfile.iter_batches(batch_size=16384):
+        for rec in batch.to_pylist():
+            yield Raw(record, None, rec)
+            record += 1
+    if record == 0:
+        yield Raw(None, None, None, ("empty-file", "file holds no records", True))

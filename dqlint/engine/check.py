@@ -1,0 +1,80 @@
+"""One check from request to report: load, run the rules, judge, build the report (the JSON
+contract), with the result cache in front. The CLI and the Python API both call :func:`run_check`,
+so they always agree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from dqlint.data.ingest import load_inputs
+from dqlint.data.sources import InputSpec
+from dqlint.engine.config import Config
+from dqlint.engine.verdict import judge
+from dqlint.errors import InputError, UsageError
+from dqlint.report import build_report, json_ready
+
+__all__ = ['CheckRequest', 'run_check']
+
+
+@dataclass
+class CheckRequest:
+    """Everything one check needs, however it was asked for (CLI flags or API arguments)."""
+
+    inputs: list[InputSpec]
+    config: Config = field(default_factory=Config)
+    reference: list[InputSpec] = field(default_factory=list)
+    review: str | None = None
+    expectations: str | None = None
+    progress: Callable[[str], None] | None = None
+    on_rule_done: Callable[[Any], None] | None = None
+    use_cache: bool = False
+
+
+def run_check(request: CheckRequest) -> dict[str, Any]:
+    """Load, run the rules, judge: the one code path behind ``dqlint check`` and ``dqlint.check``."""
+    from dqlint import __version__
+    from dqlint.engine.cache import ResultCache
+    from dqlint.engine.plugins import discover_rules
+    from dqlint.engine.rule import CheckContext
+    from dqlint.engine.runner import run_rules, select_rules
+
+    if not request.inputs:
+        raise UsageError("no inputs: give a PATH, or set train = [...] in [tool.dqlint]")
+    config = request.config
+    plugins = select_rules(discover_rules(), config)
+    progress = request.progress
+    cache = ResultCache.for_request(request, plugins)
+    cached = cache.load() if cache else None
+    if cached is not None:
+        if progress:
+            progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
+        return cached
+    dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
+    reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
+    if reference is not None and len(reference) == 0:
+        names = ", ".join(f.path for f in reference.files)
+        raise InputError(f"{names}: the reference sample holds no examples to compare with")
+    ctx = CheckContext(
+        dataset,
+        reference=reference,
+        review=request.review or config.review,
+        expectations=request.expectations or config.expectations,
+        progress=progress,
+        base_dir=os.path.dirname(config.source) if config.source else None,
+    )
+    outcomes = run_rules(
+        ctx,
+        plugins,
+        config,
+        on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
+        on_done=request.on_rule_done,
+    )
+    verdict, reason = judge(outcomes, config.fail_on)
+    rules = [outcome.to_dict() for outcome in outcomes]
+    report = json_ready(build_report(dataset, rules, verdict, reason, __version__))
+    if cache:
+        cache.store(report)
+    return report

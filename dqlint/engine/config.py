@@ -1,0 +1,190 @@
+"""Configuration: ``[tool.dqlint]`` in ``pyproject.toml`` or a ``dqlint.toml``, found from the
+current folder upward; command-line flags override it.
+
+Example::
+
+    [tool.dqlint]
+    train = ["data/train.jsonl"]          # inputs when none are given on the command line
+    test = ["data/test.jsonl"]
+    ignore = ["edge-case-ratio"]
+    fail-on = "error"
+
+    [tool.dqlint.fields]
+    label = "intent"
+
+    [tool.dqlint.rules.class-balance]
+    severity = "warning"
+    max-imbalance-ratio = 20
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+from dqlint.data.formats import FieldMap
+from dqlint.errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+__all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
+
+CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
+INPUT_KEYS = ("train", "test", "eval", "reference")
+PATH_KEYS = ("review", "expectations", "cache-dir")
+TOP_LEVEL_KEYS = {"select", "ignore", "fail-on", "fields", "rules", *INPUT_KEYS, *PATH_KEYS}
+
+
+@dataclass(frozen=True)
+class Config:
+    """Resolved settings of one run. Paths in the file are relative to the file's folder."""
+
+    source: str | None = None
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "error"
+    fields: FieldMap = field(default_factory=FieldMap)
+    # rule id -> {"severity": ..., option: value, ...}
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    review: str | None = None
+    expectations: str | None = None
+    cache_dir: str | None = None
+
+    def rule_table(self, rule_id: str) -> dict[str, Any]:
+        return dict(self.rules.get(rule_id, {}))
+
+    def with_rule_setting(self, rule_id: str, key: str, value: Any) -> Config:
+        tables = {k: dict(v) for k, v in self.rules.items()}
+        tables.setdefault(rule_id, {})[key] = value
+        return replace(self, rules=tables)
+
+
+def find_config_file(start: str | os.PathLike[str] | None = None) -> Path | None:
+    """The nearest dqlint.toml, or pyproject.toml with a [tool.dqlint] table, upward from start."""
+    here = Path(start or os.getcwd()).resolve()
+    for folder in (here, *here.parents):
+        for name in CONFIG_FILES:
+            candidate = folder / name
+            if not candidate.is_file():
+                continue
+            if name == "pyproject.toml" and "dqlint" not in _read_toml(candidate).get("tool", {}):
+                continue
+            return candidate
+    return None
+
+
+def load_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    table: Mapping[str, Any] | None = None,
+    discover: bool = True,
+) -> Config:
+    """Load settings from ``path``, from a given ``table`` (the API's ``config={...}``), or from
+    the nearest config file when ``discover`` is true. No config at all gives the defaults."""
+    if table is not None:
+        return _from_table(dict(table), None, Path.cwd())
+    if path is not None:
+        file = Path(path)
+        if not file.is_file():
+            raise ConfigError(f"{path}: config file not found")
+    else:
+        file = find_config_file() if discover else None
+        if file is None:
+            return Config()
+    data = _read_toml(file)
+    if file.name == "pyproject.toml" or "tool" in data:
+        data = data.get("tool", {}).get("dqlint", {})
+    return _from_table(data, str(file), file.parent)
+
+
+def resolve_config(config: str | os.PathLike[str] | Mapping[str, Any] | Config | None) -> Config:
+    """What the Python API accepts as ``config=``: a Config, a ``[tool.dqlint]``-shaped table,
+    a config file path, or None for the nearest config file."""
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return load_config(table=config)
+    return load_config(config)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
+    where = source or "config"
+    unknown = set(data) - TOP_LEVEL_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(TOP_LEVEL_KEYS))})")
+
+    def id_list(key: str) -> tuple[str, ...] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [v.strip() for v in value.split(",") if v.strip()]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(f"{where}: {key} must be a list of rule ids")
+        return tuple(value)
+
+    def rel(value: str) -> str:
+        # Relative to the config file, shown relative to the current folder (reports name
+        # files the way a person there would type them).
+        if os.path.isabs(value) or "://" in value:
+            return value
+        return os.path.relpath(os.path.normpath(base / value))
+
+    inputs: dict[str, tuple[str, ...]] = {}
+    for key in INPUT_KEYS:
+        value = data.get(key)
+        if value is None:
+            continue
+        values = [value] if isinstance(value, str) else value
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{where}: {key} must be a path or a list of paths")
+        inputs[key] = tuple(rel(v) for v in values)
+    paths: dict[str, str | None] = {}
+    for key in PATH_KEYS:
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            raise ConfigError(f"{where}: {key} must be a path")
+        paths[key] = rel(value) if value else None
+
+    rules = data.get("rules", {})
+    if not isinstance(rules, dict) or not all(isinstance(v, dict) for v in rules.values()):
+        raise ConfigError(f"{where}: [rules] must hold one table per rule id, e.g. [tool.dqlint.rules.class-balance]")
+    fail_on = data.get("fail-on", "error")
+    if fail_on not in ("error", "warning"):
+        raise ConfigError(f"{where}: fail-on must be 'error' or 'warning', got {fail_on!r}")
+    fields = data.get("fields", {})
+    if not isinstance(fields, dict):
+        raise ConfigError(f"{where}: [fields] must be a table")
+    try:
+        field_map = FieldMap.from_config(fields)
+    except ConfigError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return Config(
+        source=source,
+        select=id_list("select"),
+        ignore=id_list("ignore") or (),
+        fail_on=fail_on,
+        fields=field_map,
+        rules={k: dict(v) for k, v in rules.items()},
+        inputs=inputs,
+        review=paths["review"],
+        expectations=paths["expectations"],
+        cache_dir=paths["cache-dir"],
+    )

@@ -1,0 +1,343 @@
+"""The rule API: what a rule declares, what it receives and what it returns.
+
+A rule is a class registered under the ``dqlint.rules`` entry-point group::
+
+    [project.entry-points."dqlint.rules"]
+    my-rule = "my_package.my_rule:MyRule"
+
+It declares a stable ``id``, a one-line ``summary``, typed ``Options`` (a dataclass whose
+fields have defaults) and a ``check`` method that returns a :class:`RuleResult`. The class
+docstring is the rule's documentation and should have the sections *What it does*, *Why it
+matters*, *Example* and *How to fix*; ``dqlint rules`` prints it.
+
+The rule decides the *status* (pass, warn, fail, skipped); the engine decides the *severity*
+(error or warning, from config) and therefore whether a failure blocks the verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, TypeVar
+
+if TYPE_CHECKING:
+    from dqlint.data.dataset import Dataset, Location
+
+__all__ = [
+    "CheckContext",
+    "Finding",
+    "Metric",
+    "Rule",
+    "RuleResult",
+    "Severity",
+    "Status",
+    "option",
+]
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIPPED = "skipped"
+    ERROR = "error"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Metric:
+    """The one number a rule is judged by, against its threshold."""
+
+    name: str
+    value: float | int | None
+    threshold: float | int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "value": json_plain(self.value), "threshold": json_plain(self.threshold)}
+
+
+@dataclass
+class Finding:
+    """One problem a person can open and fix.
+
+    A finding about several rows (a duplicate group, a leaked pair) lists all of them in
+    ``locations``. ``snippet`` is a short excerpt of the offending text (already masked where
+    the text is sensitive); ``details`` holds machine-readable extras (scores, labels, ids).
+    """
+
+    message: str
+    locations: list[Location] = field(default_factory=list)
+    snippet: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "message": self.message,
+            "locations": [loc.to_dict() for loc in self.locations],
+            "snippet": self.snippet,
+            "details": json_plain(self.details),
+        }
+
+
+@dataclass
+class RuleResult:
+    """What a rule's check returns: values only, no presentation."""
+
+    status: Status
+    message: str
+    metric: Metric | None = None
+    findings: list[Finding] = field(default_factory=list)
+    # Dataset-level summary for reports and charts (distributions, counts, method used).
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def skipped(cls, reason: str, **details: Any) -> RuleResult:
+        return cls(Status.SKIPPED, reason, details=dict(details))
+
+    @classmethod
+    def judged(
+        cls,
+        ok: bool,
+        message: str,
+        metric: Metric | None = None,
+        findings: list[Finding] | None = None,
+        *,
+        otherwise: Status = Status.FAIL,
+        details: dict[str, Any] | None = None,
+    ) -> RuleResult:
+        """PASS when ``ok``, else ``otherwise`` (FAIL unless the rule says WARN)."""
+        return cls(
+            Status.PASS if ok else otherwise,
+            message,
+            metric,
+            list(findings or []),
+            dict(details or {}),
+        )
+
+
+def option(
+    default: Any,
+    help: str,
+    *,
+    choices: Iterable[Any] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+) -> Any:
+    """Declare a typed rule option with its default and one line of help.
+
+    Use in a rule's ``Options`` dataclass::
+
+        @dataclass
+        class Options:
+            max_ratio: float = option(10.0, "Largest allowed ratio of biggest to smallest class")
+    """
+    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None, "min": min, "max": max}
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+class CheckContext:
+    """Everything a rule may read during one run.
+
+    ``dataset`` holds every split; ``reference`` is a production sample when the user gave one;
+    ``review`` is a filled-in review sheet; ``expectations`` a Great Expectations suite file.
+    ``shared`` memoises expensive work (a similarity index, a token count) so two rules that
+    need the same thing compute it once per run.
+    """
+
+    def __init__(
+        self,
+        dataset: Dataset,
+        *,
+        reference: Dataset | None = None,
+        review: str | None = None,
+        expectations: str | None = None,
+        progress: Callable[[str], None] | None = None,
+        base_dir: str | None = None,
+    ) -> None:
+        self.dataset = dataset
+        self.reference = reference
+        self.review = review
+        self.expectations = expectations
+        self.base_dir = base_dir
+        self._progress = progress
+        self._shared: dict[Any, Any] = {}
+
+    T = TypeVar("T")
+
+    def shared(self, key: Any, factory: Callable[[], T]) -> T:
+        """Return the value cached under ``key``, computing it with ``factory`` once."""
+        if key not in self._shared:
+            self._shared[key] = factory()
+        return self._shared[key]
+
+    def progress(self, message: str) -> None:
+        """Say what a long step is doing (shown only where progress is enabled)."""
+        if self._progress is not None:
+            self._progress(message)
+
+
+class Rule:
+    """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
+
+    id: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    # The readiness criterion this rule measures, as named in the checklist.
+    criterion: ClassVar[str] = ""
+    default_severity: ClassVar[Severity] = Severity.ERROR
+
+    @dataclass
+    class Options:
+        pass
+
+    def check(self, ctx: CheckContext, options: Any) -> RuleResult:
+        raise NotImplementedError
+
+    # -- documentation -------------------------------------------------------------------
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+    @classmethod
+    def option_specs(cls) -> list[OptionSpec]:
+        specs = []
+        for f in dataclasses.fields(cls.Options):
+            if f.default is not dataclasses.MISSING:
+                default = f.default
+            elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+                default = f.default_factory()  # type: ignore[misc]
+            else:
+                default = None
+            specs.append(
+                OptionSpec(
+                    name=f.name.replace("_", "-"),
+                    attr=f.name,
+                    type=_type_name(f.type),
+                    default=default,
+                    help=f.metadata.get("help", ""),
+                    choices=f.metadata.get("choices"),
+                    min=f.metadata.get("min"),
+                    max=f.metadata.get("max"),
+                )
+            )
+        return specs
+
+    @classmethod
+    def make_options(cls, values: Mapping[str, Any] | None = None) -> Any:
+        """Build the rule's Options from config values (kebab- or snake-case keys).
+
+        Raises ``ConfigError`` naming the rule and key on an unknown key or a wrong type.
+        """
+        from dqlint.errors import ConfigError
+
+        specs = {s.name: s for s in cls.option_specs()}
+        kwargs: dict[str, Any] = {}
+        for key, value in (values or {}).items():
+            name = key.replace("_", "-")
+            spec = specs.get(name)
+            if spec is None:
+                known = ", ".join(sorted(specs)) or "none"
+                raise ConfigError(f"rule {cls.id!r} has no option {key!r} (options: {known})")
+            kwargs[spec.attr] = spec.coerce(value, cls.id)
+        return cls.Options(**kwargs)
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    name: str
+    attr: str
+    type: str
+    default: Any
+    help: str
+    choices: tuple[Any, ...] | None = None
+    min: float | None = None
+    max: float | None = None
+
+    def coerce(self, value: Any, rule_id: str) -> Any:
+        from dqlint.errors import ConfigError
+
+        def bad(expected: str) -> ConfigError:
+            return ConfigError(f"rule {rule_id!r} option {self.name!r}: expected {expected}, got {value!r}")
+
+        base = self.type.replace(" | None", "")
+        if value is None and "None" in self.type:
+            return None
+        out: Any = value
+        if base == "bool":
+            if isinstance(value, bool):
+                out = value
+            elif isinstance(value, str) and value.lower() in {"true", "yes", "1", "false", "no", "0"}:
+                out = value.lower() in {"true", "yes", "1"}
+            else:
+                raise bad("true or false")
+        elif base == "int":
+            try:
+                if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+                    raise ValueError
+                out = int(value)
+            except (TypeError, ValueError):
+                raise bad("a whole number") from None
+        elif base == "float":
+            try:
+                if isinstance(value, bool):
+                    raise ValueError
+                out = float(value)
+                if out != out or out in (float("inf"), float("-inf")):
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise bad("a finite number") from None
+        elif base == "str":
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise bad("a string")
+            out = str(value)
+        elif base.startswith("list"):
+            if isinstance(value, str):
+                out = [v.strip() for v in value.split(",") if v.strip()]
+            elif isinstance(value, (list, tuple)):
+                out = list(value)
+            else:
+                raise bad("a list")
+        elif base.startswith("dict"):
+            if not isinstance(value, Mapping):
+                raise bad("a table")
+            out = dict(value)
+        if self.choices:
+            items = out if isinstance(out, list) else [out]
+            if any(item not in self.choices for item in items):
+                raise bad(("values from " if isinstance(out, list) else "one of ") + ", ".join(map(str, self.choices)))
+        if isinstance(out, (int, float)) and not isinstance(out, bool):
+            if self.min is not None and out < self.min:
+                raise bad(f"a number >= {self.min:g}")
+            if self.max is not None and out > self.max:
+                raise bad(f"a number <= {self.max:g}")
+        return out
+
+
+def _type_name(tp: Any) -> str:
+    # With ``from __future__ import annotations`` field types are strings already.
+    if isinstance(tp, str):
+        return tp
+    return getattr(tp, "__name__", str(tp))
+
+
+def json_plain(value: Any) -> Any:
+    """Turn NumPy scalars, tuples, sets and enums into JSON-ready values."""
+    if isinstance(value, dict):
+        return {str(k): json_plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        return [json_plain(v) for v in items]
+    if isinstance(value, enum.Enum):
+        return value.value
+    if hasattr(value, "item") and callable(value.item) and type(value).__module__ == "numpy":
+        return json_plain(value.item())
+    if isinstance(value, float) and value != value:  # NaN is not JSON
+        return None
+    return value

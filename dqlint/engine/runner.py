@@ -1,0 +1,148 @@
+"""Run the selected rules and give each its severity.
+
+A rule that crashes, or a plugin that cannot be imported, is reported with status ``error`` and its
+message: the run cannot vouch for what it did not check.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+from dqlint.engine.config import Config
+from dqlint.engine.plugins import PluginRule
+from dqlint.engine.rule import CheckContext, RuleResult, Severity, Status, json_plain
+from dqlint.engine.verdict import BLOCKING, CRITERIA
+from dqlint.errors import ConfigError, DqlintError
+
+__all__ = ['RuleOutcome', 'select_rules', 'run_rules']
+
+
+@dataclass
+class RuleOutcome:
+    """One rule's result with what the engine adds: its severity and how long it took."""
+
+    id: str
+    summary: str
+    criterion: str
+    severity: Severity
+    result: RuleResult
+    seconds: float = 0.0
+
+    @property
+    def blocks(self) -> bool:
+        return self.severity is Severity.ERROR and self.result.status in BLOCKING
+
+    def to_dict(self) -> dict[str, Any]:
+        r = self.result
+        return {
+            "id": self.id,
+            "summary": self.summary,
+            "criterion": self.criterion,
+            "severity": self.severity.value,
+            "status": r.status.value,
+            "metric": r.metric.to_dict() if r.metric else None,
+            "message": r.message,
+            "details": json_plain(r.details),
+            "findings": [_masked(f.to_dict()) for f in r.findings],
+        }
+
+
+def select_rules(plugins: Sequence[PluginRule], config: Config) -> list[PluginRule]:
+    """Apply select/ignore; every id named anywhere in config must exist."""
+    known = {p.id for p in plugins}
+    # "ALL" is a selection, not a rule: it is not accepted in ignore or in per-rule settings.
+    named = (set(config.select or ()) - {"ALL"}) | set(config.ignore) | set(config.rules)
+    unknown = sorted(named - known)
+    if unknown:
+        raise ConfigError(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    chosen = [p for p in plugins if config.select is None or "ALL" in config.select or p.id in config.select]
+    chosen = [p for p in chosen if p.id not in config.ignore]
+    if not chosen:
+        raise ConfigError("no rules selected: check select and ignore")
+    return chosen
+
+
+def run_rules(
+    ctx: CheckContext,
+    plugins: Sequence[PluginRule],
+    config: Config,
+    *,
+    on_start: Callable[[str], None] | None = None,
+    on_done: Callable[[RuleOutcome], None] | None = None,
+) -> list[RuleOutcome]:
+    """Run every plugin rule; options are validated for all rules before any runs."""
+    prepared = [(p, rule_severity(p, config), rule_options(p, config)) for p in plugins]
+    outcomes = []
+    for plugin, severity, options in prepared:
+        if on_start:
+            on_start(plugin.id)
+        started = time.perf_counter()
+        result = _run_one(plugin, ctx, options)
+        outcome = RuleOutcome(
+            id=plugin.id,
+            summary=plugin.rule.summary if plugin.rule else "",
+            criterion=plugin.rule.criterion if plugin.rule else "",
+            severity=severity,
+            result=result,
+            seconds=time.perf_counter() - started,
+        )
+        outcomes.append(outcome)
+        if on_done:
+            on_done(outcome)
+    return sorted(outcomes, key=_report_order)
+
+
+def _report_order(outcome: RuleOutcome) -> tuple[int, str]:
+    crit = outcome.criterion
+    return (CRITERIA.index(crit) if crit in CRITERIA else len(CRITERIA), outcome.id)
+
+
+def rule_severity(plugin: PluginRule, config: Config) -> Severity:
+    value = config.rule_table(plugin.id).get("severity")
+    if value is None:
+        return plugin.rule.default_severity if plugin.rule else Severity.ERROR
+    try:
+        return Severity(value)
+    except ValueError:
+        raise ConfigError(f"rule {plugin.id!r}: severity must be 'error' or 'warning', got {value!r}") from None
+
+
+def rule_options(plugin: PluginRule, config: Config) -> Any:
+    if plugin.rule is None:
+        return None
+    values = {k: v for k, v in config.rule_table(plugin.id).items() if k != "severity"}
+    return plugin.rule.make_options(values)
+
+
+def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
+    if plugin.rule is None:
+        return RuleResult(Status.ERROR, f"rule could not be loaded from {plugin.distribution}: {plugin.error}")
+    try:
+        result = plugin.rule().check(ctx, options)
+    except DqlintError:
+        # An unreadable review sheet or suite, or a bad setting, means the run cannot be
+        # judged (exit 2), which is not the same as a rule that crashed.
+        raise
+    except Exception as exc:  # a crashing rule is reported, never fatal to the run
+        frame = traceback.extract_tb(exc.__traceback__)[-1]
+        where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+        return RuleResult(Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}{where}")
+    if not isinstance(result, RuleResult):
+        return RuleResult(Status.ERROR, f"rule returned {type(result).__name__}, not a RuleResult")
+    return result
+
+
+def _masked(finding: dict[str, Any]) -> dict[str, Any]:
+    """Mask secrets and personal data in the dataset text a finding quotes, whatever the rule:
+    a secret in a duplicated row must not reach a report through the duplicate's snippet."""
+    from dqlint.analysis.sensitive import mask_text
+
+    if finding.get("snippet"):
+        finding["snippet"] = mask_text(finding["snippet"])
+    texts = finding["details"].get("texts")
+    if isinstance(texts, list):
+        finding["details"]["texts"] = [mask_text(t) if isinstance(t, str) else t for t in texts]
+    return finding

@@ -1,0 +1,45 @@
+"""The report: the JSON contract (schema_version 1).
+
+The dictionary is the single source of truth: every reporter, the cache and the Python API
+read the same dictionary, so the CLI's JSON always equals ``check(...).to_dict()``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
+
+if TYPE_CHECKING:
+    from dqlint.data.dataset import Dataset
+
+__all__ = ["SCHEMA_VERSION", "build_report", "json_ready"]
+
+SCHEMA_VERSION = 1
+
+
+def build_report(dataset: Dataset, rules: Sequence[Mapping[str, Any]], verdict: str, reason: str, version: str) -> dict[str, Any]:
+    """The report dictionary: the verdict and its reason, a summary, the inputs and each rule's entry
+    (already in report form, in report order)."""
+    rules = list(rules)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "dqlint_version": version,
+        "verdict": verdict,
+        "summary": {
+            "reason": reason,
+            "records": sum(f.records for f in dataset.files),
+            "examples": len(dataset),
+            "splits": dict(sorted(Counter(dataset.split).items())),
+            "findings": sum(len(r["findings"]) for r in rules),
+            "rules": dict(sorted(Counter(r["status"] for r in rules).items())),
+        },
+        "inputs": [f.to_dict() for f in dataset.files],
+        "rules": rules,
+    }
+
+
+def json_ready(report: Mapping[str, Any]) -> dict[str, Any]:
+    """The report as JSON would give it back (tuples become lists, keys strings): the form the
+    cache stores and every consumer reads."""
+    return json.loads(json.dumps(report))

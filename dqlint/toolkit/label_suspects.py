@@ -1,0 +1,379 @@
+"""Model-based label suspects: rows whose label looks wrong, without any human review.
+
+Two signals, both cheap and both explainable:
+
+1. *Conflicting labels* — the same or nearly the same input carries different labels
+   (``dqlint.toolkit.similarity``: normalised exact groups plus verified near pairs). Where one label
+   holds the majority of a group, the others are suspects and the majority is suggested.
+2. *Confident learning* (Northcutt et al., 2021) — out-of-fold predicted probabilities from a
+   fast text classifier (TF-IDF word 1-2-grams, optionally + character 3-5-grams, and logistic
+   regression, k-fold cross-validation) go to ``cleanlab.filter.find_label_issues``. Rows the
+   classifier confidently puts in another class than their label are suspects; the class it
+   prefers is suggested. cleanlab's confident joint also gives an estimate of the share of
+   wrong labels.
+
+Large sets stay fast: the classifier is cross-validated on a bounded random sample of rows;
+every other row is scored by the average of the fold models (it was never trained on, so its
+probabilities are out-of-sample too).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from dqlint.data.dataset import Dataset
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["ConflictGroup", "Suspect", "SuspectResult", "classifier_texts", "find_label_suspects"]
+
+CONFIDENT_LEARNING = "confident-learning"
+CONFLICTING_LABELS = "conflicting-labels"
+# The classifier reads at most this much of each text (long documents cost time, add little).
+MAX_TEXT_CHARS = 4000
+FEATURES = ("word", "word+char")
+FILTERS = ("both", "prune_by_noise_rate", "prune_by_class", "confident_learning")
+
+
+@dataclass
+class Suspect:
+    """A row whose label looks wrong. ``score`` is in [0, 1]; higher means more likely wrong
+    (for confident learning: 1 - the out-of-fold probability of the given label)."""
+
+    row: int
+    kind: str
+    given: str
+    suggested: str | None
+    score: float
+    given_probability: float | None = None
+
+
+@dataclass
+class ConflictGroup:
+    """Rows with the same or nearly the same input but different labels."""
+
+    rows: list[int]
+    labels: list[str]  # one per row
+    majority: str | None  # the label more than half the group holds (or the model prefers), if any
+    resolved_by: str = "vote"  # "vote", or "model" when a tie was broken by the classifier
+
+
+@dataclass
+class SuspectResult:
+    suspects: list[Suspect] = field(default_factory=list)  # one per row, most suspicious first
+    conflicts: list[ConflictGroup] = field(default_factory=list)
+    noise_rate: float | None = None  # estimated share of wrong labels (confident learning)
+    method: dict[str, Any] = field(default_factory=dict)
+    model_skipped: str | None = None  # why confident learning did not run
+
+    def summary(self) -> dict[str, Any]:
+        kinds = Counter(s.kind for s in self.suspects)
+        return {
+            "suspects": len(self.suspects),
+            "by_kind": dict(kinds),
+            "conflict_groups": len(self.conflicts),
+            "estimated_noise_rate": self.noise_rate,
+            "model_skipped": self.model_skipped,
+            "method": self.method,
+        }
+
+
+def classifier_texts(ds: Dataset, rows: Sequence[int]) -> list[str]:
+    """What the classifier reads: the input (the output is often the label itself in chat
+    classification sets), or the whole example when there is no input."""
+    out = []
+    for r in rows:
+        text = ds.input[r] or ds.example_text(r)
+        out.append(text[:MAX_TEXT_CHARS])
+    return out
+
+
+def find_label_suspects(
+    ds: Dataset,
+    *,
+    folds: int = 5,
+    max_training_rows: int = 20_000,
+    seed: int = 0,
+    conflict_similarity: float = 95.0,
+    features: str = "word",
+    filter_by: str = "both",
+    regularisation: float = 4.0,
+    model: bool = True,
+    index: Any = None,
+    progress: Callable[[str], None] | None = None,
+) -> SuspectResult:
+    """Conflicting labels and confident-learning suspects over every labelled row.
+
+    ``index`` is a :class:`dqlint.analysis.minhash.SimilarityIndex` over every row's normalised input
+    (a run shares one between rules); without it one is built over the labelled rows."""
+    from dqlint.data.labels import label_text
+
+    say = progress or (lambda _msg: None)
+    labelled = [r for r in range(len(ds)) if ds.label[r] is not None and ds.labels_of(r)]
+    result = SuspectResult()
+    if not labelled:
+        result.model_skipped = "no labelled rows"
+        return result
+    texts = classifier_texts(ds, labelled)
+    labels = [label_text(ds.label[r]) for r in labelled]
+
+    say("label-accuracy: looking for conflicting labels")
+    groups = _index_groups(index, conflict_similarity) if index is not None else _text_groups(labelled, texts, conflict_similarity)
+    label_of = dict(zip(labelled, labels))
+    result.conflicts = _conflicts(groups, label_of)
+
+    single = [i for i, r in enumerate(labelled) if not isinstance(ds.label[r], tuple) or len(ds.label[r]) == 1]
+    by_row: dict[int, Suspect] = {}
+    if not model:
+        result.model_skipped = "model-based suspects switched off"
+    else:
+        say("label-accuracy: cross-validating a text classifier")
+        cl = _confident_learning(
+            [labelled[i] for i in single], [texts[i] for i in single], [labels[i] for i in single],
+            folds=folds, max_training_rows=max_training_rows, seed=seed, features=features,
+            filter_by=filter_by, regularisation=regularisation, say=say,
+        )
+        result.method = cl.method
+        result.model_skipped = cl.skipped
+        result.noise_rate = cl.noise_rate
+        _break_ties(result.conflicts, cl)
+        by_row = {s.row: s for s in cl.suspects}
+    for group in result.conflicts:
+        for row, label in zip(group.rows, group.labels):
+            if group.majority is not None and label == group.majority:
+                continue
+            share = group.labels.count(group.majority) / len(group.labels) if group.majority else 0.5
+            if row in by_row:
+                by_row[row].kind = f"{CONFIDENT_LEARNING}+{CONFLICTING_LABELS}"
+                by_row[row].score = max(by_row[row].score, round(share, 4))
+            else:
+                by_row[row] = Suspect(row, CONFLICTING_LABELS, label, group.majority, round(share, 4))
+    result.suspects = sorted(by_row.values(), key=lambda s: (-s.score, s.row))
+    return result
+
+
+def _text_groups(rows: list[int], texts: list[str], threshold: float) -> list[list[int]]:
+    """Groups of rows (dataset row numbers) whose normalised texts are the same or near-same."""
+    from dqlint.analysis.groups import connected_groups, exact_groups
+    from dqlint.analysis.minhash import near_duplicate_pairs
+    from dqlint.analysis.normalize import normalize_texts
+
+    keys = normalize_texts(texts)
+    if threshold >= 100:
+        groups = exact_groups(keys)
+    else:
+        groups = connected_groups(len(keys), near_duplicate_pairs(keys, threshold=threshold))
+    return [[rows[i] for i in g] for g in groups]
+
+
+def _index_groups(index: Any, threshold: float) -> list[list[int]]:
+    """Groups of rows from a shared similarity index: identical texts, joined by the near
+    pairs that reach ``threshold``."""
+    from dqlint.analysis.groups import connected_groups
+
+    members = index.members()
+    near = []
+    if threshold < 100:
+        near = [(a, b) for (a, b), s in zip(index.pairs.tolist(), index.scores.tolist()) if s >= threshold]
+    joined = connected_groups(len(members), near)  # components of two or more unique texts
+    groups = [sorted(r for u in uids for r in members[u]) for uids in joined]
+    in_joined = {u for uids in joined for u in uids}
+    groups += [m for u, m in enumerate(members) if len(m) > 1 and u not in in_joined]
+    return groups
+
+
+def _conflicts(groups: list[list[int]], label_of: dict[int, str]) -> list[ConflictGroup]:
+    out = []
+    for g in groups:
+        rows = [r for r in g if r in label_of]
+        group_labels = [label_of[r] for r in rows]
+        counts = Counter(group_labels)
+        if len(counts) < 2:
+            continue
+        top, top_n = counts.most_common(1)[0]
+        out.append(ConflictGroup(rows, group_labels, top if top_n * 2 > len(rows) else None))
+    return out
+
+
+def _break_ties(conflicts: list[ConflictGroup], cl: _ConfidentLearning) -> None:
+    """A group with no majority takes the label the classifier gives most probability to
+    over the group's rows (out-of-fold, so the rows' own labels did not train it)."""
+    if cl.probs is None:
+        return
+    for group in conflicts:
+        if group.majority is not None:
+            continue
+        totals: Counter = Counter()
+        for row in group.rows:
+            pos = cl.position.get(row)
+            if pos is None:
+                continue
+            for label in set(group.labels):
+                k = cl.class_index.get(label)
+                if k is not None:
+                    totals[label] += float(cl.probs[pos, k])
+        ranked = totals.most_common(2)
+        if ranked and (len(ranked) == 1 or ranked[0][1] > ranked[1][1]):
+            group.majority, group.resolved_by = ranked[0][0], "model"
+
+
+@dataclass
+class _ConfidentLearning:
+    suspects: list[Suspect]
+    noise_rate: float | None
+    method: dict[str, Any]
+    skipped: str | None
+    probs: Any = None  # out-of-fold probabilities, one row per position
+    position: dict[int, int] = field(default_factory=dict)  # dataset row -> row of probs
+    class_index: dict[str, int] = field(default_factory=dict)
+
+
+def _confident_learning(
+    rows: list[int],
+    texts: list[str],
+    labels: list[str],
+    *,
+    folds: int,
+    max_training_rows: int,
+    seed: int,
+    features: str,
+    filter_by: str,
+    regularisation: float,
+    say: Callable[[str], None] = lambda _msg: None,
+) -> _ConfidentLearning:
+    import numpy as np
+
+    counts = Counter(labels)
+    # A class needs a row in every fold to be learned and judged; rarer classes sit out.
+    learnable = {c for c, k in counts.items() if k >= folds}
+    keep = [i for i, lab in enumerate(labels) if lab in learnable]
+    method: dict[str, Any] = {
+        "classifier": f"tf-idf ({features}) + logistic regression",
+        "folds": folds,
+        "filter_by": filter_by,
+        "rows": len(keep),
+        "classes": len(learnable),
+    }
+    if rare := sorted(set(counts) - learnable):
+        method["classes_too_rare"] = rare[:20]
+    if len(learnable) < 2:
+        return _ConfidentLearning([], None, method, f"needs at least two classes with {folds}+ rows each")
+    classes = sorted(learnable)
+    index = {c: k for k, c in enumerate(classes)}
+    y = np.array([index[labels[i]] for i in keep], dtype=np.int64)
+    kept_texts = [texts[i] for i in keep]
+    train = _training_rows(y, max_training_rows, folds, seed)
+    method["trained_on"] = len(train)
+    say(f"label-accuracy: TF-IDF features of {len(kept_texts):,} texts")
+    x = _vectorise(kept_texts, train, features)
+    say(f"label-accuracy: {folds}-fold logistic regression on {len(train):,} rows")
+    probs = _out_of_fold_probabilities(x, y, train, len(classes), folds, seed, regularisation)
+    say("label-accuracy: cleanlab label issues")
+
+    import cleanlab.count
+    import cleanlab.filter
+
+    # NumPy arrays only: cleanlab rejects pandas' arrow-backed arrays.
+    issues = cleanlab.filter.find_label_issues(
+        labels=y, pred_probs=probs, filter_by=filter_by, return_indices_ranked_by="self_confidence", n_jobs=1
+    )
+    noise = float(cleanlab.count.num_label_issues(labels=y, pred_probs=probs, estimation_method="off_diagonal_calibrated")) / len(y)
+    suspects = []
+    for i in issues.tolist():
+        p = probs[i]
+        given = int(y[i])
+        ranked = np.argsort(-p)
+        best = int(ranked[0]) if int(ranked[0]) != given else int(ranked[1])
+        suspects.append(
+            Suspect(rows[keep[i]], CONFIDENT_LEARNING, classes[given], classes[best],
+                    round(1.0 - float(p[given]), 4), round(float(p[given]), 4))
+        )
+    method["flagged"] = len(suspects)
+    position = {rows[k]: i for i, k in enumerate(keep)}
+    return _ConfidentLearning(suspects, round(noise, 4), method, None, probs, position, index)
+
+
+def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarray:
+    """All rows, or a random ``limit`` of them topped up so every class keeps ``folds`` rows."""
+    import numpy as np
+
+    n = len(y)
+    if n <= limit:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(n, size=limit, replace=False))
+    have = np.bincount(y[chosen], minlength=int(y.max()) + 1)
+    extra = []
+    for c in np.flatnonzero(have < folds):
+        members = np.setdiff1d(np.flatnonzero(y == c), chosen)
+        extra.append(rng.choice(members, size=min(len(members), folds - int(have[c])), replace=False))
+    if extra:
+        chosen = np.sort(np.concatenate([chosen, *extra]))
+    return chosen
+
+
+def _vectorise(texts: list[str], train: np.ndarray, features: str) -> Any:
+    """TF-IDF matrix of every text, vocabulary learned from the training rows."""
+    import numpy as np
+    from scipy.sparse import hstack
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    fit_texts = [texts[i] for i in train]
+    min_df = 2 if len(fit_texts) >= 50 else 1
+    word = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=300_000, dtype=np.float32)
+    word.fit(fit_texts)
+    matrices = [word.transform(texts)]
+    if features == "word+char":
+        char = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, max_features=300_000, dtype=np.float32
+        )
+        char.fit(fit_texts)
+        matrices.append(char.transform(texts))
+    return hstack(matrices).tocsr() if len(matrices) > 1 else matrices[0]
+
+
+def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
+    """Out-of-fold class probabilities of the training rows; every other row gets the mean of
+    the fold models (none was trained on it). Folds run on two threads: the saga solver
+    releases the GIL."""
+    import os
+    import warnings
+
+    import numpy as np
+    from joblib import Parallel, delayed
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    probs = np.zeros((len(y), k), dtype=np.float64)
+    rest = np.setdiff1d(np.arange(len(y)), train)
+    x_train, y_train = x[train], y[train]
+    x_rest = x[rest] if len(rest) else None
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+
+    def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        # saga: several times faster than lbfgs on sparse TF-IDF, same optimum.
+        model = LogisticRegression(C=c, solver="saga", max_iter=200, random_state=seed)
+        model.fit(x_train[fit_idx], y_train[fit_idx])
+        held = model.predict_proba(x_train[held_idx])
+        return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
+
+    jobs = min(2, os.cpu_count() or 1, folds)
+    # The warnings filter is process-wide: set it here, not inside the threads.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        results = Parallel(n_jobs=jobs, prefer="threads")(
+            delayed(fold)(fit_idx, held_idx) for fit_idx, held_idx in splitter.split(np.zeros(len(y_train)), y_train)
+        )
+    for held_idx, cols, held, rest_probs in results:
+        # A fold may miss a class entirely; map its columns back to the full class list.
+        probs[train[held_idx][:, None], cols[None, :]] = held
+        if rest_probs is not None:
+            probs[rest[:, None], cols[None, :]] += rest_probs / folds
+    # Rows only ever scored by models missing a class may not sum to one exactly.
+    probs /= np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
+    return probs

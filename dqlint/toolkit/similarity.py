@@ -1,0 +1,117 @@
+"""What the duplicate and leakage rules compare, over the canonical view: the compared text of a row,
+its normalised column shared per run, and the run's similarity index (built once, shared).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from dqlint.analysis.groups import unique_ids
+from dqlint.analysis.minhash import SimilarityIndex, build_index
+from dqlint.analysis.normalize import normalize_texts
+
+if TYPE_CHECKING:
+
+    from dqlint.data.dataset import Dataset
+    from dqlint.engine.rule import CheckContext
+
+__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'truncate']
+
+
+COMPARED_FIELDS = ("example", "input", "output")
+
+
+def compared_texts(dataset: Dataset, what: str) -> list[str]:
+    """The text of each row that is compared: the whole example (input and output, without
+    the system prompt every row shares), the input alone or the output alone."""
+    if what == "input":
+        return dataset.input
+    if what == "output":
+        return dataset.output
+    if what != "example":
+        raise ValueError(f"unknown text to compare {what!r} (one of {', '.join(COMPARED_FIELDS)})")
+    return [i + ("\n" + o if o else "") for i, o in zip(dataset.input, dataset.output)]
+
+
+@dataclass(frozen=True)
+class Normalization:
+    """Which normalisation steps run before texts are compared."""
+
+    nfkc: bool = True
+    casefold: bool = True
+    whitespace: bool = True
+    punctuation: bool = True
+
+    def apply(self, texts: Iterable[str]) -> list[str]:
+        return normalize_texts(
+            texts, nfkc=self.nfkc, casefold=self.casefold, whitespace=self.whitespace, punctuation=self.punctuation
+        )
+
+
+def compared_text(dataset: Dataset, what: str, row: int) -> str:
+    """The compared text of one row (for reports; avoids building a whole column)."""
+    if what == "input":
+        return dataset.input[row]
+    if what == "output":
+        return dataset.output[row]
+    return dataset.example_text(row)
+
+
+def normalized_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
+    """The normalised compared text of every row, computed once per run.
+
+    The normalised example is the normalised input and output joined (by one space, or a
+    newline when whitespace is kept), so each character is normalised once per run."""
+    if what == "example":
+
+        def join() -> list[str]:
+            # Outputs are normalised slice by slice and not kept: memory for one column less.
+            inputs = normalized_column(ctx, "input", norm)
+            outputs = ctx.dataset.output
+            sep = " " if norm.whitespace else "\n"
+            joined: list[str] = []
+            step = 1 << 16
+            for start in range(0, len(inputs), step):
+                done = norm.apply(outputs[start : start + step])
+                joined += [i + sep + o if i and o else i or o for i, o in zip(inputs[start : start + step], done)]
+            return joined
+
+        return ctx.shared(("similarity.normalized", what, norm), join)
+    return ctx.shared(("similarity.normalized", what, norm), lambda: norm.apply(compared_texts(ctx.dataset, what)))
+
+
+def unique_column(ctx: CheckContext, what: str, norm: Normalization) -> tuple[list[int], list[int]]:
+    """Unique ids of the normalised compared texts (row -> id, id -> first row), once per run."""
+    return ctx.shared(("similarity.unique", what, norm), lambda: unique_ids(normalized_column(ctx, what, norm)))
+
+
+def dataset_index(
+    ctx: CheckContext,
+    what: str,
+    norm: Normalization,
+    *,
+    threshold: float = 90.0,
+    near: bool = True,
+    scorer: str = "ratio+token-sort",
+) -> SimilarityIndex:
+    """The similarity index over every row of the run's dataset (all splits), computed once per
+    run for each setting, so near-duplicates and train-test-leakage share it."""
+
+    def build() -> SimilarityIndex:
+        ctx.progress(f"indexing {len(ctx.dataset):,} {what} texts for similarity")
+        return build_index(
+            normalized_column(ctx, what, norm),
+            threshold=threshold,
+            near=near,
+            scorer=scorer,
+            unique=unique_column(ctx, what, norm),
+        )
+
+    return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), build)
+
+
+def truncate(text: str, limit: int = 400) -> str:
+    """A text cut to ``limit`` characters for a report, marked when cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
