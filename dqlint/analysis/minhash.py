@@ -1,5 +1,26 @@
-"""A vectorised MinHash / LSH index over character shingles: candidate pairs of similar texts in near
-linear time, each verified before it is reported (see :mod:`dqlint.analysis.verify`).
+"""A vectorised MinHash / LSH index: candidate pairs of similar texts in near linear time, each
+verified before it is reported. Shared by the duplicate, leakage, label and clean code paths.
+
+Pipeline (per-byte work vectorised with NumPy over chunks of texts, on a two-thread pool):
+
+1. ``normalize_texts`` (:mod:`dqlint.analysis.normalize`) — Unicode NFKC, case folding, punctuation removal, whitespace collapse.
+2. Identical texts collapse to one *unique text* (``exact_groups`` / :class:`SimilarityIndex`),
+   so a template answer repeated 10,000 times costs one signature, not 50 million pairs.
+3. MinHash by one-permutation hashing: every character k-gram (bytes of the UTF-8 text, read
+   as unaligned 64-bit words, so one pass hashes them all) goes to one of 128 bins by its
+   hash's top bits; a bin keeps its smallest hash. Empty bins (short texts) are filled from the
+   nearest non-empty bin (rotation densification) so short texts still band correctly.
+4. LSH banding, 16 bands x 8 rows (a pair becomes a candidate with probability 1/2 at a Jaccard
+   similarity of 0.67, 0.95 at 0.80, 0.997 at 0.86):
+   texts whose band keys agree in any band become candidates. Huge buckets (shared templates)
+   are not expanded into all pairs: their members, sorted by length, are only paired with their
+   nearest neighbours (``window``), which keeps the candidate count linear.
+5. Every candidate pair is *verified* (:mod:`dqlint.analysis.verify`) with rapidfuzz (``process.cpdist``, all cores) after a
+   length filter: ``fuzz.ratio`` cannot reach t when len(short)/len(long) < t/(200-t). Only verified pairs are returned, so
+   precision is 1.0 by construction; what LSH can cost is recall (measured in benchmarks/).
+
+``ngram_overlaps`` (:mod:`dqlint.analysis.ngrams`) finds word n-gram contamination (13-grams by default, as used to
+decontaminate benchmarks) between queries and a corpus, with the overlapping span.
 """
 
 from __future__ import annotations

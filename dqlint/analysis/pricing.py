@@ -1,5 +1,8 @@
 """Models, context limits and training prices, and OpenAI's recipe for default epochs and billed
 training tokens.
+
+The model table (context limits) and the price table (USD per 1M training tokens) are small,
+dated, and overridable from rule options: prices change, check them before quoting a figure.
 """
 
 from __future__ import annotations

