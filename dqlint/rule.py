@@ -7,12 +7,14 @@ use it exactly as a third-party plugin does.
 from dqlint.engine.rule import (
     CheckContext,
     Finding,
+    Fix,
     Metric,
     Rule,
     RuleResult,
     Severity,
     Status,
+    max_findings_option,
     option,
 )
 
-__all__ = ["CheckContext", "Finding", "Metric", "Rule", "RuleResult", "Severity", "Status", "option"]
+__all__ = ["CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option"]

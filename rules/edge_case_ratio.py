@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, max_findings_option, option
 from dqlint.text import flat
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ class EdgeCaseRatio(Rule):
         sample_size: int = option(5_000, "rows the estimate looks at, at most (seeded random sample)", min=1)
         min_rows: int = option(30, "fewest rows an estimate is attempted on")
         seed: int = option(0, "random seed of the sample")
-        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
+        max_findings: int = max_findings_option()
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.report.charts import band_chart, bar_chart

@@ -10,8 +10,10 @@ from typing import Any, Iterator
 
 from dqlint.data.dataset import Dataset, Location
 from dqlint.data.formats import ValidationPolicy, validate_record
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, option
 
+# Record kinds a reader could not turn into an example at all: dropped even with --keep-invalid.
+UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding")
 MISSING_VALUE_TEXTS = {"nan", "null", "none", "n/a", "na", "undefined"}
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Typical mojibake: UTF-8 read as Windows-1252/Latin-1, and the replacement character.
@@ -51,6 +53,7 @@ class FormatConsistency(Rule):
     id = "format-consistency"
     summary = "Every record follows its file's detected schema (the checks providers apply)."
     criterion = "format"
+    fixable = True
 
     @dataclass
     class Options:
@@ -72,7 +75,7 @@ class FormatConsistency(Rule):
 
         file_problems: list[str] = []
 
-        def add(location: Location, kind: str, message: str, fatal: bool, snippet: str | None = None, extra: Location | None = None) -> None:
+        def add(location: Location, kind: str, message: str, fatal: bool, snippet: str | None = None) -> None:
             nonlocal warnings
             if fatal and location.record is None:
                 file_problems.append(f"{location.path}: {message}")  # about the file, not a record
@@ -80,8 +83,8 @@ class FormatConsistency(Rule):
                 bad_records.add((location.path, location.record))
             else:
                 warnings += 1
-            locs = [location] + ([extra] if extra else [])
-            findings.append(Finding(message, locs, snippet, {"kind": kind, "blocking": fatal}))
+            fix = _drop_fix(kind, message, has_record=location.record is not None) if fatal else None
+            findings.append(Finding(message, [location], snippet, {"kind": kind, "blocking": fatal}, fix))
 
         for problem in ds.problems:
             add(problem.location, problem.kind, problem.message, problem.fatal)
@@ -118,6 +121,13 @@ class FormatConsistency(Rule):
             return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
         formats = ", ".join(sorted({f.format for f in ds.files}))
         return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
+
+
+def _drop_fix(kind: str, message: str, *, has_record: bool) -> Fix:
+    """Drop the record a blocking problem names. A problem of the whole file (no record) is one
+    no dropping mends: its fix drops nothing, and ``clean`` warns with it."""
+    category = "unreadable" if kind in UNREADABLE_KINDS else "format"
+    return Fix((0,) if has_record else (), message, category, kind)
 
 
 # -- cross-record checks -----------------------------------------------------------------------
@@ -161,6 +171,8 @@ def label_spelling_findings(ds: Dataset) -> Iterator[Finding]:
             [ds.location(rows_of[main][0])] + ds.locations(minority_rows),
             None,
             {"kind": "label-spelling", "blocking": True, "variants": dict(ranked), "preferred": main},
+            # The first location shows the spelling to keep; the minority spellings go.
+            Fix(tuple(range(1, 1 + len(minority_rows))), f"label spelled {len(ranked)} ways: {variants}; use {main!r}", "label-spelling", "label-spelling"),
         )
 
 

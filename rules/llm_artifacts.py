@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, max_findings_option, option
 from dqlint.text import flat
 
 
@@ -63,7 +63,7 @@ class LlmArtifacts(Rule):
         )
         splits: list[str] = option(["train", "validation"], "splits whose outputs are checked", choices=("train", "validation", "test"))
         max_ratio: float = option(0.01, "largest allowed share of outputs with an artifact", min=0, max=1)
-        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
+        max_findings: int = max_findings_option()
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.analysis.artifacts import ARTIFACT_KINDS, find_artifacts_many

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqlint.analysis.verify import SCORERS
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, max_findings_option, option
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
@@ -56,6 +56,7 @@ class NearDuplicates(Rule):
     id = "near-duplicates"
     summary = "Exact and near-duplicate examples, grouped, with conflicting labels"
     criterion = "duplicates"
+    fixable = True
 
     @dataclass
     class Options:
@@ -70,7 +71,7 @@ class NearDuplicates(Rule):
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
         splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)", choices=("train", "validation", "test"))
-        max_findings: int = option(0, "Most groups reported as findings (largest first); 0 = all, so the JSON report carries every finding", min=0)
+        max_findings: int = max_findings_option("groups (largest first)")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset
@@ -159,7 +160,10 @@ class NearDuplicates(Rule):
         }
         if any(labels):
             details["labels"] = labels
-        return Finding(message, ds.locations(rows), truncate(compared_text(ds, what, rows[0]), 120), details)
+        copy = "exact duplicate" if kind == "exact" else f"near duplicate (similarity {similarity})"
+        note = " (the group has conflicting labels)" if conflicting else ""
+        fix = Fix(tuple(range(len(rows))), f"{copy} of {{kept}}, which is kept{note}", "duplicate", kind, keep_one=True)
+        return Finding(message, ds.locations(rows), truncate(compared_text(ds, what, rows[0]), 120), details, fix)
 
     @staticmethod
     def _same_input_findings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, max_findings_option, option
 
 
 class SensitiveContent(Rule):
@@ -51,7 +51,7 @@ class SensitiveContent(Rule):
         ignore_kinds: list[str] = option([], "match kinds not to report (e.g. phone-number, ignore-instructions)")
         splits: list[str] = option(["train", "validation"], "splits whose text is checked", choices=("train", "validation", "test"))
         max_rows: int = option(0, "examples with sensitive content tolerated before failing", min=0)
-        max_findings: int = option(0, "findings listed at most; 0 = all, so the JSON report carries every finding", min=0)
+        max_findings: int = max_findings_option()
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.analysis.sensitive import (

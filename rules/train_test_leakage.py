@@ -7,7 +7,7 @@ from typing import Any
 
 from dqlint.analysis.ngrams import ngram_overlaps
 from dqlint.analysis.verify import SCORERS
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, max_findings_option, option
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
@@ -51,6 +51,7 @@ class TrainTestLeakage(Rule):
     id = "train-test-leakage"
     summary = "Test/validation rows found in training data (exact, near, 13-gram overlap)"
     criterion = "leakage"
+    fixable = True
 
     @dataclass
     class Options:
@@ -65,7 +66,7 @@ class TrainTestLeakage(Rule):
         casefold: bool = option(True, "Ignore letter case")
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
-        max_findings: int = option(0, "Most leaked rows reported as findings; 0 = all, so the JSON report carries every finding", min=0)
+        max_findings: int = max_findings_option("leaked rows")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset
@@ -190,13 +191,23 @@ class TrainTestLeakage(Rule):
             details["ngrams"] = o.total
             details.pop("similarity")
             details["score"] = score
+        note = ""
         if len(order) > len(shown):
             details["matches_truncated"] = True
+            note = "some held-out rows match more training rows than train-test-leakage lists: run clean again on the output"
+        message = f"{split} row {ds.location(row)} leaks: {how} {where}"
+        # By default the training copies go and the held-out row stays, so the evaluation set
+        # keeps its size; the "held-out" variant drops the held-out row instead.
+        fix = Fix(
+            tuple(range(1, 1 + len(shown))), f"{kind} match of held-out row {ds.location(row)} (kept there)", "leak", kind,
+            note=note, alternatives=(Fix((0,), message, "leak", kind, variant="held-out"),),
+        )
         return Finding(
-            f"{split} row {ds.location(row)} leaks: {how} {where}",
+            message,
             ds.locations([row, *shown]),
             truncate(details.get("span") or compared_text(ds, fields[0], row), 120),
             details,
+            fix,
         )
 
 

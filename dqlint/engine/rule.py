@@ -28,11 +28,13 @@ if TYPE_CHECKING:
 __all__ = [
     "CheckContext",
     "Finding",
+    "Fix",
     "Metric",
     "Rule",
     "RuleResult",
     "Severity",
     "Status",
+    "max_findings_option",
     "option",
 ]
 
@@ -62,27 +64,91 @@ class Metric:
         return {"name": self.name, "value": json_plain(self.value), "threshold": json_plain(self.threshold)}
 
 
+@dataclass(frozen=True)
+class Fix:
+    """A machine-readable fix a rule declares with a finding: which of the finding's records to
+    drop. ``dqlint clean`` applies declared fixes and knows no rule by name.
+
+    ``drop`` indexes the finding's ``locations``. ``keep_one`` makes it a group fix: the first of
+    those records that no other fix drops is kept and the rest are dropped (duplicates), and
+    ``{kept}`` in ``reason`` names the kept record. ``category`` says what the fix removes, so a
+    user can keep a whole class of fixes out (``clean --keep-duplicates`` skips ``duplicate``):
+    ``unreadable`` (never skipped), ``format``, ``duplicate``, ``leak``, or a plugin's own word.
+    ``alternatives`` are other ways to fix the same finding, chosen by ``variant`` name (the
+    leakage rule offers ``held-out``: drop the held-out row instead of its training copies).
+    ``note`` says what applying the fix leaves undone (clean prints it as a warning); a fix
+    with nothing to ``drop`` is a problem no dropping can mend (clean warns with the finding).
+    """
+
+    drop: tuple[int, ...]
+    reason: str
+    category: str
+    kind: str = ""
+    keep_one: bool = False
+    variant: str = "default"
+    alternatives: tuple[Fix, ...] = ()
+    note: str = ""
+
+    def choose(self, variant: str) -> Fix:
+        """This fix, or its alternative named ``variant`` when it has one."""
+        return next((alt for alt in self.alternatives if alt.variant == variant), self)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "drop": list(self.drop),
+            "reason": self.reason,
+            "category": self.category,
+            "kind": self.kind,
+            "keep_one": self.keep_one,
+            "variant": self.variant,
+        }
+        if self.alternatives:
+            out["alternatives"] = [alt.to_dict() for alt in self.alternatives]
+        if self.note:
+            out["note"] = self.note
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Fix:
+        return cls(
+            drop=tuple(int(i) for i in data.get("drop", ())),
+            reason=str(data.get("reason", "")),
+            category=str(data.get("category", "")),
+            kind=str(data.get("kind", "")),
+            keep_one=bool(data.get("keep_one", False)),
+            variant=str(data.get("variant", "default")),
+            alternatives=tuple(cls.from_dict(alt) for alt in data.get("alternatives", ())),
+            note=str(data.get("note", "")),
+        )
+
+
 @dataclass
 class Finding:
     """One problem a person can open and fix.
 
     A finding about several rows (a duplicate group, a leaked pair) lists all of them in
     ``locations``. ``snippet`` is a short excerpt of the offending text (already masked where
-    the text is sensitive); ``details`` holds machine-readable extras (scores, labels, ids).
+    the text is sensitive); ``details`` holds machine-readable extras (scores, labels, ids);
+    ``fix``, where the rule knows one, says which records dropping would fix it (the JSON
+    report carries it only where there is one).
     """
 
     message: str
     locations: list[Location] = field(default_factory=list)
     snippet: str | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    fix: Fix | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "message": self.message,
             "locations": [loc.to_dict() for loc in self.locations],
             "snippet": self.snippet,
             "details": json_plain(self.details),
         }
+        if self.fix is not None:
+            out["fix"] = self.fix.to_dict()
+        return out
 
 
 @dataclass
@@ -143,6 +209,12 @@ def option(
     return field(default=default, metadata=metadata)
 
 
+def max_findings_option(what: str = "findings") -> Any:
+    """The standard cap on how many findings a rule reports. The engine knows it by name: ``dqlint
+    clean`` lifts it, because a fix it does not see is a record it keeps."""
+    return option(0, f"Most {what} reported as findings; 0 = all, so the JSON report carries every finding", min=0)
+
+
 class CheckContext:
     """Everything a rule may read during one run.
 
@@ -192,6 +264,8 @@ class Rule:
     # The readiness criterion this rule measures, as named in the checklist.
     criterion: ClassVar[str] = ""
     default_severity: ClassVar[Severity] = Severity.ERROR
+    # True when the rule attaches a Fix to findings it knows how to mend (``dqlint clean`` runs it).
+    fixable: ClassVar[bool] = False
 
     @dataclass
     class Options:

@@ -1,30 +1,25 @@
-"""Which records to drop, and why, from a check report's findings.
+"""Which records to drop, and why: the fixes the rules declared with their findings.
+
+Clean knows no rule by name. A rule that can say how to fix a finding attaches a
+:class:`~dqlint.engine.rule.Fix` (the records to drop, why, and what kind of problem it
+removes); clean applies every declared fix, except the categories the user keeps
+(``--keep-duplicates`` and the like), and drops every record a rule named with ``--drop-rule``
+points at. Group fixes (keep one record of a duplicate group) come last, so a group keeps a
+member that survives every other fix.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from dqlint.commands.clean.sources import Key
+from dqlint.engine.rule import Fix
 
-if TYPE_CHECKING:
+__all__ = ["Reason", "decide_drops", "partial_fix_warnings", "READER"]
 
-    pass
-
-
-
-FORMAT_RULE = "format-consistency"
-
-
-DUPLICATE_RULE = "near-duplicates"
-
-
-LEAKAGE_RULE = "train-test-leakage"
-
-
-# Rules whose findings clean reads in its own way; --drop-rule is for the others.
-BUILT_IN_REASONS = (FORMAT_RULE, DUPLICATE_RULE, LEAKAGE_RULE)
+# The name dropped records carry when the reader, not a rule, could not read them.
+READER = "dqlint"
 
 
 @dataclass
@@ -40,14 +35,12 @@ class Reason:
 def decide_drops(
     report: dict[str, Any],
     *,
-    leaked_from: str = "train",
-    duplicates: bool = True,
-    leakage: bool = True,
-    format_errors: bool = True,
+    variant: str = "default",
+    skip_categories: Sequence[str] = (),
     drop_rules: Sequence[str] = (),
 ) -> dict[Key, list[Reason]]:
-    """(path, record) -> why it is dropped, from the rules' findings in ``report``."""
-    rules = {entry["id"]: entry for entry in report["rules"]}
+    """(path, record) -> why it is dropped, from the fixes in ``report`` (each finding's fix, or
+    its alternative named ``variant``) and the findings of the ``drop_rules``."""
     drops: dict[Key, list[Reason]] = {}
 
     def add(loc: dict[str, Any], reason: Reason) -> None:
@@ -57,55 +50,55 @@ def decide_drops(
         if all(r.message != reason.message for r in drops.get(key, [])):
             drops.setdefault(key, []).append(reason)
 
-    for finding in _findings(rules, FORMAT_RULE):
-        details = finding.get("details") or {}
-        if not details.get("blocking"):
+    groups: list[tuple[str, Fix, list[dict[str, Any]]]] = []
+    for rule_id, finding, fix in declared_fixes(report, variant):
+        if fix.category in skip_categories and fix.category != "unreadable":
             continue
-        kind = details.get("kind", "format")
-        locations = finding["locations"]
-        if kind == "label-spelling":
-            locations = locations[1:]  # the first location shows the spelling to keep
-        elif not format_errors and kind not in UNREADABLE_KINDS:
+        chosen = [finding["locations"][i] for i in fix.drop if i < len(finding["locations"])]
+        if fix.keep_one:
+            groups.append((rule_id, fix, chosen))
             continue
-        for loc in locations:
-            add(loc, Reason(FORMAT_RULE, kind, finding["message"]))
-
-    if leakage:
-        for finding in _findings(rules, LEAKAGE_RULE):
-            held_out, *matches = finding["locations"]
-            kind = (finding.get("details") or {}).get("kind", "leak")
-            if leaked_from == "test":
-                add(held_out, Reason(LEAKAGE_RULE, kind, finding["message"]))
-            else:
-                for loc in matches:
-                    add(loc, Reason(LEAKAGE_RULE, kind, f"{kind} match of held-out row {_where(held_out)} (kept there)"))
+        for loc in chosen:
+            add(loc, Reason(rule_id, fix.kind or fix.category, fix.reason))
 
     for rule_id in drop_rules:
-        for finding in _findings(rules, rule_id):
+        for finding in _rule_findings(report, rule_id):
             kind = _finding_kind(finding, rule_id)
             for loc in finding["locations"]:
                 add(loc, Reason(rule_id, kind, finding["message"]))
 
-    if duplicates:
-        # Last, so a group keeps a member that survives the other reasons.
-        for finding in _findings(rules, DUPLICATE_RULE):
-            details = finding.get("details") or {}
-            if details.get("kind") not in ("exact", "near"):
-                continue  # "same input, different outputs" is not a duplicate
-            members = [loc for loc in finding["locations"] if loc.get("record") is not None]
-            survivors = [loc for loc in members if (loc["path"], loc["record"]) not in drops]
-            if not survivors:
-                continue
-            kept = survivors[0]
-            what = "exact duplicate" if details["kind"] == "exact" else f"near duplicate (similarity {details.get('similarity')})"
-            note = " (the group has conflicting labels)" if details.get("conflicting_labels") else ""
-            for loc in survivors[1:]:
-                add(loc, Reason(DUPLICATE_RULE, details["kind"], f"{what} of {_where(kept)}, which is kept{note}"))
+    for rule_id, fix, members in groups:
+        survivors = [loc for loc in members if loc.get("record") is not None and (loc["path"], loc["record"]) not in drops]
+        if not survivors:
+            continue
+        kept = survivors[0]
+        for loc in survivors[1:]:
+            add(loc, Reason(rule_id, fix.kind or fix.category, fix.reason.replace("{kept}", where(kept))))
     return drops
 
 
-# Record kinds a reader could not turn into an example at all: dropped even with --keep-invalid.
-UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding")
+def declared_fixes(report: dict[str, Any], variant: str = "default") -> Iterator[tuple[str, dict[str, Any], Fix]]:
+    """(rule id, finding, fix) for every finding that declares a fix, in report order."""
+    for entry in report["rules"]:
+        for finding in entry["findings"]:
+            if finding.get("fix"):
+                yield entry["id"], finding, Fix.from_dict(finding["fix"]).choose(variant)
+
+
+def partial_fix_warnings(report: dict[str, Any], variant: str = "default", skip_categories: Sequence[str] = ()) -> list[str]:
+    """What applying the fixes cannot mend: a problem that belongs to no record (an unreadable
+    header, an unclosed array), or a fix that names only part of what it would need."""
+    out = []
+    for rule_id, finding, fix in declared_fixes(report, variant):
+        if fix.category in skip_categories and fix.category != "unreadable":
+            continue
+        locations = finding["locations"]
+        if not fix.drop:
+            first = locations[0] if locations else {"path": "?", "line": None}
+            out.append(f"{where(first) if first.get('line') else first['path']}: {finding['message']}")
+        elif fix.note:
+            out.append(fix.note)
+    return list(dict.fromkeys(out))
 
 
 def _finding_kind(finding: dict[str, Any], rule_id: str) -> str:
@@ -117,22 +110,12 @@ def _finding_kind(finding: dict[str, Any], rule_id: str) -> str:
     return ",".join(sorted({str(k) for k in kinds if k})) or rule_id
 
 
-def _findings(rules: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
-    entry = rules.get(rule_id)
-    return list(entry["findings"]) if entry else []
+def _rule_findings(report: dict[str, Any], rule_id: str) -> list[dict[str, Any]]:
+    return [f for entry in report["rules"] if entry["id"] == rule_id for f in entry["findings"]]
 
 
-def _where(loc: dict[str, Any]) -> str:
+def where(loc: dict[str, Any]) -> str:
+    """``path:line`` where the format has lines, else ``path#record``."""
     if loc.get("line") is not None:
         return f"{loc['path']}:{loc['line']}"
     return f"{loc['path']}#{loc.get('record')}"
-
-
-def _file_level_warnings(report: dict[str, Any]) -> list[str]:
-    """Blocking problems that belong to no record (an unreadable header, an unclosed array)."""
-    out = []
-    for finding in _findings({e["id"]: e for e in report["rules"]}, FORMAT_RULE):
-        locations = finding["locations"]
-        if (finding.get("details") or {}).get("blocking") and locations and all(loc.get("record") is None for loc in locations):
-            out.append(f"{_where(locations[0]) if locations[0].get('line') else locations[0]['path']}: {finding['message']}")
-    return out

@@ -8,15 +8,7 @@ import os
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from dqlint.commands.clean.decide import (
-    BUILT_IN_REASONS,
-    DUPLICATE_RULE,
-    FORMAT_RULE,
-    LEAKAGE_RULE,
-    _file_level_warnings,
-    _findings,
-    decide_drops,
-)
+from dqlint.commands.clean.decide import decide_drops, partial_fix_warnings
 from dqlint.commands.clean.sources import read_sources
 from dqlint.commands.clean.write import (
     CleanResult,
@@ -35,8 +27,6 @@ if TYPE_CHECKING:
 __all__ = ['CleanResult', 'clean']
 
 
-# Report every group / leaked row: the rules cap findings for reports, clean needs them all.
-UNCAPPED = 10**9
 
 
 
@@ -77,26 +67,25 @@ def clean(
     specs = as_specs(data) + as_specs(test, "test") + as_specs(eval, "validation")
     if not specs:
         raise UsageError("nothing to clean: give a path, a DataFrame or a list of records")
+    fixing = fixable_rules()
     for rule_id in drop_rules:
-        if rule_id in BUILT_IN_REASONS:
+        if rule_id in fixing:
             raise UsageError(f"--drop-rule {rule_id}: clean already drops what {rule_id} finds (see --keep-* to turn it off)")
     if output is not None:
         _refuse_early(specs, os.fspath(output), dropped, force)
-    needed = [FORMAT_RULE] + [DUPLICATE_RULE] * duplicates + [LEAKAGE_RULE] * leakage + list(drop_rules)
+    needed = [*fixing, *drop_rules]
     report = _run_rules(specs, _clean_config(config, needed), progress)
     _require_judged(report, needed)
 
-    reasons = decide_drops(report, leaked_from=leaked_from, duplicates=duplicates, leakage=leakage,
-                           format_errors=format_errors, drop_rules=drop_rules)
+    # "held-out": the fix variant that drops a leaked held-out row instead of its training copies.
+    variant = "held-out" if leaked_from == "test" else "default"
+    skipped = [category for category, keep in (("duplicate", not duplicates), ("leak", not leakage), ("format", not format_errors)) if keep]
+    reasons = decide_drops(report, variant=variant, skip_categories=skipped, drop_rules=drop_rules)
     if output is None:
         sources = read_sources(report, specs, lambda path, record: True)
     else:
         sources = read_sources(report, specs, lambda path, record: (path, record) in reasons)
-    warnings = _file_level_warnings(report)
-    if leakage and leaked_from == "train" and any(
-        (f.get("details") or {}).get("matches_truncated") for f in _findings({e["id"]: e for e in report["rules"]}, LEAKAGE_RULE)
-    ):
-        warnings.append(f"some held-out rows match more training rows than {LEAKAGE_RULE} lists: run clean again on the output")
+    warnings = partial_fix_warnings(report, variant, skipped)
 
     if output is None:
         if dropped is not None:
@@ -106,14 +95,24 @@ def clean(
     return write_clean(sources, reasons, plan, warnings)
 
 
+def fixable_rules() -> list[str]:
+    """Ids of the installed rules that declare fixes, in id order."""
+    from dqlint.engine.plugins import discover_rules
+
+    return [p.id for p in discover_rules() if p.rule is not None and p.rule.fixable]
+
+
 def _clean_config(config: Any, wanted: Sequence[str]) -> Config:
-    """The user's config (thresholds, fields, severities) running only the rules clean reads."""
+    """The user's config (thresholds, fields, severities) running only the rules clean reads, with
+    the standard findings cap lifted: a finding not reported is a fix not applied."""
     from dqlint.engine.config import resolve_config
+    from dqlint.engine.plugins import discover_rules
 
     resolved = resolve_config(config)
     resolved = replace(resolved, select=tuple(dict.fromkeys(wanted)), ignore=tuple(i for i in resolved.ignore if i not in wanted))
-    for rule_id in (DUPLICATE_RULE, LEAKAGE_RULE):
-        resolved = resolved.with_rule_setting(rule_id, "max-findings", UNCAPPED)
+    for plugin in discover_rules():
+        if plugin.id in wanted and plugin.rule is not None and any(s.name == "max-findings" for s in plugin.rule.option_specs()):
+            resolved = resolved.with_rule_setting(plugin.id, "max-findings", 0)
     return resolved
 
 

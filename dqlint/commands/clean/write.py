@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from dqlint.commands.clean.decide import FORMAT_RULE, Reason
+from dqlint.commands.clean.decide import READER, Reason
 from dqlint.commands.clean.sources import Key, RawRecord, Source, json_bytes, jsonable
 from dqlint.data.outputs import refuse_unsafe_output
 from dqlint.errors import DqlintError, UsageError
@@ -27,13 +27,13 @@ def _partition(source: Source, reasons: dict[Key, list[Reason]]) -> tuple[list[R
     for rec in source.records:
         why = reasons.get((source.path, rec.record)) if rec.record is not None else None
         if why is None and rec.value is None:  # the rule always reports these; never keep one silently
-            why = [Reason(FORMAT_RULE, "unreadable", "record could not be read as an object")]
+            why = [Reason(READER, "unreadable", "record could not be read as an object")]
         if why:
             dropped.append((rec, why))
         else:
             kept.append(rec)
     if source.orphan is not None:
-        dropped.append((source.orphan, [Reason(FORMAT_RULE, "unreadable", "file content that holds no readable records")]))
+        dropped.append((source.orphan, [Reason(READER, "unreadable", "file content that holds no readable records")]))
     return kept, dropped
 
 
