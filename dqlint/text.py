@@ -1,8 +1,11 @@
-"""Cutting dataset text down for reports: one way to do it everywhere."""
+"""Text for reports: cutting dataset text down and writing numbers, one way each everywhere."""
 
 from __future__ import annotations
 
-__all__ = ["clip", "flat"]
+import math
+from typing import Any
+
+__all__ = ["clip", "flat", "number"]
 
 
 def clip(text: str, limit: int) -> str:
@@ -15,3 +18,23 @@ def flat(text: str | None, limit: int) -> str:
     if not text:
         return ""
     return clip(" ".join(text.split()), limit)
+
+
+def number(value: Any, *, missing: str = "-", digits: int = 4) -> str:
+    """A value as a person reads it: thousands separated, whole floats without ".0", large
+    floats rounded to units, others to ``digits`` significant digits."""
+    if value is None:
+        return missing
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return f"{int(value):,}"
+        if abs(value) >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:.{digits}g}"
+    return str(value)

@@ -264,11 +264,11 @@ def vocabulary_shift(train: list[str], ref: list[str], top: int, seed: int) -> d
     import warnings
 
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
 
     # English stop words are left out so the listed terms are topics, not "the" and "what".
-    vectorizer = TfidfVectorizer(sublinear_tf=True, min_df=2 if len(train) + len(ref) >= 50 else 1,
-                                 stop_words="english", max_features=100_000, dtype=np.float32)
+    vectorizer = tfidf_vectorizer(min_df=min_document_frequency(train + ref), stop_words="english", max_features=100_000)
     try:
         x = vectorizer.fit_transform(train + ref)
     except ValueError:  # no words at all

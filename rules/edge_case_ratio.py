@@ -6,7 +6,16 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Sequence
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, max_findings_option, option
+from dqlint.rule import (
+    CheckContext,
+    Finding,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    max_findings_option,
+    option,
+)
 from dqlint.text import flat
 
 if TYPE_CHECKING:
@@ -315,12 +324,13 @@ def nearest_neighbour_distances(texts: Sequence[str], chunk: int = 512) -> np.nd
     """Cosine distance from each text to its nearest other text (word TF-IDF, sublinear tf).
     Brute force over row chunks: n x n similarities, never held at once."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dqlint.analysis.features import tfidf_vectorizer
 
     # English stop words say nothing about neighbours but make the similarity matrix dense,
     # which is what costs time. (Words in most inputs stay: in a homogeneous set they are
     # what the typical rows share.)
-    vectorizer = TfidfVectorizer(sublinear_tf=True, dtype=np.float32, max_features=200_000, stop_words="english")
+    vectorizer = tfidf_vectorizer(max_features=200_000, stop_words="english")
     try:
         x = vectorizer.fit_transform(texts)
     except ValueError:  # empty vocabulary: no words at all

@@ -10,7 +10,16 @@ from typing import Any, Iterator
 
 from dqlint.data.dataset import Dataset, Location
 from dqlint.data.formats import ValidationPolicy, validate_record
-from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import (
+    CheckContext,
+    Finding,
+    Fix,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    option,
+)
 
 # Record kinds a reader could not turn into an example at all: dropped even with --keep-invalid.
 UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding")

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, max_findings_option, option
+from dqlint.rule import (
+    CheckContext,
+    Finding,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    max_findings_option,
+    option,
+)
 from dqlint.text import flat
 
 

@@ -6,14 +6,24 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqlint.analysis.verify import SCORERS
-from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, max_findings_option, option
+from dqlint.rule import (
+    CheckContext,
+    Finding,
+    Fix,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    max_findings_option,
+    option,
+)
+from dqlint.text import clip
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
     compared_text,
     dataset_index,
     normalized_column,
-    truncate,
     unique_column,
 )
 
@@ -156,14 +166,14 @@ class NearDuplicates(Rule):
             "kept": kept.to_dict(),
             "split": ds.split[rows[0]],
             "conflicting_labels": conflicting,
-            "texts": [truncate(compared_text(ds, what, r)) for r in rows],
+            "texts": [clip(compared_text(ds, what, r), 400) for r in rows],
         }
         if any(labels):
             details["labels"] = labels
         copy = "exact duplicate" if kind == "exact" else f"near duplicate (similarity {similarity})"
         note = " (the group has conflicting labels)" if conflicting else ""
         fix = Fix(tuple(range(len(rows))), f"{copy} of {{kept}}, which is kept{note}", "duplicate", kind, keep_one=True)
-        return Finding(message, ds.locations(rows), truncate(compared_text(ds, what, rows[0]), 120), details, fix)
+        return Finding(message, ds.locations(rows), clip(compared_text(ds, what, rows[0]), 120), details, fix)
 
     @staticmethod
     def _same_input_findings(
@@ -200,13 +210,13 @@ class NearDuplicates(Rule):
                     Finding(
                         f"{len(members)} rows share one input but have {answers[r]} different outputs",
                         ds.locations(members),
-                        truncate(ds.input[members[0]], 120),
+                        clip(ds.input[members[0]], 120),
                         {
                             "kind": "same-input",
                             "size": len(members),
                             "split": split,
-                            "texts": [truncate(ds.output[m]) for m in members],
-                            "input": truncate(ds.input[members[0]]),
+                            "texts": [clip(ds.output[m], 400) for m in members],
+                            "input": clip(ds.input[members[0]], 400),
                         },
                     )
                 )

@@ -7,14 +7,24 @@ from typing import Any
 
 from dqlint.analysis.ngrams import ngram_overlaps
 from dqlint.analysis.verify import SCORERS
-from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, max_findings_option, option
+from dqlint.rule import (
+    CheckContext,
+    Finding,
+    Fix,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    max_findings_option,
+    option,
+)
+from dqlint.text import clip
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
     compared_text,
     dataset_index,
     normalized_column,
-    truncate,
 )
 
 # Which splits a held-out split must not share rows with.
@@ -181,12 +191,12 @@ class TrainTestLeakage(Rule):
             "against": sorted({ds.split[r] for r in order}),
             "matches": len(order),
             "similarity": score,
-            "texts": [truncate(compared_text(ds, fields[0], r)) for r in [row, *shown]],
+            "texts": [clip(compared_text(ds, fields[0], r), 400) for r in [row, *shown]],
             "match_kinds": [matches[r][0] for r in shown],
         }
         if kind == "ngram":
             o = spans[(row, best)]
-            details["span"] = truncate(o.span)
+            details["span"] = clip(o.span, 400)
             details["shared_ngrams"] = o.shared
             details["ngrams"] = o.total
             details.pop("similarity")
@@ -205,7 +215,7 @@ class TrainTestLeakage(Rule):
         return Finding(
             message,
             ds.locations([row, *shown]),
-            truncate(details.get("span") or compared_text(ds, fields[0], row), 120),
+            clip(details.get("span") or compared_text(ds, fields[0], row), 120),
             details,
             fix,
         )

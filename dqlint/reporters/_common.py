@@ -4,23 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from dqlint.text import flat
+from dqlint.text import flat, number
 
 STATUS_LABEL = {"pass": "PASS", "warn": "WARN", "fail": "FAIL", "skipped": "SKIP", "error": "ERROR"}
-
-
-def number(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if value == int(value) and abs(value) >= 1:
-            return f"{int(value):,}"
-        return f"{value:.4g}"
-    return str(value)
 
 
 def metric_text(metric: Mapping[str, Any] | None) -> str:

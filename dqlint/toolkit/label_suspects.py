@@ -318,19 +318,17 @@ def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarr
 
 def _vectorise(texts: list[str], train: np.ndarray, features: str) -> Any:
     """TF-IDF matrix of every text, vocabulary learned from the training rows."""
-    import numpy as np
     from scipy.sparse import hstack
-    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
 
     fit_texts = [texts[i] for i in train]
-    min_df = 2 if len(fit_texts) >= 50 else 1
-    word = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=300_000, dtype=np.float32)
+    min_df = min_document_frequency(fit_texts)
+    word = tfidf_vectorizer(ngram_range=(1, 2), min_df=min_df, max_features=300_000)
     word.fit(fit_texts)
     matrices = [word.transform(texts)]
     if features == "word+char":
-        char = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, sublinear_tf=True, max_features=300_000, dtype=np.float32
-        )
+        char = tfidf_vectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, max_features=300_000)
         char.fit(fit_texts)
         matrices.append(char.transform(texts))
     return hstack(matrices).tocsr() if len(matrices) > 1 else matrices[0]

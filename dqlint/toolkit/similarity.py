@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'truncate']
+__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index']
 
 
 COMPARED_FIELDS = ("example", "input", "output")
@@ -112,6 +112,3 @@ def dataset_index(
     return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), build)
 
 
-def truncate(text: str, limit: int = 400) -> str:
-    """A text cut to ``limit`` characters for a report, marked when cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -7,6 +7,8 @@ import html
 import math
 from typing import Any, Iterable
 
+from dqlint.text import number
+
 
 def esc(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
@@ -15,28 +17,15 @@ def esc(value: Any) -> str:
 def finite(value: Any) -> float:
     """A finite float, 0.0 for anything else (charts never see NaN, strings or markup)."""
     try:
-        number = float(value)
+        as_float = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return number if math.isfinite(number) else 0.0
+    return as_float if math.isfinite(as_float) else 0.0
 
 
 def fmt(value: Any) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return str(value)
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        if abs(value) >= 1000:
-            return f"{value:,.0f}"
-        return f"{value:.3g}"
-    return str(value)
+    """Numbers as the terminal writes them, 3 digits, an em dash for a missing value."""
+    return number(value, missing="\u2014", digits=3)
 
 
 def pct(value: float) -> str:
