@@ -135,7 +135,7 @@ def test_refuses_to_overwrite_without_force_and_an_input_ever(dqlint_cli, tmp_pa
 
 def test_default_output_beside_input_and_format_kept(dqlint_cli, tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", [chat("a", "b"), chat("a", "b")])
-    res = dqlint_cli("clean", str(train), "--isolated", "-q")
+    res = dqlint_cli("clean", str(train), "--isolated", "--max-drop", "1", "-q")
     assert res.code == 0, res.err
     assert (tmp_path / "train.clean.jsonl").read_bytes() == train.read_bytes().splitlines(keepends=True)[0]
     assert len(dropped_entries(tmp_path / "train.dropped.jsonl")) == 1
@@ -156,7 +156,7 @@ def test_csv_keeps_header_quoting_and_line_endings(dqlint_cli, tmp_path):
     path = tmp_path / "tickets.csv"
     path.write_bytes(data)
     out = tmp_path / "clean.csv"
-    res = dqlint_cli("clean", str(path), "-o", str(out), "--isolated", "-q")
+    res = dqlint_cli("clean", str(path), "-o", str(out), "--isolated", "--max-drop", "1", "-q")
     assert res.code == 0, res.err
     assert out.read_bytes() == (
         b'text,label\r\n"Refund, please\r\nmy order 1",billing\r\nWhere is my parcel,shipping\r\n'
@@ -173,7 +173,7 @@ def test_json_array_keeps_wrapper_and_element_text(tmp_path):
     text = '{"version": 2, "data": [\n  {"text": "hello there", "label": "a"},\n  {"text": "Hello there!", "label": "a"},\n  {"text": "something else", "label": "b"}\n]}\n'
     path = tmp_path / "train.json"
     path.write_text(text, encoding="utf-8")
-    result = dqlint.clean(str(path), output=str(tmp_path / "out.json"), config={})
+    result = dqlint.clean(str(path), output=str(tmp_path / "out.json"), config={}, max_drop_share=1.0)
     assert (result.kept, result.dropped) == (2, 1)
     out = (tmp_path / "out.json").read_text(encoding="utf-8")
     assert out == '{"version": 2, "data": [\n  {"text": "hello there", "label": "a"},\n  {"text": "something else", "label": "b"}\n]}\n'
@@ -188,7 +188,7 @@ def test_parquet_keeps_schema(tmp_path):
     table = pa.table({"text": ["one example", "one example", "another one"], "label": ["x", "x", "y"], "score": [1, 2, 3]})
     path = tmp_path / "train.parquet"
     pq.write_table(table, path)
-    result = dqlint.clean(str(path), output=str(tmp_path / "clean.parquet"), config={})
+    result = dqlint.clean(str(path), output=str(tmp_path / "clean.parquet"), config={}, max_drop_share=1.0)
     assert (result.kept, result.dropped) == (2, 1)
     out = pq.read_table(tmp_path / "clean.parquet")
     assert out.schema == table.schema
@@ -204,7 +204,7 @@ def test_unparseable_and_non_utf8_lines_go_to_dropped_raw(tmp_path):
     path = tmp_path / "train.jsonl.gz"
     with gzip.open(path, "wb") as fh:
         fh.write(good + b"\n" + b'{"messages": [\n' + b"\n" + latin1 + b"\n" + other)
-    result = dqlint.clean(str(path), output=str(tmp_path / "clean.jsonl.gz"), config={})
+    result = dqlint.clean(str(path), output=str(tmp_path / "clean.jsonl.gz"), config={}, max_drop_share=1.0)
     assert (result.kept, result.dropped) == (2, 2)
     with gzip.open(tmp_path / "clean.jsonl.gz", "rb") as fh:
         assert fh.read() == good + b"\n" + other + b"\n"
@@ -253,10 +253,88 @@ def test_folder_input_defaults_to_a_sibling_folder(dqlint_cli, tmp_path):
     data.mkdir()
     write_jsonl(data / "train.jsonl", [chat("same question", "same answer")] * 2 + [chat("other", "reply")])
     write_jsonl(data / "test.jsonl", [chat("a test question", "a test answer")])
-    res = dqlint_cli("clean", str(data), "--isolated")
+    res = dqlint_cli("clean", str(data), "--isolated", "--max-drop", "1")
     assert res.code == 0, res.err
     out = tmp_path / "data.clean"
     assert sorted(p.name for p in out.iterdir()) == ["dropped.jsonl", "test.jsonl", "train.jsonl"]
     assert sorted(p.name for p in data.iterdir()) == ["test.jsonl", "train.jsonl"]
     assert len(nonblank_lines(out / "train.jsonl")) == 2
     assert [(Path(e["path"]).name, e["line"]) for e in dropped_entries(out / "dropped.jsonl")] == [("train.jsonl", 2)]
+
+
+# -- guards: a clean that cannot wreck a set ---------------------------------------------------
+
+
+def _templated_support_set(path, n=60):
+    """Rows generated from two templates with slot values, as many real support sets are."""
+    rows = []
+    for i in range(n):
+        product = ["router", "modem", "camera", "speaker", "printer", "tablet"][i % 6]
+        if i % 2:
+            rows.append(chat(f"My {product} order #{1000 + i} has not arrived.", f"Sorry about order #{1000 + i}! Your {product} ships today."))
+        else:
+            rows.append(chat(f"How do I reset my {product}?", f"Hold the {product}'s reset button for 10 seconds."))
+    return write_jsonl(path, rows)
+
+
+def test_a_clean_that_would_drop_most_of_a_split_is_refused_and_writes_nothing(dqlint_cli, tmp_path):
+    data = write_jsonl(tmp_path / "train.jsonl", [chat("Same question?", "Same answer.")] * 9 + [chat("Other", "Thing")])
+    out = tmp_path / "out.jsonl"
+    res = dqlint_cli("clean", str(data), "-o", str(out), "--isolated")
+    assert res.code == 2
+    assert res.err.strip().startswith("dqlint: error: would drop 8 of 10 train records (80.0%), more than the 20% one run may drop")
+    assert "--dry-run" in res.err and "--force" in res.err
+    assert not out.exists() and not (tmp_path / "out.dropped.jsonl").exists()
+    res = dqlint_cli("clean", str(data), "-o", str(out), "--isolated", "--force")
+    assert res.code == 0 and len(out.read_text().splitlines()) == 2
+
+
+def test_dry_run_prints_counts_and_writes_nothing(dqlint_cli, tmp_path):
+    data = write_jsonl(tmp_path / "train.jsonl", [chat("Same question?", "Same answer.")] * 9 + [chat("Other", "Thing")])
+    before = sorted(p.name for p in tmp_path.iterdir())
+    res = dqlint_cli("clean", str(data), "--isolated", "--dry-run")
+    assert res.code == 0, res.err
+    assert res.out.splitlines()[:3] == [
+        "dry run: nothing written",
+        f"{data}: would keep 2 of 10 records -> {tmp_path / 'train.clean.jsonl'}",
+        f"would drop 8 record(s) -> {tmp_path / 'train.dropped.jsonl'}",
+    ]
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+DISTINCT_TOPICS = [
+    ("zip", "pairs items of several iterables"), ("enumerate", "counts while iterating"),
+    ("sorted", "returns a new sorted list"), ("reversed", "iterates backwards over a sequence"),
+    ("map", "applies a function to every item"), ("filter", "keeps items a predicate accepts"),
+    ("any", "is true when one item is truthy"), ("all", "is true when every item is truthy"),
+    ("len", "counts the items of a container"), ("isinstance", "tests an object's type"),
+    ("open", "returns a file object"), ("print", "writes text to standard output"),
+    ("range", "produces an arithmetic progression"), ("sum", "adds numbers up"),
+    ("min", "finds the smallest item"), ("max", "finds the largest item"),
+    ("round", "rounds a number to given digits"), ("abs", "gives the absolute value"),
+    ("hash", "returns an integer for dict keys"), ("iter", "makes an iterator from an iterable"),
+]
+
+
+def test_only_exact_drops_exact_duplicates_alone(dqlint_cli, tmp_path):
+    rows = [chat("What is a list?", "An ordered collection.")] * 2 + [
+        chat("What is a tuple in Python, exactly?", "An immutable sequence of values."),
+        chat("What is a tuple in Python exactly??", "An immutable sequence of values."),
+        {"messages": "not a list"},
+    ] + [chat(f"How does {name} work in Python?", f"{name} {what}.") for name, what in DISTINCT_TOPICS]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    res = dqlint_cli("clean", str(data), "--isolated", "--only", "exact", "--dry-run")
+    assert res.code == 0, res.err
+    assert "would keep 23 of 25 records" in res.out  # both exact groups (the tuple pair differs only in punctuation)
+    res = dqlint_cli("clean", str(data), "--isolated", "--dry-run")
+    assert "would keep 22 of 25 records" in res.out
+
+
+def test_a_templated_set_is_not_wiped_out_by_default(dqlint_cli, tmp_path):
+    data = _templated_support_set(tmp_path / "train.jsonl")
+    res = dqlint_cli("clean", str(data), "-o", str(tmp_path / "out.jsonl"), "--isolated")
+    if res.code == 2:
+        assert "would drop" in res.err and not (tmp_path / "out.jsonl").exists()
+    else:
+        kept = len((tmp_path / "out.jsonl").read_text().splitlines())
+        assert kept >= 48  # at most 20 % of 60 rows dropped

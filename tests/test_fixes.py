@@ -64,7 +64,7 @@ def test_a_plugins_fixes_are_applied_by_clean(tmp_path, monkeypatch, dqlint_cli)
         chat("Again", "NO MORE QUESTIONS"),
     ])
     out = tmp_path / "out" / "train.jsonl"
-    res = dqlint_cli("clean", str(data), "-o", str(out), "--isolated")
+    res = dqlint_cli("clean", str(data), "-o", str(out), "--isolated", "--max-drop", "0.5")
     assert res.code == 0, res.err
     kept = [json.loads(line)["messages"][-1]["content"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert kept == ["Hello there, friend.", "Thank you kindly."]

@@ -76,7 +76,7 @@ def test_clean_stops_where_the_json_reader_stops(tmp_path):
     """An element the reader cannot decode is dropped with the rest of the file, at the line
     where it starts; the copy keeps the elements before it and is closed again."""
     path = write(tmp_path, "cut.json", FILES["cut.json"])
-    result = dqlint.clean(str(path), output=str(tmp_path / "out.json"), config={})
+    result = dqlint.clean(str(path), output=str(tmp_path / "out.json"), config={}, max_drop_share=1.0)
     assert (result.kept, result.dropped) == (1, 1)
     assert (tmp_path / "out.json").read_bytes() == b'[\n{"text": "a", "label": "x"}\n]\n'
     entry = json.loads((tmp_path / "cut.dropped.jsonl").read_text(encoding="utf-8"))

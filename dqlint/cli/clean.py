@@ -30,6 +30,11 @@ DEFAULT_OUTPUT = "{dir}/{stem}.clean{ext}"
 @click.option("--keep-duplicates", is_flag=True, help="Do not drop exact and near duplicates.")
 @click.option("--keep-leaked", is_flag=True, help="Do not drop leaked rows.")
 @click.option("--keep-invalid", is_flag=True, help="Keep records with schema errors (unparseable records are always dropped).")
+@click.option("--only", "only", multiple=True, metavar="WHAT",
+              help="Apply only these fixes (repeatable or comma-separated): exact (exact duplicates), duplicate, leak, format, or a plugin's category.")
+@click.option("--dry-run", is_flag=True, help="Write nothing: print what would be kept and dropped, and why.")
+@click.option("--max-drop", "max_drop", type=click.FloatRange(0, 1), default=0.2, show_default=True,
+              help="Refuse to drop more than this share of any split without --force.")
 @click.option("--set", "settings", multiple=True, metavar="RULE.OPTION=VALUE", help="Set a rule option, e.g. near-duplicates.threshold=95.")
 @click.option("--field", "field_names", multiple=True, metavar="KEY=NAME", help="Field name override, as for `dqlint check`.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml).")
@@ -71,6 +76,9 @@ def clean(**kwargs: Any) -> int:
             duplicates=not args["keep_duplicates"],
             leakage=not args["keep_leaked"],
             format_errors=not args["keep_invalid"],
+            only=[w.strip() for value in args["only"] for w in value.split(",") if w.strip()],
+            dry_run=args["dry_run"],
+            max_drop_share=args["max_drop"],
             config=config,
             progress=stages,
         )
@@ -113,10 +121,11 @@ def _config(args: dict[str, Any]) -> Any:
 
 def summary_text(result: Any) -> str:
     """Counts per file and per reason, for a person reading the terminal."""
-    lines = []
+    lines = [] if result.written else ["dry run: nothing written"]
+    keeps, drops = ("kept", "dropped") if result.written else ("would keep", "would drop")
     for path, (kept, dropped) in result.per_file.items():
-        lines.append(f"{path}: kept {kept:,} of {kept + dropped:,} records -> {result.outputs[path]}")
-    lines.append(f"dropped {result.dropped:,} record(s) -> {result.dropped_path}")
+        lines.append(f"{path}: {keeps} {kept:,} of {kept + dropped:,} records -> {result.outputs[path]}")
+    lines.append(f"{drops} {result.dropped:,} record(s) -> {result.dropped_path}")
     width = max((len(rule) for rule in result.reasons), default=0)
     for rule, count in result.reasons.most_common():
         kinds = ", ".join(f"{kind} {n}" for kind, n in result.kinds.get(rule, {}).most_common())

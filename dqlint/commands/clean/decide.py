@@ -16,7 +16,7 @@ from typing import Any, Iterator, Sequence
 from dqlint.commands.clean.sources import Key
 from dqlint.engine.rule import Fix
 
-__all__ = ["Reason", "decide_drops", "partial_fix_warnings", "READER"]
+__all__ = ["Reason", "applies", "decide_drops", "partial_fix_warnings", "READER"]
 
 # The name dropped records carry when the reader, not a rule, could not read them.
 READER = "dqlint"
@@ -37,6 +37,7 @@ def decide_drops(
     *,
     variant: str = "default",
     skip_categories: Sequence[str] = (),
+    only: Sequence[str] = (),
     drop_rules: Sequence[str] = (),
 ) -> dict[Key, list[Reason]]:
     """(path, record) -> why it is dropped, from the fixes in ``report`` (each finding's fix, or
@@ -52,7 +53,7 @@ def decide_drops(
 
     groups: list[tuple[str, Fix, list[dict[str, Any]]]] = []
     for rule_id, finding, fix in declared_fixes(report, variant):
-        if fix.category in skip_categories and fix.category != "unreadable":
+        if not applies(fix, skip_categories, only):
             continue
         chosen = [finding["locations"][i] for i in fix.drop if i < len(finding["locations"])]
         if fix.keep_one:
@@ -77,6 +78,15 @@ def decide_drops(
     return drops
 
 
+def applies(fix: Fix, skip_categories: Sequence[str], only: Sequence[str]) -> bool:
+    """Whether the user's selection takes ``fix``: ``only`` names categories (or ``exact``, the
+    exact-duplicate groups alone); ``skip_categories`` are kept out, except unreadable records,
+    which no cleaned copy can hold."""
+    if only:
+        return fix.category in only or ("exact" in only and fix.category == "duplicate" and fix.kind == "exact")
+    return fix.category not in skip_categories or fix.category == "unreadable"
+
+
 def declared_fixes(report: dict[str, Any], variant: str = "default") -> Iterator[tuple[str, dict[str, Any], Fix]]:
     """(rule id, finding, fix) for every finding that declares a fix, in report order."""
     for entry in report["rules"]:
@@ -85,12 +95,14 @@ def declared_fixes(report: dict[str, Any], variant: str = "default") -> Iterator
                 yield entry["id"], finding, Fix.from_dict(finding["fix"]).choose(variant)
 
 
-def partial_fix_warnings(report: dict[str, Any], variant: str = "default", skip_categories: Sequence[str] = ()) -> list[str]:
+def partial_fix_warnings(
+    report: dict[str, Any], variant: str = "default", skip_categories: Sequence[str] = (), only: Sequence[str] = ()
+) -> list[str]:
     """What applying the fixes cannot mend: a problem that belongs to no record (an unreadable
     header, an unclosed array), or a fix that names only part of what it would need."""
     out = []
     for rule_id, finding, fix in declared_fixes(report, variant):
-        if fix.category in skip_categories and fix.category != "unreadable":
+        if not applies(fix, skip_categories, only):
             continue
         locations = finding["locations"]
         if not fix.drop:

@@ -5,6 +5,7 @@ every dropped record with its reasons. See the package docstring.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
@@ -12,8 +13,11 @@ from dqlint.commands.clean.decide import decide_drops, partial_fix_warnings
 from dqlint.commands.clean.sources import read_sources
 from dqlint.commands.clean.write import (
     CleanResult,
+    Part,
+    partition_all,
     plan_outputs,
     record_frames,
+    summarise,
     write_clean,
 )
 from dqlint.data.outputs import refuse_unsafe_output
@@ -24,7 +28,10 @@ if TYPE_CHECKING:
 
     from dqlint.engine.config import Config
 
-__all__ = ['CleanResult', 'clean']
+__all__ = ["CleanResult", "clean", "DEFAULT_MAX_DROP_SHARE"]
+
+# The largest share of a split one clean may drop without --force.
+DEFAULT_MAX_DROP_SHARE = 0.2
 
 
 
@@ -44,6 +51,9 @@ def clean(
     duplicates: bool = True,
     leakage: bool = True,
     format_errors: bool = True,
+    only: Sequence[str] = (),
+    dry_run: bool = False,
+    max_drop_share: float = DEFAULT_MAX_DROP_SHARE,
     config: str | os.PathLike[str] | dict[str, Any] | Config | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame] | CleanResult:
@@ -56,6 +66,12 @@ def clean(
     ``split``, ``reasons`` (rule ids), ``findings`` and ``raw``. With ``output`` (a file for one
     input file, a folder for several) the cleaned copies and the ``dropped`` JSONL file are
     written and a :class:`CleanResult` is returned.
+
+    ``only`` limits the fixes applied to some categories (``duplicate``, ``leak``, ``format``,
+    ``unreadable``, a plugin's own) or to ``exact`` duplicates. ``dry_run`` writes nothing and
+    returns the counts a run would give. A run that would drop more than ``max_drop_share`` of
+    any split is refused, naming what it would drop, unless ``force``: a templated set whose
+    rows all look alike must not lose them to one command.
 
     >>> kept, dropped = clean("train.jsonl", test="test.jsonl")       # doctest: +SKIP
     >>> clean("train.jsonl", output="train.clean.jsonl")              # doctest: +SKIP
@@ -80,19 +96,46 @@ def clean(
     # "held-out": the fix variant that drops a leaked held-out row instead of its training copies.
     variant = "held-out" if leaked_from == "test" else "default"
     skipped = [category for category, keep in (("duplicate", not duplicates), ("leak", not leakage), ("format", not format_errors)) if keep]
-    reasons = decide_drops(report, variant=variant, skip_categories=skipped, drop_rules=drop_rules)
+    reasons = decide_drops(report, variant=variant, skip_categories=skipped, only=only, drop_rules=drop_rules)
     if output is None:
         sources = read_sources(report, specs, lambda path, record: True)
     else:
         sources = read_sources(report, specs, lambda path, record: (path, record) in reasons)
-    warnings = partial_fix_warnings(report, variant, skipped)
+    warnings = partial_fix_warnings(report, variant, skipped, only)
 
     if output is None:
         if dropped is not None:
             raise UsageError("dropped= needs output=: without output nothing is written")
         return record_frames(sources, reasons)
-    plan = plan_outputs(sources, os.fspath(output), None if dropped is None else os.fspath(dropped), force=force)
-    return write_clean(sources, reasons, plan, warnings)
+    # A dry run only names the outputs; an existing file is no reason to refuse showing counts.
+    plan = plan_outputs(sources, os.fspath(output), None if dropped is None else os.fspath(dropped), force=force or dry_run)
+    parts = partition_all(sources, reasons)
+    if dry_run:
+        return summarise(parts, plan, warnings, written=False)
+    if not force:
+        refuse_large_drops(parts, max_drop_share)
+    return write_clean(parts, plan, warnings)
+
+
+def refuse_large_drops(parts: list[Part], max_share: float) -> None:
+    """Stop before writing when one split would lose more than ``max_share`` of its records."""
+    totals: Counter = Counter()
+    drops: Counter = Counter()
+    why: dict[str, Counter] = {}
+    for source, kept, dropped in parts:
+        totals[source.split] += len(kept) + len(dropped)
+        drops[source.split] += len(dropped)
+        for _, reasons in dropped:
+            for reason in {(r.rule, r.kind) for r in reasons}:
+                why.setdefault(source.split, Counter())[reason] += 1
+    for split, total in sorted(totals.items()):
+        if total and drops[split] / total > max_share:
+            top = ", ".join(f"{rule} {kind} {n:,}" for (rule, kind), n in why[split].most_common(3))
+            raise UsageError(
+                f"would drop {drops[split]:,} of {total:,} {split} records ({drops[split] / total:.1%}), more than the "
+                f"{max_share:.0%} one run may drop ({top}); see them with --dry-run, narrow with --only, "
+                "or drop them anyway with --force"
+            )
 
 
 def fixable_rules() -> list[str]:

@@ -142,8 +142,11 @@ def _same_format(a: tuple[str, str | None] | None, b: tuple[str, str | None] | N
     return family.get(a[0], a[0]) == family.get(b[0], b[0]) or (a[0] == ".json" and b[0] == ".jsonl")
 
 
-def write_clean(sources: list[Source], reasons: dict[Key, list[Reason]], plan: OutputPlan, warnings: list[str]) -> CleanResult:
-    """Partition, check nothing is lost, then write each copy and the dropped file."""
+Part = tuple[Source, list[RawRecord], list[tuple[RawRecord, list[Reason]]]]
+
+
+def partition_all(sources: list[Source], reasons: dict[Key, list[Reason]]) -> list[Part]:
+    """(source, kept, dropped) for every source, checked so that nothing is lost."""
     parts = []
     for source in sources:
         kept, dropped = _partition(source, reasons)
@@ -151,21 +154,21 @@ def write_clean(sources: list[Source], reasons: dict[Key, list[Reason]], plan: O
         if len(kept) + len(dropped) != total:  # guards the promise that nothing is lost
             raise DqlintError(f"{source.path}: internal error: kept {len(kept)} + dropped {len(dropped)} != {total} records")
         parts.append((source, kept, dropped))
+    return parts
 
+
+def summarise(parts: list[Part], plan: OutputPlan, warnings: list[str], *, written: bool) -> CleanResult:
+    """Counts per file, per rule and per kind (what a dry run prints, and a real run after writing)."""
     by_rule: Counter = Counter()
     kinds: dict[str, Counter] = {}
     per_file: dict[str, tuple[int, int]] = {}
-    dropped_lines = []
     for source, kept, dropped in parts:
-        _atomic_write(plan.outputs[source.path], lambda target, s=source, k=kept: _write_copy(target, s, k))
         per_file[source.path] = (len(kept), len(dropped))
         for rec, why in dropped:
-            dropped_lines.append(json.dumps(dropped_entry(source, rec, why), ensure_ascii=False) + "\n")
             for rule in {r.rule for r in why}:
                 by_rule[rule] += 1
             for r in why:
                 kinds.setdefault(r.rule, Counter())[r.kind] += 1
-    _atomic_write(plan.dropped, lambda fh: fh.write("".join(dropped_lines).encode("utf-8")))
     return CleanResult(
         outputs=plan.outputs,
         dropped_path=plan.dropped,
@@ -175,7 +178,19 @@ def write_clean(sources: list[Source], reasons: dict[Key, list[Reason]], plan: O
         kinds=kinds,
         per_file=per_file,
         warnings=warnings,
+        written=written,
     )
+
+
+def write_clean(parts: list[Part], plan: OutputPlan, warnings: list[str]) -> CleanResult:
+    """Write each cleaned copy and the dropped file."""
+    dropped_lines = []
+    for source, kept, dropped in parts:
+        _atomic_write(plan.outputs[source.path], lambda target, s=source, k=kept: _write_copy(target, s, k))
+        for rec, why in dropped:
+            dropped_lines.append(json.dumps(dropped_entry(source, rec, why), ensure_ascii=False) + "\n")
+    _atomic_write(plan.dropped, lambda fh: fh.write("".join(dropped_lines).encode("utf-8")))
+    return summarise(parts, plan, warnings, written=True)
 
 
 def _write_copy(fh: Any, source: Source, kept: list[RawRecord]) -> None:
@@ -244,7 +259,7 @@ def _remove(path: str) -> None:
 
 @dataclass
 class CleanResult:
-    """What a written clean did: where it wrote, how many it kept and dropped, and why."""
+    """What a clean did (or, in a dry run, would do): where it wrote, how many it kept and dropped, and why."""
 
     outputs: dict[str, str]  # input path -> cleaned copy
     dropped_path: str
@@ -254,3 +269,4 @@ class CleanResult:
     kinds: dict[str, Counter]  # rule id -> kind -> count
     per_file: dict[str, tuple[int, int]]  # input path -> (kept, dropped)
     warnings: list[str] = field(default_factory=list)
+    written: bool = True  # False for a dry run: the counts of what a run would do
