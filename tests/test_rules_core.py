@@ -143,7 +143,7 @@ def test_crashing_rule_and_broken_plugin_are_errors_and_no_go():
     assert [(o.id, o.result.status) for o in outcomes] == [("boom", Status.ERROR), ("broken", Status.ERROR)]
     assert outcomes[0].result.message.startswith("rule crashed: ValueError: kaput (test_rules_core.py:")
     assert "could not be loaded from thirdparty" in outcomes[1].result.message
-    verdict, reason = judge(outcomes)
+    verdict, reason = judge([o.to_dict() for o in outcomes])
     assert verdict == "no-go" and reason.startswith("No-go: boom errors (rule crashed")
 
 

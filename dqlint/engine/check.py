@@ -12,6 +12,7 @@ from typing import Any, Callable
 from dqlint.data.ingest import load_inputs
 from dqlint.data.sources import InputSpec
 from dqlint.engine.config import Config
+from dqlint.engine.baseline import add_fingerprints, apply_acceptance, read_baseline
 from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
 from dqlint.report import build_report, json_ready
@@ -51,7 +52,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     if cached is not None:
         if progress:
             progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
-        return cached
+        return accepted(cached, config)
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
     reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
     if reference is not None and len(reference) == 0:
@@ -72,9 +73,26 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
         on_done=request.on_rule_done,
     )
-    verdict, reason = judge(outcomes, config.fail_on)
     rules = [outcome.to_dict() for outcome in outcomes]
+    add_fingerprints(rules, dataset)
+    verdict, reason = judge(rules, config.fail_on)
     report = json_ready(build_report(dataset, rules, verdict, reason, __version__))
     if cache:
         cache.store(report)
+    return accepted(report, config)
+
+
+def accepted(report: dict[str, Any], config: Config) -> dict[str, Any]:
+    """The report with the baseline's and the per-path ignores' findings accepted, judged again.
+    Applied after the cache: accepting findings changes no rule's result."""
+    if not config.baseline and not config.per_path_ignores:
+        return report
+    from dqlint.engine.plugins import discover_rules
+    from dqlint.engine.runner import expand_names, rules_by_criterion
+
+    by_criterion = rules_by_criterion(discover_rules())
+    ignores = {pattern: tuple(expand_names(names, by_criterion)) for pattern, names in config.per_path_ignores.items()}
+    baseline = read_baseline(config.baseline) if config.baseline else None
+    apply_acceptance(report, baseline, ignores, baseline_path=config.baseline)
+    report["verdict"], report["summary"]["reason"] = judge(report["rules"], config.fail_on)
     return report

@@ -37,8 +37,8 @@ __all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 INPUT_KEYS = ("train", "test", "eval", "reference")
-PATH_KEYS = ("review", "expectations", "cache-dir")
-TOP_LEVEL_KEYS = {"select", "ignore", "fail-on", "fields", "rules", *INPUT_KEYS, *PATH_KEYS}
+PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", *INPUT_KEYS, *PATH_KEYS}
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ class Config:
     review: str | None = None
     expectations: str | None = None
     cache_dir: str | None = None
+    # A baseline file from `dqlint baseline`: its findings are accepted, new ones block.
+    baseline: str | None = None
+    # A JSON Schema every record must satisfy (the json-schema rule).
+    schema: str | None = None
+    # glob -> rule ids (or criteria) whose findings in matching files are accepted.
+    per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def rule_table(self, rule_id: str) -> dict[str, Any]:
         return dict(self.rules.get(rule_id, {}))
@@ -176,10 +182,17 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         field_map = FieldMap.from_config(fields)
     except ConfigError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    per_path = data.get("per-path-ignores", {})
+    if not isinstance(per_path, dict) or not all(isinstance(v, list) and all(isinstance(i, str) for i in v) for v in per_path.values()):
+        raise ConfigError(f"{where}: [per-path-ignores] must map file patterns to lists of rule ids, e.g. \"legacy/*.jsonl\" = [\"near-duplicates\"]")
+    select = id_list("select")
+    extend = id_list("extend-select")
+    if extend:
+        select = (*(select or ()), *extend) if select is not None else None
     return Config(
         source=source,
-        select=id_list("select"),
-        ignore=id_list("ignore") or (),
+        select=select,
+        ignore=(id_list("ignore") or ()) + (id_list("extend-ignore") or ()),
         fail_on=fail_on,
         fields=field_map,
         rules={k: dict(v) for k, v in rules.items()},
@@ -187,4 +200,7 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         review=paths["review"],
         expectations=paths["expectations"],
         cache_dir=paths["cache-dir"],
+        baseline=paths["baseline"],
+        schema=paths["schema"],
+        per_path_ignores={pattern: tuple(ids) for pattern, ids in per_path.items()},
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 import time
 import traceback
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 from dqlint.engine.config import Config
 from dqlint.engine.plugins import PluginRule
 from dqlint.engine.rule import CheckContext, RuleResult, Severity, Status, json_plain
-from dqlint.engine.verdict import BLOCKING, CRITERIA
+from dqlint.engine.verdict import CRITERIA
 from dqlint.errors import ConfigError, DqlintError
 
 __all__ = ['RuleOutcome', 'select_rules', 'run_rules']
@@ -30,10 +30,6 @@ class RuleOutcome:
     severity: Severity
     result: RuleResult
     seconds: float = 0.0
-
-    @property
-    def blocks(self) -> bool:
-        return self.severity is Severity.ERROR and self.result.status in BLOCKING
 
     def to_dict(self) -> dict[str, Any]:
         r = self.result
@@ -51,18 +47,45 @@ class RuleOutcome:
 
 
 def select_rules(plugins: Sequence[PluginRule], config: Config) -> list[PluginRule]:
-    """Apply select/ignore; every id named anywhere in config must exist."""
+    """Apply select/ignore; every name in config must be a rule id or a criterion (``duplicates``
+    selects every rule of that readiness criterion, as ruff selects by prefix)."""
     known = {p.id for p in plugins}
+    by_criterion = rules_by_criterion(plugins)
     # "ALL" is a selection, not a rule: it is not accepted in ignore or in per-rule settings.
-    named = (set(config.select or ()) - {"ALL"}) | set(config.ignore) | set(config.rules)
-    unknown = sorted(named - known)
+    named = (set(config.select or ()) - {"ALL"}) | set(config.ignore)
+    unknown = sorted(n for n in named if n not in known and criterion_key(n) not in by_criterion) + sorted(set(config.rules) - known)
     if unknown:
-        raise ConfigError(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
-    chosen = [p for p in plugins if config.select is None or "ALL" in config.select or p.id in config.select]
-    chosen = [p for p in chosen if p.id not in config.ignore]
+        criteria = ", ".join(sorted(by_criterion))
+        raise ConfigError(f"unknown rule id(s): {', '.join(unknown)} (known: {', '.join(sorted(known))}; criteria: {criteria})")
+    selected = expand_names(config.select, by_criterion) if config.select is not None else None
+    ignored = expand_names(config.ignore, by_criterion)
+    chosen = [p for p in plugins if selected is None or "ALL" in selected or p.id in selected]
+    chosen = [p for p in chosen if p.id not in ignored]
     if not chosen:
         raise ConfigError("no rules selected: check select and ignore")
     return chosen
+
+
+def criterion_key(name: str) -> str:
+    """Criteria are written with spaces in reports and with hyphens on command lines."""
+    return name.strip().lower().replace("-", " ").replace("_", " ")
+
+
+def rules_by_criterion(plugins: Sequence[PluginRule]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for p in plugins:
+        if p.rule is not None and p.rule.criterion:
+            out.setdefault(criterion_key(p.rule.criterion), set()).add(p.id)
+    return out
+
+
+def expand_names(names: Sequence[str], by_criterion: Mapping[str, set[str]]) -> set[str]:
+    """Rule ids for names that are rule ids or criteria."""
+    out: set[str] = set()
+    for name in names:
+        out.add(name)
+        out |= by_criterion.get(criterion_key(name), set())
+    return out
 
 
 def run_rules(

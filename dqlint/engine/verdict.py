@@ -4,14 +4,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence
 
 from dqlint.engine.rule import Status
 
-if TYPE_CHECKING:
-    from dqlint.engine.runner import RuleOutcome
-
-__all__ = ["BLOCKING", "CRITERIA", "judge", "exit_code"]
+__all__ = ["BLOCKING", "CRITERIA", "blocks", "judge", "exit_code"]
 
 
 # Report order: the readiness checklist, then anything a plugin adds.
@@ -31,22 +28,34 @@ CRITERIA = (
 
 
 BLOCKING = (Status.FAIL, Status.ERROR)
+_BLOCKING_STATUSES = tuple(s.value for s in BLOCKING)
 
 
-def judge(outcomes: Sequence[RuleOutcome], fail_on: str = "error") -> tuple[str, str]:
-    """(verdict, one-sentence reason). With ``fail_on="warning"`` any rule that warns, fails or
-    errors blocks, whatever its severity: the verdict and the exit code always agree."""
+def blocks(entry: Mapping[str, Any], fail_on: str = "error") -> bool:
+    """Whether one rule entry of the report blocks the verdict. A failure whose every finding a
+    baseline (or a per-path ignore) accepts blocks nothing: only new problems do."""
+    if (entry.get("baseline") or {}).get("accepted_all"):
+        return False
     if fail_on == "warning":
-        blocking = [o for o in outcomes if o.result.status in (Status.WARN, *BLOCKING)]
-    else:
-        blocking = [o for o in outcomes if o.blocks]
+        return entry["status"] in (Status.WARN.value, *_BLOCKING_STATUSES)
+    return entry["severity"] == "error" and entry["status"] in _BLOCKING_STATUSES
+
+
+def judge(entries: Sequence[Mapping[str, Any]], fail_on: str = "error") -> tuple[str, str]:
+    """(verdict, one-sentence reason) from the report's rule entries. With ``fail_on="warning"``
+    any rule that warns, fails or errors blocks, whatever its severity: the verdict and the exit
+    code always agree. The reason names every blocking rule (the first three with their message)."""
+    blocking = [e for e in entries if blocks(e, fail_on)]
     if blocking:
-        parts = [f"{o.id} {_verb(o.result.status)} ({o.result.message})" for o in blocking[:3]]
-        more = f", and {len(blocking) - 3} more" if len(blocking) > 3 else ""
+        parts = [f"{e['id']} {_verb(e['status'])} ({e['message']})" for e in blocking[:3]]
+        rest = [f"{e['id']} {_verb(e['status'])}" for e in blocking[3:]]
+        more = f"; also {', '.join(rest)}" if rest else ""
         return "no-go", "No-go: " + "; ".join(parts) + more + "."
-    counts = {s: sum(1 for o in outcomes if o.result.status is s) for s in Status}
+    counts = {s: sum(1 for e in entries if e["status"] == s.value) for s in Status}
     shown = ", ".join(f"{counts[s]} {word}" for s, word in _COUNT_WORDS if counts[s])
-    return "go", f"Go: no blocking rule failed ({shown})."
+    accepted = sum(1 for e in entries if (e.get("baseline") or {}).get("accepted_all") and e["status"] in (Status.WARN.value, *_BLOCKING_STATUSES))
+    note = f"; {accepted} with every finding accepted by the baseline" if accepted else ""
+    return "go", f"Go: no blocking rule failed ({shown}{note})."
 
 
 _COUNT_WORDS = (
@@ -58,8 +67,8 @@ _COUNT_WORDS = (
 )
 
 
-def _verb(status: Status) -> str:
-    return {Status.WARN: "warns", Status.FAIL: "fails", Status.ERROR: "errors"}.get(status, status.value)
+def _verb(status: str) -> str:
+    return {"warn": "warns", "fail": "fails", "error": "errors"}.get(status, status)
 
 
 def exit_code(report: Mapping[str, Any], *, exit_zero: bool = False) -> int:
