@@ -29,6 +29,14 @@ SCENARIOS = {
         "--select",
         "distribution-match,token-length,edge-case-ratio",
     ],
+    # records against a JSON Schema
+    "dirty_chat_schema": [
+        "sample_data/chat/dirty/train.jsonl",
+        "--schema",
+        "sample_data/chat/record.schema.json",
+        "--select",
+        "json-schema",
+    ],
     # label accuracy from a filled review sheet
     "tickets_review": [
         "sample_data/label_accuracy/tickets.csv",

@@ -22,6 +22,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("dqlint.cli.sample:sample", "Draw a random sample to review by hand (label accuracy)."),
     "clean": ("dqlint.cli.clean:clean", "Write a cleaned copy, and every dropped record with its reason."),
     "expectations": ("dqlint.cli.expectations:expectations", "Great Expectations suites: export the inferred schema."),
+    "baseline": ("dqlint.cli.baseline:baseline", "Record today's findings so that only new ones block (--baseline)."),
 }
 
 FORMAT_BY_SUFFIX = {
@@ -81,12 +82,18 @@ def cli() -> None:
 @click.option("--expectations", metavar="FILE", help="A Great Expectations suite (JSON) to run.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore config files.")
-@click.option("--select", metavar="IDS", help="Only these rules (comma-separated ids).")
-@click.option("--ignore", metavar="IDS", multiple=True, help="Skip these rules (comma-separated ids).")
+@click.option("--schema", metavar="FILE", help="A JSON Schema every record must satisfy (rule json-schema).")
+@click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE (`dqlint baseline`); only new ones block.")
+@click.option("--select", metavar="IDS", help="Only these rules (comma-separated rule ids or criteria, e.g. duplicates).")
+@click.option("--extend-select", metavar="IDS", multiple=True, help="Add rules or criteria to the selection.")
+@click.option("--ignore", metavar="IDS", multiple=True, help="Skip these rules (comma-separated rule ids or criteria).")
+@click.option("--extend-ignore", metavar="IDS", multiple=True, help="Skip these too, on top of the config's ignore.")
 @click.option("--set", "settings", multiple=True, metavar="RULE.OPTION=VALUE", help="Set a rule option.")
 @click.option("--severity", "severities", multiple=True, metavar="RULE=LEVEL", help="error (blocks) or warning.")
 @click.option("--field", "field_names", multiple=True, metavar="KEY=NAME", help="Field name override (input, output, text, label, split, system).")
-@click.option("-f", "--format", "formats", multiple=True, metavar="NAME", help="terminal, json, markdown, sarif, junit, github, html (repeatable).")
+@click.option("-f", "--format", "formats", multiple=True, metavar="NAME",
+              help="terminal, concise, json, markdown, sarif, junit, github, gitlab, html, statistics (repeatable).")
+@click.option("--statistics", is_flag=True, help="Print counts per rule and finding kind instead of the report.")
 @click.option("-o", "--output", "outputs", multiple=True, metavar="FILE", help="Write the report to FILE; pairs with --format in order (repeatable).")
 @click.option("--fail-on", type=click.Choice(["error", "warning"]), default=None, help="What makes the exit code 1 (default: error).")
 @click.option("--exit-zero", is_flag=True, help="Always exit 0 when the run could be judged.")
@@ -127,6 +134,11 @@ class CheckArgs:
     no_cache: bool
     quiet: bool
     verbose: bool
+    schema: str | None = None
+    baseline: str | None = None
+    extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
+    statistics: bool = False
 
 
 def run_check_command(args: CheckArgs) -> int:
@@ -136,7 +148,8 @@ def run_check_command(args: CheckArgs) -> int:
 
     config = build_config(args)
     request = build_request(args, config)
-    plan = build_output_plan(args.formats, args.outputs, request)
+    formats = args.formats if not args.statistics else (*args.formats[: len(args.outputs)], "statistics")
+    plan = build_output_plan(formats, args.outputs, request)
     stages = StageReporter(show=progress_wanted(args.progress, args.quiet), timings=args.verbose)
     request.progress = stages
     try:
@@ -157,8 +170,15 @@ def build_config(args: CheckArgs) -> Any:
         config = replace(config, fail_on=args.fail_on)
     if args.select is not None:
         config = replace(config, select=_ids(args.select))
-    if args.ignore:
-        config = replace(config, ignore=tuple(config.ignore) + tuple(i for v in args.ignore for i in _ids(v)))
+    if args.extend_select and config.select is not None:
+        config = replace(config, select=tuple(config.select) + tuple(i for v in args.extend_select for i in _ids(v)))
+    if args.ignore or args.extend_ignore:
+        extra = tuple(i for v in (*args.ignore, *args.extend_ignore) for i in _ids(v))
+        config = replace(config, ignore=tuple(config.ignore) + extra)
+    if args.schema:
+        config = replace(config, schema=args.schema)
+    if args.baseline:
+        config = replace(config, baseline=args.baseline)
     for setting in args.settings:
         key, value = key_value(setting, "--set", "RULE.OPTION=VALUE")
         rule_id, dot, option = key.partition(".")
@@ -179,10 +199,10 @@ def build_config(args: CheckArgs) -> Any:
 
 
 def build_request(args: CheckArgs, config: Any) -> Any:
-    from dqlint.data.sources import InputSpec
+    from dqlint.data.sources import STDIN, InputSpec
     from dqlint.engine.check import CheckRequest
 
-    inputs = [InputSpec(p) for p in args.paths]
+    inputs = [InputSpec(STDIN if p == "-" else p) for p in args.paths]
     test_paths, eval_paths, reference_paths = args.test_paths, args.eval_paths, args.reference_paths
     if not inputs:  # pre-commit runs with pass_filenames: false and takes inputs from config
         inputs = [InputSpec(p) for p in config.inputs.get("train", ())]
@@ -197,6 +217,7 @@ def build_request(args: CheckArgs, config: Any) -> Any:
         reference=[InputSpec(p) for p in reference_paths],
         review=args.review,
         expectations=args.expectations,
+        schema=args.schema,
         use_cache=not args.no_cache,
     )
 
@@ -246,16 +267,18 @@ def request_inputs(request: Any) -> list[Any]:
     """Every file the run reads: data, reference, review sheet, expectation suite."""
     config = request.config
     sources = [s.source for s in [*request.inputs, *request.reference]]
-    return sources + [p for p in (request.review, request.expectations, config.review, config.expectations) if p]
+    named = (request.review, request.expectations, request.schema, config.review, config.expectations, config.schema, config.baseline)
+    return sources + [p for p in named if p]
 
 
 def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: CheckArgs, protected: Sequence[Any] = ()) -> None:
     from dqlint.errors import UsageError
     from dqlint.reporters import RenderOptions, render
 
+    written: list[str] = []
     for target in plan:
         to_terminal = target.path is None and sys.stdout.isatty()
-        color = args.color if args.color is not None else (to_terminal and "NO_COLOR" not in os.environ)
+        color = args.color if args.color is not None else colour_wanted(to_terminal)
         width = shutil.get_terminal_size((110, 24)).columns if to_terminal else None
         options = RenderOptions(
             color=bool(color) and target.format == "terminal", max_findings=args.max_findings, verbose=args.verbose, width=width
@@ -270,8 +293,23 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
                 fh.write(text)
         except OSError as exc:
             raise UsageError(f"--output {target.path}: cannot write: {exc.strerror}") from None
+        written.append(target.path)
+    if written and not args.quiet and all(t.path is not None for t in plan):
+        # Nothing went to the terminal: say what was decided and where it went.
+        click.echo(f"dqlint: {report['verdict'].upper()}: {report['summary']['reason']}", err=True)
+    for path in written if not args.quiet else ():
+        click.echo(f"dqlint: wrote {path}", err=True)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, args.max_findings, protected)
+
+
+def colour_wanted(to_terminal: bool) -> bool:
+    """Colour on a terminal unless NO_COLOR is set; FORCE_COLOR asks for it anywhere (CI logs)."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return to_terminal
 
 
 def append_step_summary(path: str, report: dict[str, Any], max_findings: int, protected: Sequence[Any] = ()) -> None:

@@ -126,6 +126,22 @@ def file_reader(path: str, *, keep_source: bool = False) -> Reader:
     return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",", keep_source)
 
 
+def stdin_reader(name: str = "<stdin>") -> Reader:
+    """The reader of data piped to standard input (``dqlint check -``): read once, then parsed as
+    a JSON array when it starts with ``[``, as JSON lines when it starts with ``{``, else as CSV."""
+    data = sys.stdin.buffer.read()
+    head = data.lstrip(BOM + b" \t\r\n")[:1]
+
+    def open_binary() -> Any:
+        return io.BytesIO(data)
+
+    if head == b"[":
+        return lambda: _read_json(name, open_binary)
+    if head == b"{":
+        return lambda: _read_jsonl(name, open_binary)
+    return lambda: _read_csv(name, open_binary, ",")
+
+
 def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
     """Refuse binary files and UTF-16 up front: nothing in them is a record."""
     try:

@@ -17,9 +17,13 @@ from dqlint.data.readers import (
     Reader,
     data_suffix,
     file_reader,
+    stdin_reader,
     json_type,
 )
 from dqlint.errors import InputError, first_line
+
+# The input name that means "read standard input" (``dqlint check -``).
+STDIN = "-"
 
 __all__ = ['InputSpec', 'normalise_split', 'split_from_name', 'folder_input_files']
 
@@ -113,7 +117,9 @@ def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
     if isinstance(src, os.PathLike):
         src = os.fspath(src)
     if isinstance(src, str):
-        if src.startswith(HUB_PREFIX):
+        if src == STDIN:
+            yield "<stdin>", None, stdin_reader(), "stdin"
+        elif src.startswith(HUB_PREFIX):
             yield from _expand_hub(src)
         elif os.path.isdir(src):
             yield from _expand_folder(src)

@@ -143,6 +143,7 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "inputs": inputs,
         "review": _optional_file(request.review or config.review),
         "expectations": _optional_file(request.expectations or config.expectations),
+        "schema": _optional_file(request.schema or config.schema),
     }
     text = json.dumps(material, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -29,6 +29,7 @@ class CheckRequest:
     reference: list[InputSpec] = field(default_factory=list)
     review: str | None = None
     expectations: str | None = None
+    schema: str | None = None
     progress: Callable[[str], None] | None = None
     on_rule_done: Callable[[Any], None] | None = None
     use_cache: bool = False
@@ -63,6 +64,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         reference=reference,
         review=request.review or config.review,
         expectations=request.expectations or config.expectations,
+        schema=request.schema or config.schema,
         progress=progress,
         base_dir=os.path.dirname(config.source) if config.source else None,
     )

@@ -219,7 +219,8 @@ class CheckContext:
     """Everything a rule may read during one run.
 
     ``dataset`` holds every split; ``reference`` is a production sample when the user gave one;
-    ``review`` is a filled-in review sheet; ``expectations`` a Great Expectations suite file.
+    ``review`` is a filled-in review sheet; ``expectations`` a Great Expectations suite file;
+    ``schema`` a JSON Schema file every record must satisfy.
     ``shared`` memoises expensive work (a similarity index, a token count) so two rules that
     need the same thing compute it once per run.
     """
@@ -231,6 +232,7 @@ class CheckContext:
         reference: Dataset | None = None,
         review: str | None = None,
         expectations: str | None = None,
+        schema: str | None = None,
         progress: Callable[[str], None] | None = None,
         base_dir: str | None = None,
     ) -> None:
@@ -238,6 +240,7 @@ class CheckContext:
         self.reference = reference
         self.review = review
         self.expectations = expectations
+        self.schema = schema
         self.base_dir = base_dir
         self._progress = progress
         self._shared: dict[Any, Any] = {}

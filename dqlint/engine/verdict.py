@@ -51,11 +51,13 @@ def judge(entries: Sequence[Mapping[str, Any]], fail_on: str = "error") -> tuple
         rest = [f"{e['id']} {_verb(e['status'])}" for e in blocking[3:]]
         more = f"; also {', '.join(rest)}" if rest else ""
         return "no-go", "No-go: " + "; ".join(parts) + more + "."
-    counts = {s: sum(1 for e in entries if e["status"] == s.value) for s in Status}
+    accepted = [e for e in entries if (e.get("baseline") or {}).get("accepted_all")]
+    judged = [e for e in entries if e not in accepted]
+    counts = {s: sum(1 for e in judged if e["status"] == s.value) for s in Status}
     shown = ", ".join(f"{counts[s]} {word}" for s, word in _COUNT_WORDS if counts[s])
-    accepted = sum(1 for e in entries if (e.get("baseline") or {}).get("accepted_all") and e["status"] in (Status.WARN.value, *_BLOCKING_STATUSES))
-    note = f"; {accepted} with every finding accepted by the baseline" if accepted else ""
-    return "go", f"Go: no blocking rule failed ({shown}{note})."
+    if accepted:
+        shown += f"{', ' if shown else ''}{len(accepted)} accepted (every finding in the baseline or ignored for its path)"
+    return "go", f"Go: no blocking rule failed ({shown})."
 
 
 _COUNT_WORDS = (

@@ -33,6 +33,9 @@ REPORTERS: dict[str, str] = {
     "junit": "dqlint.reporters.junit:render",
     "github": "dqlint.reporters.github:render",
     "html": "dqlint.reporters.html:render",
+    "concise": "dqlint.reporters.concise:render",
+    "gitlab": "dqlint.reporters.gitlab:render",
+    "statistics": "dqlint.reporters.statistics:render",
 }
 
 

@@ -1,0 +1,197 @@
+"""Living with the gate: baselines, linter CLI conventions, JSON Schema, new formats."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from conftest import SAMPLES, chat, write_jsonl
+
+DIRTY = SAMPLES / "chat/dirty"
+
+
+@pytest.fixture
+def dirty_copy(tmp_path, monkeypatch):
+    for name in ("train.jsonl", "test.jsonl"):
+        shutil.copy(DIRTY / name, tmp_path / name)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _insert_rows(path, rows, at=1):
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    new = [json.dumps(r) + "\n" for r in rows]
+    path.write_text("".join(lines[:at] + new + lines[at:]), encoding="utf-8")
+
+
+# -- baselines -----------------------------------------------------------------------------------
+
+
+def test_baseline_round_trip(dqlint_cli, dirty_copy):
+    check = ("check", "train.jsonl", "--test", "test.jsonl", "--isolated", "--no-cache", "--set", "near-duplicates.max-ratio=0")
+    assert dqlint_cli(*check).code == 1
+    res = dqlint_cli("baseline", "train.jsonl", "--test", "test.jsonl", "--isolated", "--set", "near-duplicates.max-ratio=0", "-o", "base.json")
+    assert res.code == 0 and "wrote base.json" in res.err
+    baseline = json.loads((dirty_copy / "base.json").read_text())
+    assert baseline["dqlint_baseline"] == 1 and len(baseline["findings"]) > 10
+
+    # Accepted: still shown and counted, not blocking.
+    res = dqlint_cli(*check, "--baseline", "base.json", "-f", "json")
+    report = res.json()
+    assert res.code == 0 and report["verdict"] == "go"
+    fmt = next(r for r in report["rules"] if r["id"] == "format-consistency")
+    assert fmt["status"] == "fail" and fmt["baseline"] == {"accepted": 6, "new": 0, "accepted_all": True}
+    assert all(f["baselined"] for f in fmt["findings"])
+    assert report["baseline"]["stale"] == []
+
+    # Inserting unrelated rows keeps every old finding accepted (fingerprints are content, not lines).
+    _insert_rows(dirty_copy / "train.jsonl", [chat(f"Distinct question {w}?", f"A distinct answer about {w}.") for w in ("otters", "comets")])
+    res = dqlint_cli(*check, "--baseline", "base.json", "-f", "json")
+    assert res.code == 0, res.json()["summary"]["reason"]
+
+    # A new duplicate still blocks.
+    _insert_rows(dirty_copy / "train.jsonl", [chat("How do zebras sleep?", "Standing up, mostly.")] * 2, at=3)
+    res = dqlint_cli(*check, "--baseline", "base.json", "-f", "json")
+    report = res.json()
+    assert res.code == 1 and report["summary"]["reason"].startswith("No-go: near-duplicates fails")
+    dups = next(r for r in report["rules"] if r["id"] == "near-duplicates")
+    assert dups["baseline"]["new"] == 1 and not dups["baseline"]["accepted_all"]
+
+    # A fixed problem leaves a stale entry behind, reported so the file can be pruned.
+    lines = (dirty_copy / "train.jsonl").read_text().splitlines(keepends=True)
+    (dirty_copy / "train.jsonl").write_text("".join(line for line in lines if "human" not in line))
+    report = dqlint_cli(*check, "--baseline", "base.json", "-f", "json").json()
+    assert [s["kind"] for s in report["baseline"]["stale"]] == ["role"]
+
+
+def test_missing_or_foreign_baseline_is_an_input_error(dqlint_cli, dirty_copy):
+    res = dqlint_cli("check", "train.jsonl", "--isolated", "--baseline", "nope.json")
+    assert res.code == 2 and res.err.startswith("dqlint: error: nope.json: baseline file not found")
+    (dirty_copy / "other.json").write_text('{"version": 3}')
+    res = dqlint_cli("check", "train.jsonl", "--isolated", "--baseline", "other.json")
+    assert res.code == 2 and "not a dqlint baseline" in res.err
+
+
+def test_per_path_ignores_accept_a_rules_findings_in_matching_files(dqlint_cli, dirty_copy):
+    (dirty_copy / "dqlint.toml").write_text('[per-path-ignores]\n"train*.jsonl" = ["format", "content-safety", "llm-artifacts"]\n')
+    report = dqlint_cli("check", "train.jsonl", "--no-cache", "--select", "format,llm-artifacts,content-safety", "-f", "json").json()
+    assert report["verdict"] == "go"
+    assert all(f.get("ignored") for r in report["rules"] for f in r["findings"])
+
+
+# -- CLI conventions ---------------------------------------------------------------------------
+
+
+def test_select_and_ignore_by_criterion_and_extend(dqlint_cli):
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "duplicates,format", "-f", "json")
+    assert [r["id"] for r in res.json()["rules"]] == ["format-consistency", "json-schema", "near-duplicates"]
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "duplicates",
+                     "--extend-select", "size-and-holdout", "--extend-ignore", "near-duplicates", "-f", "json")
+    assert [r["id"] for r in res.json()["rules"]] == ["dataset-size"]
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--select", "no-such-thing")
+    assert res.code == 2 and "criteria: " in res.err
+
+
+def test_statistics_counts_per_rule_and_kind(dqlint_cli):
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "format-consistency", "--statistics")
+    assert res.code == 1
+    assert res.out.splitlines()[0].split() == ["1", "format-consistency", "empty-content", "fail"]
+    assert res.out.splitlines()[-1] == "      6  findings in total; verdict NO-GO"
+
+
+def test_concise_format_is_one_line_per_finding(dqlint_cli):
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "format-consistency", "-f", "concise")
+    lines = res.out.splitlines()
+    assert lines[0].startswith(f"{DIRTY / 'train.jsonl'}:5: format-consistency: invalid JSON")
+    assert len(lines) == 7 and lines[-1].startswith("NO-GO: No-go: format-consistency fails")
+
+
+def test_gitlab_code_quality_report_has_the_required_fields(dqlint_cli, tmp_path):
+    out = tmp_path / "gl-code-quality.json"
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "format-consistency,dataset-size",
+                     "-f", "gitlab", "-o", str(out))
+    issues = json.loads(out.read_text())
+    assert res.code == 1 and len(issues) == 7
+    for issue in issues:
+        assert set(issue) == {"description", "check_name", "fingerprint", "severity", "location"}
+        assert isinstance(issue["description"], str) and issue["check_name"] in ("format-consistency", "dataset-size")
+        assert issue["severity"] in ("info", "minor", "major", "critical", "blocker")
+        assert isinstance(issue["location"]["path"], str) and isinstance(issue["location"]["lines"]["begin"], int)
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    assert issues[0]["severity"] == "critical" and issues[0]["location"]["lines"]["begin"] == 5
+
+
+def test_writing_a_file_says_the_verdict_and_what_was_written(dqlint_cli, tmp_path):
+    out = tmp_path / "report.json"
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "format-consistency", "-o", str(out))
+    assert res.code == 1 and res.out == ""
+    assert res.err.splitlines() == [
+        "dqlint: NO-GO: " + json.loads(out.read_text())["summary"]["reason"],
+        f"dqlint: wrote {out}",
+    ]
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--isolated", "--no-cache", "--select", "format-consistency", "-o", str(out), "-q")
+    assert res.err == ""
+
+
+def test_force_color_colours_output_that_is_not_a_terminal(dqlint_cli, monkeypatch):
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    res = dqlint_cli("check", str(SAMPLES / "chat/clean"), "--isolated", "--no-cache", "--select", "dataset-size")
+    assert "\x1b[" in res.out
+    monkeypatch.setenv("NO_COLOR", "1")
+    res = dqlint_cli("check", str(SAMPLES / "chat/clean"), "--isolated", "--no-cache", "--select", "dataset-size")
+    assert "\x1b[" not in res.out
+
+
+def test_dash_reads_standard_input(dqlint_cli, monkeypatch):
+    import io
+
+    data = (DIRTY / "train.jsonl").read_bytes()
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(data)))
+    res = dqlint_cli("check", "-", "--isolated", "--select", "format-consistency", "-f", "concise")
+    assert res.code == 1 and res.out.splitlines()[0].startswith("<stdin>:5: format-consistency: invalid JSON")
+
+
+# -- JSON Schema -------------------------------------------------------------------------------
+
+
+SCHEMA = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["messages", "id"],
+    "properties": {"id": {"type": "string", "pattern": "^ex-[0-9]+$"}, "messages": {"type": "array", "minItems": 2}},
+}
+
+
+def test_schema_violations_are_findings_at_exact_lines(dqlint_cli, tmp_path):
+    schema = tmp_path / "record.schema.json"
+    schema.write_text(json.dumps(SCHEMA))
+    rows = [dict(chat("a", "b"), id="ex-1"), chat("c", "d"), dict(chat("e", "f"), id="bad id"), dict(chat("g", "h"), id="ex-4")]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    res = dqlint_cli("check", str(data), "--isolated", "--no-cache", "--select", "json-schema", "--schema", str(schema), "-f", "json")
+    rule = res.json()["rules"][0]
+    assert res.code == 1 and rule["status"] == "fail"
+    assert [(f["locations"][0]["line"], f["message"]) for f in rule["findings"]] == [
+        (2, "$: 'id' is a required property (required)"),
+        (3, "$.id: 'bad id' does not match '^ex-[0-9]+$' (pattern)"),
+    ]
+    assert rule["metric"] == {"name": "schema_violation_ratio", "value": 0.5, "threshold": 0.0}
+
+
+def test_schema_from_config_and_bad_schemas(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write_jsonl(tmp_path / "train.jsonl", [dict(chat("a", "b"), id="ex-1")])
+    (tmp_path / "s.json").write_text(json.dumps(SCHEMA))
+    (tmp_path / "dqlint.toml").write_text('schema = "s.json"\nselect = ["json-schema"]\n')
+    res = dqlint_cli("check", "train.jsonl", "--no-cache", "-f", "json")
+    assert res.code == 0 and res.json()["rules"][0]["status"] == "pass"
+    (tmp_path / "s.json").write_text('{"type": 12}')
+    res = dqlint_cli("check", "train.jsonl", "--no-cache")
+    assert res.code == 2 and res.err.startswith("dqlint: error: s.json: not a valid Draft202012 schema:")
+    (tmp_path / "s.json").write_text('{"type": ')
+    res = dqlint_cli("check", "train.jsonl", "--no-cache")
+    assert res.code == 2 and res.err.startswith("dqlint: error: s.json:1: invalid JSON in schema")
+    res = dqlint_cli("check", "train.jsonl", "--isolated", "--no-cache", "--select", "json-schema", "-f", "json")
+    assert res.json()["rules"][0]["status"] == "skipped"
