@@ -9,18 +9,16 @@ import textwrap
 import pytest
 from conftest import ROOT, SAMPLES
 
-from dqlint.analysis.cost import (
+from dqlint.analysis.cost import CostInputs, analyse_cost, readiness_note
+from dqlint.analysis.pricing import (
     PRICE_KEYS,
-    CostInputs,
     PriceTable,
     PriceTableError,
     UnknownModelError,
-    analyse_cost,
     builtin_price_table,
     load_price_table,
     parse_price_table,
     prices_from_overrides,
-    readiness_note,
     resolve_model_name,
 )
 
@@ -244,16 +242,21 @@ def test_command_line_price_overrides_one_table_price(table):
 
 
 def test_builtin_table_is_dated_sourced_and_keeps_the_training_prices():
-    from dqlint.tokens import PRICES
+    from dqlint.analysis.pricing import PRICES
 
     table = builtin_price_table()
     assert table.source == "built-in" and table.as_of == "2026-03"
-    for name, price in PRICES.items():  # the token-length rule's figures, one source of truth
-        assert table.lookup(name).training == price.usd_per_million
-        assert table.lookup(name).as_of == price.as_of
+    # The token-length rule's figures (and their sources, quoted in golden reports) come from
+    # the same file, unchanged by the move.
+    assert {name: (p.usd_per_million, p.as_of, p.source) for name, p in PRICES.items()} == {
+        "gpt-4o-mini": (3.00, "2026-03", "public fine-tuning cost comparisons, March 2026"),
+        "gpt-4o": (25.00, "2026-03", "public fine-tuning cost comparisons, March 2026"),
+        "gpt-3.5-turbo": (8.00, "2024-08", "OpenAI pricing page, August 2024"),
+        **{n: (p.training, p.as_of, p.source) for n, p in table.models.items() if n.startswith(("gpt-4.1", "gemini"))},
+    }
     for entry in table.models.values():
-        assert entry.source and entry.as_of
-        assert entry.tuned_input >= 0 and entry.base_input > 0
+        assert entry.source and entry.as_of and entry.training is not None
+        assert entry.tuned_input >= entry.base_input > 0
     mini = table.lookup("gpt-4o-mini-2024-07-18")
     assert (mini.base_input, mini.base_output, mini.tuned_input, mini.tuned_output) == (0.15, 0.60, 0.30, 1.20)
 
@@ -262,7 +265,7 @@ def test_builtin_table_parses_like_a_custom_one():
     import importlib.resources
     import tomllib
 
-    text = importlib.resources.files("dqlint").joinpath("data", "prices.toml").read_text(encoding="utf-8")
+    text = importlib.resources.files("dqlint.analysis").joinpath("prices.toml").read_text(encoding="utf-8")
     assert parse_price_table(tomllib.loads(text), "x").known() == builtin_price_table().known()
 
 

@@ -1,7 +1,7 @@
 """Is fine-tuning worth it? Training cost, inference cost and the breakeven, as estimates.
 
-Pure arithmetic on token counts and prices (no dataset, no rule, no I/O beyond reading a
-price-table TOML file). Every figure comes out with the inputs that produced it, so a report
+Pure arithmetic on token counts and prices (no dataset, no rule, no I/O; the price table is
+:mod:`dqlint.analysis.pricing`). Every figure comes out with the inputs that produced it, so a report
 can always show "this number, from these numbers":
 
     training            = billed training tokens x USD per 1M training tokens / 1e6
@@ -13,7 +13,7 @@ can always show "this number, from these numbers":
 
 "Prompted" is the base model given the few-shot examples (or a long system prompt) on every
 call; "tuned" is the fine-tuned model given the prompt without them. Prices are per 1M tokens
-and come from a small, dated price table (``dqlint/data/prices.toml``, overridable) -- they
+and come from a small, dated price table (``dqlint/analysis/prices.toml``, overridable) -- they
 change often, which is why every result carries the table's date and the entry's source.
 
 Deliberately ignored: cached-input and batch discounts, long-context price steps, retries,
@@ -24,32 +24,17 @@ where.
 from __future__ import annotations
 
 import math
-import sys
-from dataclasses import dataclass, field, replace
-from pathlib import Path
-from typing import Any, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+from dqlint.analysis.pricing import ModelPrices, PriceTable
 
 __all__ = [
-    "PRICE_KEYS",
     "BreakEven",
     "CostAnalysis",
     "CostInputs",
-    "ModelPrices",
-    "PriceTable",
-    "PriceTableError",
-    "UnknownModelError",
     "analyse_cost",
-    "builtin_price_table",
-    "load_price_table",
-    "parse_price_table",
-    "prices_from_overrides",
     "readiness_note",
-    "resolve_model_name",
 ]
 
 PER_MILLION = 1_000_000
@@ -57,197 +42,6 @@ PER_MILLION = 1_000_000
 # stated traffic (traffic estimates are rarely better than that).
 SENSITIVITY_FACTORS = (0.5, 1.5)
 
-# The price fields of a table entry, as spelled in the TOML file and on the command line.
-PRICE_KEYS = ("training", "base-input", "base-output", "fine-tuned-input", "fine-tuned-output")
-OPTIONAL_KEYS = ("fine-tuned-hosting-per-month",)
-ENTRY_KEYS = {*PRICE_KEYS, *OPTIONAL_KEYS, "provider", "as-of", "source", "note"}
-
-
-class PriceTableError(ValueError):
-    """A price table that cannot be used (unreadable file, missing or invalid field)."""
-
-
-class UnknownModelError(PriceTableError):
-    """A model with no entry in the price table; the message lists the known ones."""
-
-
-# -- the price table ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ModelPrices:
-    """USD per 1M tokens for one model: training, and inference for the base and the
-    fine-tuned model. ``training`` is None when the provider publishes no single figure."""
-
-    model: str
-    training: float | None
-    base_input: float
-    base_output: float
-    tuned_input: float
-    tuned_output: float
-    tuned_hosting_per_month: float = 0.0
-    provider: str = ""
-    as_of: str = ""
-    source: str = ""
-    note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "provider": self.provider,
-            "usd_per_million": {
-                "training": self.training,
-                "base_input": self.base_input,
-                "base_output": self.base_output,
-                "fine_tuned_input": self.tuned_input,
-                "fine_tuned_output": self.tuned_output,
-            },
-            "fine_tuned_hosting_usd_per_month": self.tuned_hosting_per_month,
-            "as_of": self.as_of,
-            "source": self.source,
-        }
-
-
-@dataclass(frozen=True)
-class PriceTable:
-    """Named price entries, with the table's own date and where it came from."""
-
-    as_of: str
-    source: str  # "built-in" or the file it was read from
-    models: Mapping[str, ModelPrices] = field(default_factory=dict)
-
-    def known(self) -> list[str]:
-        return sorted(self.models)
-
-    def lookup(self, name: str) -> ModelPrices:
-        """The entry for ``name``; dated snapshots and fine-tuned ids resolve to their family
-        (see :func:`resolve_model_name`). Unknown: an error listing the known models."""
-        key = resolve_model_name(name, self.models)
-        if key is None:
-            raise UnknownModelError(
-                f"no prices for model {name!r} in {self.source} price table "
-                f"(known: {', '.join(self.known())}); give --price-table FILE or all of "
-                + ", ".join(f"--price {k}=USD" for k in PRICE_KEYS)
-            )
-        return self.models[key]
-
-
-def resolve_model_name(name: str, known: Iterable[str]) -> str | None:
-    """The table key ``name`` stands for. Dated snapshots map to their family
-    (``gpt-4o-mini-2024-07-18`` -> ``gpt-4o-mini``) and fine-tuned ids to their base
-    (``ft:gpt-4o-mini-2024-07-18:org::id``); the longest matching prefix wins."""
-    key = name.strip().lower()
-    if key.startswith("ft:"):  # a fine-tuned model id: ft:<base>:<org>::<id>
-        key = key.split(":")[1]
-    matches = [m for m in known if key == m.lower() or key.startswith(m.lower() + "-")]
-    return max(matches, key=len) if matches else None
-
-
-def parse_price_table(data: Mapping[str, Any], source: str) -> PriceTable:
-    """A :class:`PriceTable` from the parsed TOML (``as-of`` and one ``[models.NAME]`` table
-    per model). Every price must be a number >= 0; ``training`` may be left out."""
-    as_of = data.get("as-of")
-    if not isinstance(as_of, str) or not as_of:
-        raise PriceTableError(f"{source}: the price table needs a top-level as-of = \"YYYY-MM\" date")
-    models = data.get("models")
-    if not isinstance(models, dict) or not models:
-        raise PriceTableError(f"{source}: the price table needs [models.NAME] tables")
-    entries = {name: _parse_entry(name, entry, source, as_of) for name, entry in models.items()}
-    return PriceTable(as_of, source, entries)
-
-
-def _parse_entry(name: str, entry: Any, source: str, table_as_of: str) -> ModelPrices:
-    where = f"{source}: [models.{name}]"
-    if not isinstance(entry, dict):
-        raise PriceTableError(f"{where} must be a table")
-    unknown = set(entry) - ENTRY_KEYS
-    if unknown:
-        raise PriceTableError(f"{where}: unknown key(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(ENTRY_KEYS))})")
-    missing = [k for k in PRICE_KEYS[1:] if k not in entry]
-    if missing:
-        raise PriceTableError(f"{where}: missing {', '.join(missing)} (USD per 1M tokens)")
-    values = {k: _price(entry[k], f"{where} {k}") for k in (*PRICE_KEYS, *OPTIONAL_KEYS) if k in entry}
-    return ModelPrices(
-        model=name,
-        training=values.get("training"),
-        base_input=values["base-input"],
-        base_output=values["base-output"],
-        tuned_input=values["fine-tuned-input"],
-        tuned_output=values["fine-tuned-output"],
-        tuned_hosting_per_month=values.get("fine-tuned-hosting-per-month", 0.0),
-        provider=str(entry.get("provider", "")),
-        as_of=str(entry.get("as-of", table_as_of)),
-        source=str(entry.get("source", "")),
-        note=str(entry.get("note", "")),
-    )
-
-
-def _price(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-        raise PriceTableError(f"{where} must be a number >= 0 (USD), got {value!r}")
-    return float(value)
-
-
-def load_price_table(path: str | Path | None = None) -> PriceTable:
-    """The price table in ``path`` (a TOML file shaped like the built-in one), or the
-    built-in table when ``path`` is None."""
-    if path is None:
-        return builtin_price_table()
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except tomllib.TOMLDecodeError as exc:
-        raise PriceTableError(f"{path}: invalid TOML: {exc}") from None
-    except OSError as exc:
-        raise PriceTableError(f"{path}: cannot read price table: {exc.strerror}") from None
-    return parse_price_table(data, str(path))
-
-
-def builtin_price_table() -> PriceTable:
-    """The dated table shipped with dqlint (``dqlint/data/prices.toml``)."""
-    import importlib.resources
-
-    text = importlib.resources.files("dqlint").joinpath("data", "prices.toml").read_text(encoding="utf-8")
-    return parse_price_table(tomllib.loads(text), "built-in")
-
-
-def prices_from_overrides(
-    model: str, base: ModelPrices | None, overrides: Mapping[str, float], *, as_of: str
-) -> ModelPrices:
-    """``base`` with the prices given on the command line (keys of :data:`PRICE_KEYS`)
-    replaced; with no ``base`` (a model not in the table) all five must be given."""
-    unknown = set(overrides) - set(PRICE_KEYS) - set(OPTIONAL_KEYS)
-    if unknown:
-        raise PriceTableError(f"unknown price key(s) {', '.join(sorted(unknown))} (known: {', '.join((*PRICE_KEYS, *OPTIONAL_KEYS))})")
-    values = {k: _price(v, f"--price {k}") for k, v in overrides.items()}
-    fields = {
-        "training": "training",
-        "base-input": "base_input",
-        "base-output": "base_output",
-        "fine-tuned-input": "tuned_input",
-        "fine-tuned-output": "tuned_output",
-        "fine-tuned-hosting-per-month": "tuned_hosting_per_month",
-    }
-    if base is None:
-        missing = [k for k in PRICE_KEYS if k not in values]
-        if missing:
-            raise UnknownModelError(
-                f"no prices for model {model!r}: give all of {', '.join(f'--price {k}=USD' for k in missing)} "
-                "or --price-table FILE"
-            )
-        return ModelPrices(
-            model, *(values[k] for k in PRICE_KEYS),
-            tuned_hosting_per_month=values.get("fine-tuned-hosting-per-month", 0.0),
-            as_of=as_of, source="prices given on the command line",
-        )
-    if not values:
-        return base
-    given = ", ".join(sorted(values))
-    return replace(
-        base,
-        **{fields[k]: v for k, v in values.items()},
-        source=f"{base.source}; {given} given on the command line" if base.source else f"{given} given on the command line",
-    )
 
 
 # -- the analysis -------------------------------------------------------------------------------
