@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+from dqlint.errors import ConfigError
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - Python 3.10
@@ -85,7 +87,7 @@ MODELS: dict[str, ModelInfo] = {
 
 # -- the price table ------------------------------------------------------------------------------
 
-class PriceTableError(ValueError):
+class PriceTableError(ConfigError):
     """A price table that cannot be used (unreadable file, missing or invalid field)."""
 
 

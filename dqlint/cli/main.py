@@ -181,6 +181,7 @@ def build_config(args: CheckArgs) -> Any:
 def build_request(args: CheckArgs, config: Any) -> Any:
     from dqlint.data.sources import InputSpec
     from dqlint.engine.check import CheckRequest
+    from dqlint.toolkit.cost import cost_sections
 
     inputs = [InputSpec(p) for p in args.paths]
     test_paths, eval_paths, reference_paths = args.test_paths, args.eval_paths, args.reference_paths
@@ -198,6 +199,7 @@ def build_request(args: CheckArgs, config: Any) -> Any:
         review=args.review,
         expectations=args.expectations,
         use_cache=not args.no_cache,
+        sections=cost_sections(config),
     )
 
 

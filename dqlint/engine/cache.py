@@ -144,6 +144,8 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "review": _optional_file(request.review or config.review),
         "expectations": _optional_file(request.expectations or config.expectations),
     }
+    if request.sections:  # only then: keys of requests without sections stay as they were
+        material["sections"] = {s.key: s.material() for s in request.sections}
     text = json.dumps(material, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
