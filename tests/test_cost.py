@@ -159,12 +159,13 @@ def test_result_is_labelled_an_estimate_with_its_inputs_and_dates(table):
     assert formulas["training"] == "1,000,000 billed tokens x $3/1M = $3.00"
     assert formulas["prompted"].startswith("(100 prompt + 400 few-shot) x $0.15/1M + 50 output x $0.6/1M = $0.00011 per call")
     assert formulas["prompted"].endswith("x 100,000 requests = $10.50 per month")
-    assert formulas["breakeven"] == "$3.00 / ($10.50 - $9.00 per month) = 2.0 months"
+    assert formulas["breakeven"] == "$3.0000 / ($10.5000 - $9.0000 per month) = 2.0 months"
 
 
 def test_short_breakeven_reads_in_days(table):
     result = analyse(table, requests_per_month=3_000_000)  # saving $45/month -> 2 days
     assert result.breakeven.text() == "2 days (est.)"
+    assert analyse(table, requests_per_month=30_000_000).breakeven.text() == "5 hours (est.)"
 
 
 # -- the price table -----------------------------------------------------------------------------
@@ -283,37 +284,48 @@ def test_readiness_note_against_the_size_tiers_and_the_verdict():
 # -- `dqlint cost` and the check report's `cost` section (issue 19, phase 2) ---------------------
 
 CLEAN = str(SAMPLES / "chat" / "clean" / "train.jsonl")
-PHASE2 = pytest.mark.xfail(strict=True, reason="issue 19: dqlint cost lands after the layout move")
 
 
-@PHASE2
 def test_cost_command_on_the_sample_data(dqlint_cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = dqlint_cli("cost", CLEAN, "--requests-per-month", "10000", "--few-shot-tokens", "400")
     assert result.code == 0, result.err
     out = result.out
     assert "estimate" in out.lower() and "breakeven" in out.lower()
-    assert "price table as of 2026-03" in out and "gpt-4o-mini" in out
+    assert "prices as of 2026-03, built-in price table" in out and "gpt-4o-mini" in out
     assert "10,000 requests" in out and "400 few-shot" in out
 
 
-@PHASE2
 def test_cost_command_json_matches_the_measured_tokens(dqlint_cli, monkeypatch):
-    from dqlint.loading import InputSpec, load_inputs
-    from dqlint.tokens import count_dataset_tokens
+    from dqlint.analysis.tokenizer import get_tokenizer
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
+    from dqlint.toolkit.tokens import count_dataset_tokens
 
     monkeypatch.chdir(ROOT)
     result = dqlint_cli("cost", CLEAN, "--requests-per-month", "10000", "--few-shot-tokens", "400", "-f", "json")
     assert result.code == 0, result.err
     d = result.json()
-    tokens = int(count_dataset_tokens(load_inputs([InputSpec(CLEAN)])).per_row.sum())
+    ds = load_inputs([InputSpec(CLEAN)])
+    per_row = count_dataset_tokens(ds).per_row
+    tokens = int(per_row.sum())
     assert d["inputs"]["train_examples"] == 160 and d["inputs"]["epochs"] == 3
     assert d["inputs"]["billed_training_tokens"] == tokens * 3
     assert d["training_usd"] == round(tokens * 3 * 3.00 / 1e6, 4)
     assert d["estimate"] is True and d["price_table"]["as_of"] == "2026-03"
+    # The reply is the last assistant message with its 3 + 1 ("assistant") overhead; the prompt
+    # is the rest of the example.
+    tok = get_tokenizer("o200k_base")
+    replies = [tok.count(o) + 3 + 1 for o in ds.output]
+    assert d["inputs"]["output_tokens"] == round(sum(replies) / 160, 1)
+    assert d["inputs"]["prompt_tokens"] == round((tokens - sum(replies)) / 160, 1)
+    prompt, output = (tokens - sum(replies)) / 160, sum(replies) / 160
+    prompted = ((prompt + 400) * 0.15 + output * 0.60) / 1e6 * 10_000
+    tuned = (prompt * 0.30 + output * 1.20) / 1e6 * 10_000
+    assert d["monthly_usd"] == {"prompted": round(prompted, 4), "fine_tuned": round(tuned, 4), "saving": round(prompted - tuned, 4)}
+    assert d["breakeven"]["months"] == round(tokens * 3 * 3.00 / 1e6 / (prompted - tuned), 2)
 
 
-@PHASE2
 def test_cost_command_unknown_model_is_a_one_line_error(dqlint_cli, monkeypatch):
     monkeypatch.chdir(ROOT)
     result = dqlint_cli("cost", CLEAN, "--model", "llama-3", "--requests-per-month", "100")
@@ -322,7 +334,6 @@ def test_cost_command_unknown_model_is_a_one_line_error(dqlint_cli, monkeypatch)
     assert "Traceback" not in result.err and len(result.err.strip().splitlines()) == 1
 
 
-@PHASE2
 def test_cost_command_with_a_custom_price_table(dqlint_cli, tmp_path, monkeypatch):
     monkeypatch.chdir(ROOT)
     path = tmp_path / "prices.toml"
@@ -334,7 +345,6 @@ def test_cost_command_with_a_custom_price_table(dqlint_cli, tmp_path, monkeypatc
     assert d["price_table"]["as_of"] == "2026-01" and d["breakeven"]["never"] is True
 
 
-@PHASE2
 def test_check_report_has_cost_only_when_traffic_is_configured(dqlint_cli, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     plain = dqlint_cli("check", CLEAN, "-f", "json")
@@ -345,3 +355,105 @@ def test_check_report_has_cost_only_when_traffic_is_configured(dqlint_cli, tmp_p
     assert report["cost"]["estimate"] is True
     assert report["cost"]["inputs"]["requests_per_month"] == 10000
     assert "readiness" in report["cost"]
+
+
+def test_cost_command_counts_a_prompt_file(dqlint_cli, tmp_path, monkeypatch):
+    from dqlint.analysis.tokenizer import get_tokenizer
+
+    monkeypatch.chdir(ROOT)
+    prompt = tmp_path / "few_shot.txt"
+    prompt.write_text("Q: What does `os.getcwd` do?\nA: Returns the current working directory.\n" * 10, encoding="utf-8")
+    result = dqlint_cli("cost", CLEAN, "--requests-per-month", "1000", "--prompt", str(prompt), "-f", "json")
+    assert result.code == 0, result.err
+    inputs = result.json()["inputs"]
+    assert inputs["few_shot_tokens"] == get_tokenizer("o200k_base").count(prompt.read_text(encoding="utf-8"))
+    assert inputs["few_shot_source"].startswith(f"prompt file {prompt}")
+    both = dqlint_cli("cost", CLEAN, "--requests-per-month", "1", "--prompt", str(prompt), "--few-shot-tokens", "5")
+    assert both.code == 2 and "not both" in both.err
+
+
+def test_cost_command_default_few_shot_is_a_labelled_assumption(dqlint_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    d = dqlint_cli("cost", CLEAN, "--requests-per-month", "1000", "-f", "json").json()
+    assert d["inputs"]["few_shot_source"].startswith("assumed: 3 examples")
+    assert "run `dqlint check`" in d["readiness"]
+
+
+def test_cost_command_prices_on_the_command_line_for_an_unknown_model(dqlint_cli, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    prices = ["training=2", "base-input=1", "base-output=2", "fine-tuned-input=1", "fine-tuned-output=2"]
+    args = ["cost", CLEAN, "--model", "my-llama", "--requests-per-month", "1000", "--few-shot-tokens", "100", "-f", "json"]
+    result = dqlint_cli(*args, *[a for p in prices for a in ("--price", p)])
+    assert result.code == 0, result.err
+    d = result.json()
+    assert d["model"] == "my-llama" and d["prices"]["source"] == "prices given on the command line"
+    # Same per-token prices both ways: the saving is exactly the few-shot tokens' input cost.
+    assert d["monthly_usd"]["saving"] == round(100 * 1.0 / 1e6 * 1000, 4)
+    partial = dqlint_cli(*args, "--price", "training=2")
+    assert partial.code == 2 and "--price base-input=USD" in partial.err
+    bad = dqlint_cli(*args, "--price", "training=cheap")
+    assert bad.code == 2 and "not a number" in bad.err
+
+
+def test_bad_cost_config_is_a_one_line_error(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dqlint.toml").write_text('[cost]\nrequests-per-month = "lots"\n', encoding="utf-8")
+    result = dqlint_cli("check", CLEAN)
+    assert result.code == 2 and "[cost] requests-per-month must be a number" in result.err
+    (tmp_path / "dqlint.toml").write_text("[cost]\nrequests-per-month = 10\nmodel = \"llama-3\"\n", encoding="utf-8")
+    result = dqlint_cli("check", CLEAN)
+    assert result.code == 2 and "no prices for model 'llama-3'" in result.err
+    assert len(result.err.strip().splitlines()) == 1
+
+
+def test_cost_section_in_terminal_markdown_and_html_only_when_configured(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    for fmt, marker in (("terminal", "Is fine-tuning worth it?"), ("markdown", "## Is fine-tuning worth it?"), ("html", 'id="cost"')):
+        assert marker not in dqlint_cli("check", CLEAN, "-f", fmt).out
+    (tmp_path / "dqlint.toml").write_text("[cost]\nrequests-per-month = 1000\nfew-shot-tokens = 600\n", encoding="utf-8")
+    terminal = dqlint_cli("check", CLEAN).out
+    assert "Is fine-tuning worth it?" in terminal and "breakeven" in terminal and "estimate" in terminal.lower()
+    markdown = dqlint_cli("check", CLEAN, "-f", "markdown").out
+    assert "| breakeven |" in markdown and "prices as of 2026-03" in markdown
+    page = dqlint_cli("check", CLEAN, "-f", "html").out
+    section = page[page.index('<section id="cost">'):]
+    section = section[: section.index("</section>")]
+    assert "<svg" in section and "Estimated total spend by month" in section and "breakeven" in section
+
+
+def test_no_go_set_makes_the_breakeven_moot(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dqlint.toml").write_text("[cost]\nrequests-per-month = 1000\n", encoding="utf-8")
+    dirty = str(SAMPLES / "chat" / "dirty" / "train.jsonl")
+    result = dqlint_cli("check", dirty, "-f", "json")
+    report = result.json()
+    assert result.code == 1 and report["verdict"] == "no-go"
+    assert "NO-GO" in report["cost"]["readiness"] and "moot" in report["cost"]["readiness"]
+
+
+def test_cached_report_follows_the_cost_settings(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "dqlint.toml"
+    config.write_text("[cost]\nrequests-per-month = 1000\n", encoding="utf-8")
+    first = dqlint_cli("check", CLEAN, "-f", "json").json()
+    config.write_text("[cost]\nrequests-per-month = 2000\n", encoding="utf-8")
+    second = dqlint_cli("check", CLEAN, "-f", "json").json()
+    assert first["cost"]["inputs"]["requests_per_month"] == 1000
+    assert second["cost"]["inputs"]["requests_per_month"] == 2000
+
+
+def test_api_check_carries_the_cost_section(monkeypatch, tmp_path):
+    import dqlint
+
+    monkeypatch.chdir(tmp_path)
+    report = dqlint.check(CLEAN, config={"cost": {"requests-per-month": 1000}})
+    assert report.to_dict()["cost"]["inputs"]["requests_per_month"] == 1000
+    assert "cost" not in dqlint.check(CLEAN, config={}).to_dict()
+
+
+def test_cost_section_without_training_examples_is_skipped_not_an_error(dqlint_cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dqlint.toml").write_text("[cost]\nrequests-per-month = 1000\n", encoding="utf-8")
+    result = dqlint_cli("check", "--test", CLEAN, "-f", "json")
+    assert result.json()["cost"]["skipped"] == "no training examples to estimate the cost from"
+    assert "skipped" in dqlint_cli("check", "--test", CLEAN).out

@@ -151,7 +151,8 @@ class CostAnalysis:
         )
         if self.breakeven.months is not None:
             breakeven = (
-                f"{_usd(self.training_usd)} / ({_usd(self.monthly_prompted_usd)} - {_usd(self.monthly_tuned_usd)}"
+                f"{_usd(self.training_usd, precise=True)} / ({_usd(self.monthly_prompted_usd, precise=True)}"
+                f" - {_usd(self.monthly_tuned_usd, precise=True)}"
                 f" per month) = {_months_text(self.breakeven.months)}"
             )
         else:
@@ -279,13 +280,17 @@ def _money(value: float | None, digits: int = 4) -> float | None:
 
 
 def _tok(value: float) -> str:
+    value = round(value, 1)
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
-def _usd(value: float | None) -> str:
-    """Dollars with enough digits to show small per-call figures (``$0.000051``)."""
+def _usd(value: float | None, *, precise: bool = False) -> str:
+    """Dollars with enough digits to show small per-call figures (``$0.000051``); ``precise``
+    keeps four decimals under $100, so a quotient can be checked by hand."""
     if value is None:
         return "n/a"
+    if precise and abs(value) < 100:
+        return f"${value:,.4f}"
     if value == 0 or abs(value) >= 0.01:
         return f"${value:,.2f}"
     digits = 1 - math.floor(math.log10(abs(value)))  # two significant digits
@@ -293,6 +298,10 @@ def _usd(value: float | None) -> str:
 
 
 def _months_text(months: float) -> str:
-    if months < 1:
-        return f"{months * 30:.0f} days" if months * 30 >= 1 else "under a day"
-    return f"{months:,.1f} months"
+    """Months, or days or hours when under a month (a month counted as 30 days)."""
+    days = months * 30
+    if days >= 30:
+        return f"{months:,.1f} months"
+    if days >= 1:
+        return f"{days:.0f} days"
+    return f"{days * 24:.0f} hours" if days * 24 >= 1 else "under an hour"

@@ -22,6 +22,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "sample": ("dqlint.cli.sample:sample", "Draw a random sample to review by hand (label accuracy)."),
     "clean": ("dqlint.cli.clean:clean", "Write a cleaned copy, and every dropped record with its reason."),
     "expectations": ("dqlint.cli.expectations:expectations", "Great Expectations suites: export the inferred schema."),
+    "cost": ("dqlint.cli.cost:cost", "Is fine-tuning worth it? Cost, savings, breakeven."),
 }
 
 FORMAT_BY_SUFFIX = {

@@ -23,10 +23,19 @@ def usd(value: Any) -> str:
 
 
 def _months(value: float) -> str:
-    if value < 1:
-        days = value * 30
-        return f"{days:.0f} days" if days >= 1 else "under a day"
-    return f"{value:,.1f} months"
+    """Months, or days or hours when under a month (a month counted as 30 days)."""
+    days = value * 30
+    if days >= 30:
+        return f"{value:,.1f} months"
+    if days >= 1:
+        return f"{days:.0f} days"
+    return f"{days * 24:.0f} hours" if days * 24 >= 1 else "under an hour"
+
+
+def _tokens(value: Any) -> str:
+    if not isinstance(value, (int, float)):
+        return str(value)
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 
 def _requests(value: Any) -> str:
@@ -35,6 +44,8 @@ def _requests(value: Any) -> str:
 
 def cost_title(cost: Mapping[str, Any]) -> str:
     table = cost.get("price_table") or {}
+    if not table:
+        return f"Is fine-tuning worth it? Estimates for {cost.get('model')}"
     return (
         f"Is fine-tuning worth it? Estimates for {cost.get('model')} "
         f"(prices as of {table.get('entry_as_of') or table.get('as_of')}, {table.get('source')} price table)"
@@ -86,9 +97,9 @@ def cost_notes(cost: Mapping[str, Any]) -> list[str]:
     notes = [
         f"Inputs: {i.get('train_examples', 0):,} training examples, {i.get('billed_training_tokens', 0):,} billed "
         f"training tokens ({i.get('epochs')} epochs: {i.get('epochs_source')}); "
-        f"{_requests(i.get('requests_per_month'))} requests per month; prompt {i.get('prompt_tokens')} tokens "
-        f"({i.get('prompt_tokens_source')}); few-shot {i.get('few_shot_tokens')} tokens ({i.get('few_shot_source')}); "
-        f"output {i.get('output_tokens')} tokens ({i.get('output_tokens_source')}); counted with {i.get('tokenizer')}.",
+        f"{_requests(i.get('requests_per_month'))} requests per month; prompt {_tokens(i.get('prompt_tokens'))} tokens "
+        f"({i.get('prompt_tokens_source')}); few-shot {_tokens(i.get('few_shot_tokens'))} tokens ({i.get('few_shot_source')}); "
+        f"output {_tokens(i.get('output_tokens'))} tokens ({i.get('output_tokens_source')}); counted with {i.get('tokenizer')}.",
         f"Prices (USD per 1M tokens): training {per_m.get('training')}, base {per_m.get('base_input')} in / "
         f"{per_m.get('base_output')} out, fine-tuned {per_m.get('fine_tuned_input')} in / "
         f"{per_m.get('fine_tuned_output')} out"

@@ -250,6 +250,8 @@ class CostReportSection:
         model = self.settings.model or getattr(token_length, "model", None) or DEFAULT_MODEL
         info = model_info(model)
         encoding = getattr(token_length, "encoding", None) or (info.encoding if info else "o200k_base")
+        if not ctx.dataset.rows("train"):  # nothing to fine-tune on: say so, keep the report
+            return {"estimate": True, "model": model, "skipped": "no training examples to estimate the cost from"}
         counts = example_token_counts(ctx, encoding)
         analysis, readiness = estimate_cost(ctx.dataset, self.settings, self.config, counts=counts)
         return cost_section(analysis, readiness)  # the verdict is added by judged()
