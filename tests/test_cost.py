@@ -457,3 +457,20 @@ def test_cost_section_without_training_examples_is_skipped_not_an_error(dqlint_c
     result = dqlint_cli("check", "--test", CLEAN, "-f", "json")
     assert result.json()["cost"]["skipped"] == "no training examples to estimate the cost from"
     assert "skipped" in dqlint_cli("check", "--test", CLEAN).out
+
+
+def test_readme_worked_example_runs_as_written_and_shows_its_output(dqlint_cli, monkeypatch):
+    import shlex
+
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme[readme.index("## Is fine-tuning worth it?"):]
+    block = block[block.index("```console\n") + len("```console\n"):]
+    block = block[: block.index("```")]
+    command, *shown = block.splitlines()
+    assert command.startswith("$ dqlint cost ")
+    result = dqlint_cli(*shlex.split(command)[2:])
+    assert result.code == 0, result.err
+    produced = result.out.splitlines()
+    exact = [line for line in shown if not line.rstrip().endswith("...")]  # elided lines end in ...
+    assert produced[: len(exact)] == exact
