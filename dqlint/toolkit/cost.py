@@ -157,7 +157,9 @@ def estimate_cost(
         prompt_tokens_source=f"mean prompt (system and user messages) of the {n:,} training examples",
         output_tokens_source="given" if settings.output_tokens is not None else f"mean reply of the {n:,} training examples",
         few_shot_source=few_shot_source,
-        tokenizer=counts.label + ("" if limit is None else f"; examples capped at {limit:,} tokens"),
+        tokenizer=counts.label
+        + ("" if info is None or info.exact_tokenizer else f" (approximate: {model} has its own tokenizer)")
+        + ("" if limit is None else f"; examples capped at {limit:,} tokens"),
     )
     return analyse_cost(inputs, prices, table), _readiness(config, n)
 
