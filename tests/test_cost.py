@@ -474,3 +474,27 @@ def test_readme_worked_example_runs_as_written_and_shows_its_output(dqlint_cli, 
     produced = result.out.splitlines()
     exact = [line for line in shown if not line.rstrip().endswith("...")]  # elided lines end in ...
     assert produced[: len(exact)] == exact
+
+
+def test_command_line_settings_override_the_config_ones(tmp_path, monkeypatch):
+    from dqlint.engine.config import load_config
+    from dqlint.errors import ConfigError
+    from dqlint.toolkit.cost import CostSettings
+
+    (tmp_path / "sub").mkdir()
+    config_file = tmp_path / "sub" / "dqlint.toml"
+    config_file.write_text(
+        '[cost]\nrequests-per-month = 10\nprompt = "p.txt"\n[cost.prices]\ntraining = 9\n',
+        encoding="utf-8",
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = CostSettings.from_config(load_config(config_file))
+    assert settings.prompt_file == "sub/p.txt"  # relative to the config file, shown from here
+    assert settings.requests_per_month == 10 and settings.prices == {"training": 9.0}
+    merged = settings.overridden(requests_per_month=20, prompt_file="other.txt", prices={"base-input": 1.0}, model=None)
+    assert (merged.requests_per_month, merged.prompt_file, merged.few_shot_tokens) == (20, "other.txt", None)
+    assert merged.prices == {"training": 9.0, "base-input": 1.0}
+    assert settings.overridden(few_shot_tokens=5).prompt_file is None
+    config_file.write_text('[cost]\nfew-shot-tokens = 50\nprompt = "p.txt"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not both"):
+        load_config(config_file)

@@ -230,6 +230,8 @@ def _cost_table(table: Any, where: str, rel: Any) -> dict[str, Any]:
     unknown = set(table) - set(COST_KEYS)
     if unknown:
         raise ConfigError(f"{where}: [cost] unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(COST_KEYS))})")
+    if "few-shot-tokens" in table and "prompt" in table:
+        raise ConfigError(f"{where}: [cost] give few-shot-tokens or prompt, not both")
 
     def number(key: str, value: Any) -> bool:
         return not isinstance(value, bool) and isinstance(value, (int, float)) and value >= 0
