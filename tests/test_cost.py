@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
+from pathlib import Path
 
 import pytest
 from conftest import ROOT, SAMPLES
@@ -498,3 +500,29 @@ def test_command_line_settings_override_the_config_ones(tmp_path, monkeypatch):
     config_file.write_text('[cost]\nfew-shot-tokens = 50\nprompt = "p.txt"\n', encoding="utf-8")
     with pytest.raises(ConfigError, match="not both"):
         load_config(config_file)
+
+
+# CI has the shared folder at ../shared beside the checkout; DQLINT_SHARED points elsewhere.
+REAL = Path(os.environ.get("DQLINT_SHARED", ROOT.parent / "shared")) / "data" / "real"
+
+
+def test_cost_on_real_gsm8k_follows_the_field_mapping(dqlint_cli, monkeypatch):
+    from dqlint.data.formats import FieldMap
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
+    from dqlint.toolkit.tokens import count_dataset_tokens
+
+    train = REAL / "gsm8k" / "train.jsonl"
+    if not train.is_file():
+        pytest.skip(f"real data not found at {REAL} (set DQLINT_SHARED to the shared folder)")
+    monkeypatch.chdir(ROOT)
+    args = ("cost", str(train), "--requests-per-month", "50000", "--few-shot-tokens", "1500", "-f", "json")
+    # As loaded, gsm8k's `answer` is no reply: the estimate says so instead of costing 0 tokens.
+    plain = dqlint_cli(*args).json()
+    assert plain["inputs"]["output_tokens"] == 0
+    assert plain["inputs"]["output_tokens_source"].startswith("no replies found in the 7,473 training examples")
+    mapped = dqlint_cli(*args, "--field", "input=question", "--field", "output=answer").json()
+    ds = load_inputs([InputSpec(str(train))], fields=FieldMap.from_config({"input": "question", "output": "answer"}))
+    tokens = int(count_dataset_tokens(ds).per_row.sum())
+    assert mapped["inputs"]["train_examples"] == 7473 and mapped["inputs"]["billed_training_tokens"] == 3 * tokens
+    assert mapped["inputs"]["output_tokens"] > 50 and mapped["breakeven"]["never"] is False

@@ -155,13 +155,21 @@ def estimate_cost(
         few_shot_tokens=few_shot,
         epochs_source="given" if epochs is not None else f"provider default for {n:,} examples",
         prompt_tokens_source=f"mean prompt (system and user messages) of the {n:,} training examples",
-        output_tokens_source="given" if settings.output_tokens is not None else f"mean reply of the {n:,} training examples",
+        output_tokens_source=_output_source(settings, float(replies.mean()), n),
         few_shot_source=few_shot_source,
         tokenizer=counts.label
         + ("" if info is None or info.exact_tokenizer else f" (approximate: {model} has its own tokenizer)")
         + ("" if limit is None else f"; examples capped at {limit:,} tokens"),
     )
     return analyse_cost(inputs, prices, table), _readiness(config, n)
+
+
+def _output_source(settings: CostSettings, mean_reply: float, n: int) -> str:
+    if settings.output_tokens is not None:
+        return "given"
+    if mean_reply == 0:  # e.g. a reply field the loader did not recognise
+        return f"no replies found in the {n:,} training examples: give --output-tokens N or --field output=NAME"
+    return f"mean reply of the {n:,} training examples"
 
 
 def _few_shot(settings: CostSettings, shot_mean: float, counts: TokenCounts, n: int) -> tuple[float, str]:
