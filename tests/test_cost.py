@@ -155,7 +155,7 @@ def test_result_is_labelled_an_estimate_with_its_inputs_and_dates(table):
     assert d["inputs"]["requests_per_month"] == 100_000 and d["inputs"]["few_shot_tokens"] == 400
     assert d["training_usd"] == 3.0
     assert d["monthly_usd"] == {"prompted": 10.5, "fine_tuned": 9.0, "saving": 1.5}
-    assert d["breakeven"] == {"requests_per_month": 100_000, "months": 2.0, "never": False, "reason": None}
+    assert d["breakeven"] == {"requests_per_month": 100_000, "months": 2.0, "text": "2.0 months", "never": False, "reason": None}
     assert [s["months"] for s in d["sensitivity"]] == [4.0, 1.33]
     formulas = d["formulas"]
     assert formulas["training"] == "1,000,000 billed tokens x $3/1M = $3.00"
@@ -526,3 +526,10 @@ def test_cost_on_real_gsm8k_follows_the_field_mapping(dqlint_cli, monkeypatch):
     tokens = int(count_dataset_tokens(ds).per_row.sum())
     assert mapped["inputs"]["train_examples"] == 7473 and mapped["inputs"]["billed_training_tokens"] == 3 * tokens
     assert mapped["inputs"]["output_tokens"] > 50 and mapped["breakeven"]["never"] is False
+
+
+def test_dollar_amounts_keep_two_significant_digits_under_a_cent():
+    from dqlint.text import usd
+
+    assert (usd(5.479e-05), usd(0.1153), usd(-0.0342), usd(12345.678)) == ("$0.000055", "$0.12", "-$0.03", "$12,345.68")
+    assert (usd(0), usd(0.1153, decimals=4), usd(None), usd(float("nan"))) == ("$0.00", "$0.1153", "n/a", "n/a")

@@ -23,11 +23,11 @@ where.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
 from dqlint.analysis.pricing import ModelPrices, PriceTable
+from dqlint.text import number, usd
 
 __all__ = [
     "BreakEven",
@@ -103,6 +103,7 @@ class BreakEven:
         return {
             "requests_per_month": _num(self.requests_per_month),
             "months": None if self.months is None else round(self.months, 2),
+            "text": "never" if self.months is None else _months_text(self.months),
             "never": self.never,
             "reason": self.reason or None,
         }
@@ -279,21 +280,12 @@ def _money(value: float | None, digits: int = 4) -> float | None:
 
 
 def _tok(value: float) -> str:
-    value = round(value, 1)
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    return number(round(value, 1))
 
 
 def _usd(value: float | None, *, precise: bool = False) -> str:
-    """Dollars with enough digits to show small per-call figures (``$0.000051``); ``precise``
-    keeps four decimals under $100, so a quotient can be checked by hand."""
-    if value is None:
-        return "n/a"
-    if precise and abs(value) < 100:
-        return f"${value:,.4f}"
-    if value == 0 or abs(value) >= 0.01:
-        return f"${value:,.2f}"
-    digits = 1 - math.floor(math.log10(abs(value)))  # two significant digits
-    return f"${value:.{digits}f}"
+    """``precise`` keeps four decimals under $100, so a quotient can be checked by hand."""
+    return usd(value, decimals=4 if precise and value is not None and abs(value) < 100 else None)
 
 
 def _months_text(months: float) -> str:

@@ -4,42 +4,11 @@ terminal, markdown and HTML reporters and by ``dqlint cost``. Reads only the rep
 
 from __future__ import annotations
 
-import math
 from typing import Any, Mapping
 
-__all__ = ["cost_notes", "cost_rows", "cost_title", "usd"]
+from dqlint.text import number, usd
 
-
-def usd(value: Any) -> str:
-    """Dollars, with two significant digits for amounts under a cent ($0.000055)."""
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
-        return "n/a"
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    if value == 0 or value >= 0.01:
-        return f"{sign}${value:,.2f}"
-    digits = 1 - math.floor(math.log10(value))
-    return f"{sign}${value:.{digits}f}"
-
-
-def _months(value: float) -> str:
-    """Months, or days or hours when under a month (a month counted as 30 days)."""
-    days = value * 30
-    if days >= 30:
-        return f"{value:,.1f} months"
-    if days >= 1:
-        return f"{days:.0f} days"
-    return f"{days * 24:.0f} hours" if days * 24 >= 1 else "under an hour"
-
-
-def _tokens(value: Any) -> str:
-    if not isinstance(value, (int, float)):
-        return str(value)
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-
-
-def _requests(value: Any) -> str:
-    return f"{value:,.0f}" if isinstance(value, (int, float)) else str(value)
+__all__ = ["cost_notes", "cost_rows", "cost_title"]
 
 
 def cost_title(cost: Mapping[str, Any]) -> str:
@@ -65,7 +34,7 @@ def cost_rows(cost: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         ("training (one-time)", usd(cost.get("training_usd")), formulas.get("training", "")),
         ("prompted base model", f"{usd(monthly.get('prompted'))} / month", formulas.get("prompted", "")),
         ("fine-tuned model", f"{usd(monthly.get('fine_tuned'))} / month", formulas.get("fine_tuned", "")),
-        ("monthly saving", usd(monthly.get("saving")), f"at {_requests(rpm)} requests per month"),
+        ("monthly saving", usd(monthly.get("saving")), f"at {number(rpm)} requests per month"),
         (
             "breakeven",
             _short(breakeven),
@@ -74,7 +43,7 @@ def cost_rows(cost: Mapping[str, Any]) -> list[tuple[str, str, str]]:
         (
             "breakeven at -50 % / +50 % traffic",
             " / ".join(_short(s) for s in sensitivity),
-            "at " + " and ".join(f"{_requests(s.get('requests_per_month'))}" for s in sensitivity) + " requests per month",
+            "at " + " and ".join(f"{number(s.get('requests_per_month'))}" for s in sensitivity) + " requests per month",
         ),
     ]
 
@@ -84,7 +53,7 @@ def _never(entry: Mapping[str, Any]) -> bool:
 
 
 def _short(entry: Mapping[str, Any]) -> str:
-    return "never" if _never(entry) else _months(float(entry["months"]))
+    return "never" if _never(entry) else str(entry.get("text") or f"{entry.get('months')} months")
 
 
 def cost_notes(cost: Mapping[str, Any]) -> list[str]:
@@ -97,9 +66,9 @@ def cost_notes(cost: Mapping[str, Any]) -> list[str]:
     notes = [
         f"Inputs: {i.get('train_examples', 0):,} training examples, {i.get('billed_training_tokens', 0):,} billed "
         f"training tokens ({i.get('epochs')} epochs: {i.get('epochs_source')}); "
-        f"{_requests(i.get('requests_per_month'))} requests per month; prompt {_tokens(i.get('prompt_tokens'))} tokens "
-        f"({i.get('prompt_tokens_source')}); few-shot {_tokens(i.get('few_shot_tokens'))} tokens ({i.get('few_shot_source')}); "
-        f"output {_tokens(i.get('output_tokens'))} tokens ({i.get('output_tokens_source')}); counted with {i.get('tokenizer')}.",
+        f"{number(i.get('requests_per_month'))} requests per month; prompt {number(i.get('prompt_tokens'))} tokens "
+        f"({i.get('prompt_tokens_source')}); few-shot {number(i.get('few_shot_tokens'))} tokens ({i.get('few_shot_source')}); "
+        f"output {number(i.get('output_tokens'))} tokens ({i.get('output_tokens_source')}); counted with {i.get('tokenizer')}.",
         f"Prices (USD per 1M tokens): training {per_m.get('training')}, base {per_m.get('base_input')} in / "
         f"{per_m.get('base_output')} out, fine-tuned {per_m.get('fine_tuned_input')} in / "
         f"{per_m.get('fine_tuned_output')} out"
