@@ -533,3 +533,18 @@ def test_dollar_amounts_keep_two_significant_digits_under_a_cent():
 
     assert (usd(5.479e-05), usd(0.1153), usd(-0.0342), usd(12345.678)) == ("$0.000055", "$0.12", "-$0.03", "$12,345.68")
     assert (usd(0), usd(0.1153, decimals=4), usd(None), usd(float("nan"))) == ("$0.00", "$0.1153", "n/a", "n/a")
+
+
+def test_readiness_follows_the_final_verdict_after_accepted_findings(dqlint_cli, tmp_path, monkeypatch):
+    import shutil
+
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(SAMPLES / "chat" / "dirty" / "train.jsonl", tmp_path / "dirty.jsonl")
+    accepted = '"format-consistency", "llm-artifacts", "sensitive-content", "near-duplicates"'
+    (tmp_path / "dqlint.toml").write_text(
+        f'[cost]\nrequests-per-month = 1000\n[per-path-ignores]\n"dirty*" = [{accepted}]\n', encoding="utf-8"
+    )
+    for _ in range(2):  # computed, then from the cache: the verdict is applied after either
+        report = dqlint_cli("check", "dirty.jsonl", "-f", "json").json()
+        assert report["verdict"] == "go"
+        assert report["cost"]["readiness"].endswith("the set passed the readiness check.")
