@@ -59,6 +59,8 @@ def check(
     >>> report.passed, report.verdict                     # doctest: +SKIP
     (True, 'go')
     """
+    from dqlint.toolkit.cost import cost_sections
+
     resolved = resolve_config(config)
     if rules is not None:
         resolved = replace(resolved, select=tuple(rules))
@@ -70,6 +72,7 @@ def check(
         review=os.fspath(review) if review is not None else None,
         expectations=os.fspath(expectations) if expectations is not None else None,
         progress=progress,
+        sections=cost_sections(resolved),
     )
     return Report(run_check(request))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-__all__ = ["clip", "flat", "number"]
+__all__ = ["clip", "flat", "number", "usd"]
 
 
 def clip(text: str, limit: int) -> str:
@@ -38,3 +38,14 @@ def number(value: Any, *, missing: str = "-", digits: int = 4) -> str:
             return f"{value:,.0f}"
         return f"{value:.{digits}g}"
     return str(value)
+
+
+def usd(value: Any, *, decimals: int | None = None, missing: str = "n/a") -> str:
+    """US dollars: two decimals, or two significant digits under a cent (``$0.000055``, so a
+    per-call price does not read as $0.00); ``decimals`` fixes the count (``$0.1153``)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        return missing
+    sign, value = ("-" if value < 0 else ""), abs(float(value))
+    if decimals is None:
+        decimals = 2 if value == 0 or value >= 0.01 else 1 - math.floor(math.log10(value))
+    return f"{sign}${value:,.{decimals}f}"

@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "clean": ("dqlint.cli.clean:clean", "Write a cleaned copy, and every dropped record with its reason."),
     "expectations": ("dqlint.cli.expectations:expectations", "Great Expectations suites: export the inferred schema."),
     "baseline": ("dqlint.cli.baseline:baseline", "Record today's findings so that only new ones block (--baseline)."),
+    "cost": ("dqlint.cli.cost:cost", "Is fine-tuning worth it? Cost, savings, breakeven."),
 }
 
 FORMAT_BY_SUFFIX = {
@@ -201,6 +202,7 @@ def build_config(args: CheckArgs) -> Any:
 def build_request(args: CheckArgs, config: Any) -> Any:
     from dqlint.data.sources import STDIN, InputSpec
     from dqlint.engine.check import CheckRequest
+    from dqlint.toolkit.cost import cost_sections
 
     inputs = [InputSpec(STDIN if p == "-" else p) for p in args.paths]
     test_paths, eval_paths, reference_paths = args.test_paths, args.eval_paths, args.reference_paths
@@ -219,6 +221,7 @@ def build_request(args: CheckArgs, config: Any) -> Any:
         expectations=args.expectations,
         schema=args.schema,
         use_cache=not args.no_cache,
+        sections=cost_sections(config),
     )
 
 

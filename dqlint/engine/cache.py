@@ -145,6 +145,8 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "expectations": _optional_file(request.expectations or config.expectations),
         "schema": _optional_file(request.schema or config.schema),
     }
+    if request.sections:  # only then: keys of requests without sections stay as they were
+        material["sections"] = {s.key: s.material() for s in request.sections}
     text = json.dumps(material, sort_keys=True, default=repr, ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

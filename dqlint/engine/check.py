@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from dqlint.data.ingest import load_inputs
 from dqlint.data.sources import InputSpec
@@ -17,7 +17,25 @@ from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
 from dqlint.report import build_report, json_ready
 
-__all__ = ['CheckRequest', 'run_check']
+if TYPE_CHECKING:
+    from dqlint.engine.rule import CheckContext
+
+__all__ = ['CheckRequest', 'ReportSection', 'run_check']
+
+
+class ReportSection(Protocol):
+    """An extra top-level key of the report (e.g. ``cost``), built after the verdict from the
+    run's context. Only sections a request asks for appear, so the contract grows additively."""
+
+    key: str
+
+    def build(self, ctx: CheckContext, report: Mapping[str, Any]) -> Any: ...
+
+    def material(self) -> Any:
+        """What the section depends on beyond the inputs and rules (for the cache key)."""
+
+    def judged(self, value: Any, report: Mapping[str, Any]) -> Any:
+        """The section once the final verdict is known (after accepted findings)."""
 
 
 @dataclass
@@ -33,6 +51,7 @@ class CheckRequest:
     progress: Callable[[str], None] | None = None
     on_rule_done: Callable[[Any], None] | None = None
     use_cache: bool = False
+    sections: Sequence[ReportSection] = ()
 
 
 def run_check(request: CheckRequest) -> dict[str, Any]:
@@ -53,7 +72,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     if cached is not None:
         if progress:
             progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
-        return accepted(cached, config)
+        return _finished(cached, request)
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress)
     reference = load_inputs(request.reference, fields=config.fields, progress=progress) if request.reference else None
     if reference is not None and len(reference) == 0:
@@ -78,10 +97,23 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     rules = [outcome.to_dict() for outcome in outcomes]
     add_fingerprints(rules, dataset)
     verdict, reason = judge(rules, config.fail_on)
-    report = json_ready(build_report(dataset, rules, verdict, reason, __version__))
+    report = build_report(dataset, rules, verdict, reason, __version__)
+    for section in request.sections:
+        report[section.key] = section.build(ctx, report)
+    report = json_ready(report)
     if cache:
         cache.store(report)
-    return accepted(report, config)
+    return _finished(report, request)
+
+
+def _finished(report: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
+    """Accepted findings applied, then each section told the final verdict (which acceptance
+    may change, and which the cache does not key on)."""
+    report = accepted(report, request.config)
+    for section in request.sections:
+        if section.key in report:
+            report[section.key] = section.judged(report[section.key], report)
+    return report
 
 
 def accepted(report: dict[str, Any], config: Config) -> dict[str, Any]:

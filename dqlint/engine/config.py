@@ -38,7 +38,19 @@ __all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 INPUT_KEYS = ("train", "test", "eval", "reference")
 PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
-TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", *INPUT_KEYS, *PATH_KEYS}
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", *INPUT_KEYS, *PATH_KEYS}
+# [tool.dqlint.cost]: the fine-tuning cost estimate (`dqlint cost`; a `cost` section of the check
+# report when requests-per-month is set). Value kinds: number, whole number, text, path, prices.
+COST_KEYS = {
+    "requests-per-month": "number",
+    "model": "text",
+    "epochs": "count",
+    "few-shot-tokens": "count",
+    "prompt": "path",
+    "output-tokens": "number",
+    "price-table": "path",
+    "prices": "prices",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +74,8 @@ class Config:
     schema: str | None = None
     # glob -> rule ids (or criteria) whose findings in matching files are accepted.
     per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # [cost] settings, keys as in the file (paths already relative to the current folder)
+    cost: Mapping[str, Any] = field(default_factory=dict)
 
     def rule_table(self, rule_id: str) -> dict[str, Any]:
         return dict(self.rules.get(rule_id, {}))
@@ -193,6 +207,7 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         source=source,
         select=select,
         ignore=(id_list("ignore") or ()) + (id_list("extend-ignore") or ()),
+        cost=_cost_table(data.get("cost", {}), where, rel),
         fail_on=fail_on,
         fields=field_map,
         rules={k: dict(v) for k, v in rules.items()},
@@ -204,3 +219,36 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         schema=paths["schema"],
         per_path_ignores={pattern: tuple(ids) for pattern, ids in per_path.items()},
     )
+
+
+def _cost_table(table: Any, where: str, rel: Any) -> dict[str, Any]:
+    """[cost] checked key by key: a wrong type is a one-line error naming the key."""
+    from dqlint.analysis.pricing import OPTIONAL_KEYS, PRICE_KEYS
+
+    if not isinstance(table, dict):
+        raise ConfigError(f"{where}: [cost] must be a table, e.g. [tool.dqlint.cost] requests-per-month = 10000")
+    unknown = set(table) - set(COST_KEYS)
+    if unknown:
+        raise ConfigError(f"{where}: [cost] unknown setting(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(COST_KEYS))})")
+    if "few-shot-tokens" in table and "prompt" in table:
+        raise ConfigError(f"{where}: [cost] give few-shot-tokens or prompt, not both")
+
+    def number(key: str, value: Any) -> bool:
+        return not isinstance(value, bool) and isinstance(value, (int, float)) and value >= 0
+
+    out: dict[str, Any] = {}
+    for key, value in table.items():
+        kind = COST_KEYS[key]
+        if kind == "number" and not number(key, value):
+            raise ConfigError(f"{where}: [cost] {key} must be a number >= 0, got {value!r}")
+        if kind == "count" and not (number(key, value) and isinstance(value, int)):
+            raise ConfigError(f"{where}: [cost] {key} must be a whole number >= 0, got {value!r}")
+        if kind in ("text", "path") and not (isinstance(value, str) and value):
+            raise ConfigError(f"{where}: [cost] {key} must be a {'path' if kind == 'path' else 'string'}, got {value!r}")
+        if kind == "prices":
+            known = (*PRICE_KEYS, *OPTIONAL_KEYS)
+            if not isinstance(value, dict) or set(value) - set(known) or not all(number(k, v) for k, v in value.items()):
+                raise ConfigError(f"{where}: [cost.prices] must map {', '.join(known)} to USD amounts >= 0")
+            value = {k: float(v) for k, v in value.items()}
+        out[key] = rel(value) if kind == "path" else value
+    return out

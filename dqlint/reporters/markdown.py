@@ -6,6 +6,7 @@ from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
 from dqlint.reporters._common import STATUS_LABEL, locations_text, metric_text, one_line
+from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️", "error": "💥"}
 
@@ -44,4 +45,14 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             lines.append(f"- `{_cell(where)}` {_cell(finding['message'])}" + (f" — `{_cell(snippet).replace('`', '')}`" if snippet else ""))
         if len(findings) > options.max_findings:
             lines.append(f"- … and {len(findings) - options.max_findings:,} more in the JSON report")
+    if isinstance(report.get("cost"), Mapping):
+        lines += ["", *cost_markdown(report["cost"])]
     return "\n".join(lines) + "\n"
+
+
+def cost_markdown(cost: Mapping[str, Any]) -> list[str]:
+    """The cost estimate as a table (figure, estimate, arithmetic) and its inputs."""
+    lines = [f"## {_cell(cost_title(cost))}", "", "| figure | estimate | how |", "|---|---|---|"]
+    lines += [f"| {_cell(what)} | **{_cell(value)}** | {_cell(how)} |" for what, value, how in cost_rows(cost)]
+    lines += [""] + [f"- {_cell(note)}" for note in cost_notes(cost)]
+    return lines

@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
 from dqlint.reporters._common import STATUS_LABEL, locations_text, number, one_line
+from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim", "error": "bold magenta"}
 
@@ -66,6 +67,9 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
                 console.print(Text(f"      {snippet}", style="dim", no_wrap=True, overflow="ellipsis"))
         if len(findings) > options.max_findings:
             console.print(Text(f"  … and {len(findings) - options.max_findings:,} more (--max-findings, or --format json for all)", style="dim"))
+    if isinstance(report.get("cost"), Mapping):
+        console.print()
+        print_cost(console, report["cost"])
     console.print()
     style = "bold white on green" if report["verdict"] == "go" else "bold white on red"
     verdict = Text(f" {report['verdict'].upper()} ", style=style)
@@ -73,6 +77,24 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     console.print(verdict)
     # Table cells are padded to the column width; trailing blanks only clutter logs and files.
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def print_cost(console: Any, cost: Mapping[str, Any]) -> None:
+    """The cost estimate: one row per figure with the arithmetic beside it, then its inputs."""
+    from rich.markup import escape
+    from rich.table import Table
+    from rich.text import Text
+
+    console.print(Text(cost_title(cost), style="bold"))
+    table = Table(show_header=False, box=None, pad_edge=False, expand=False)
+    table.add_column("what", no_wrap=True)
+    table.add_column("estimate", no_wrap=True, style="bold")
+    table.add_column("how", overflow="fold", style="dim")
+    for what, value, how in cost_rows(cost):
+        table.add_row("  " + what, escape(value), escape(how))
+    console.print(table)
+    for note in cost_notes(cost):
+        console.print(Text("  " + note, style="dim"))
 
 
 def _metric_cell(metric: Mapping[str, Any] | None) -> str:

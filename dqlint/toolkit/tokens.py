@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['TokenCounts', 'example_token_counts']
+__all__ = ['PromptReplySplit', 'TokenCounts', 'count_dataset_tokens', 'example_token_counts', 'prompt_reply_split']
 
 
 @dataclass
@@ -128,3 +128,32 @@ def _raw_chat_records(dataset: Dataset) -> Iterable[tuple[int, dict]]:
     for row, record in dataset.iter_raw():
         if isinstance(record.get("messages"), list):
             yield row, record
+
+
+@dataclass
+class PromptReplySplit:
+    """Per row: tokens of the reply (the final assistant message, with its message overhead) and
+    of the system message (0 without one). The rest of a row's count is its prompt."""
+
+    reply: np.ndarray
+    system: np.ndarray
+
+
+def prompt_reply_split(dataset: Dataset, tokenizer: Tokenizer) -> PromptReplySplit:
+    """How each row's tokens divide into system message, prompt and reply, counted with the same
+    tokenizer and per-message overhead as :func:`count_dataset_tokens` (so reply + system never
+    exceeds the row's total). Identical texts are counted once."""
+    import numpy as np
+
+    memo: dict[str, int] = {}
+
+    def tokens(texts: list[str]) -> np.ndarray:
+        todo = [t for t in dict.fromkeys(texts) if t not in memo]
+        memo.update(zip(todo, tokenizer.count_many(todo)))
+        return np.asarray([memo[t] for t in texts], dtype=np.int64)
+
+    outputs, systems = list(dataset.output), list(dataset.system)
+    role_tokens = {role: tokenizer.count(role) for role in ("assistant", "system")}
+    reply = np.where([bool(o) for o in outputs], tokens(outputs) + TOKENS_PER_MESSAGE + role_tokens["assistant"], 0)
+    system = np.where([bool(s) for s in systems], tokens(systems) + TOKENS_PER_MESSAGE + role_tokens["system"], 0)
+    return PromptReplySplit(reply.astype(np.int64), system.astype(np.int64))

@@ -21,6 +21,7 @@ import re
 from typing import Any, Mapping, Sequence
 
 from dqlint.reporters import RenderOptions
+from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 from dqlint.reporters.html.svg import band_svg, bar_svg, histogram_svg
 from dqlint.reporters.html.values import esc, fmt, joined
 from dqlint.text import clip as _clip
@@ -65,6 +66,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             _inputs_section(report),
             _checklist_section(rules),
             _charts_section(rules),
+            _cost_section(report.get("cost")),
             _findings_section(rules, cap),
             _footer(report),
         ]
@@ -212,6 +214,26 @@ def _charts_section(rules: Sequence[Mapping[str, Any]]) -> str:
     if not cards:
         return ""
     return '<section id="charts"><h2>Charts</h2>\n<div class="charts">\n' + "\n".join(cards) + "\n</div></section>"
+
+
+def _cost_section(cost: Any) -> str:
+    """The fine-tuning cost estimate (present only when traffic was configured): each figure
+    with its arithmetic, the inputs and prices behind them, and the cumulative-spend chart."""
+    if not isinstance(cost, Mapping):
+        return ""
+    rows = "".join(
+        f'<tr><td>{esc(what)}</td><td class="num"><b>{esc(value)}</b></td><td class="wrap mono small">{esc(how)}</td></tr>'
+        for what, value, how in cost_rows(cost)
+    )
+    notes = "".join(f'<p class="muted small">{esc(note)}</p>' for note in cost_notes(cost))
+    charts = "".join(_chart_card("cost", spec) for spec in cost.get("charts") or [] if isinstance(spec, Mapping))
+    return (
+        f'<section id="cost"><h2>{esc(cost_title(cost))}</h2>\n<div class="table-wrap"><table class="grid">'
+        '<thead><tr><th>Figure</th><th class="num">Estimate</th><th>How</th></tr></thead>\n'
+        f"<tbody>{rows}</tbody></table></div>\n{notes}\n"
+        + (f'<div class="charts">{charts}</div>' if charts else "")
+        + "</section>"
+    )
 
 
 def _chart_card(rule_id: str, spec: Mapping[str, Any]) -> str:
