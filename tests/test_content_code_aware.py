@@ -118,7 +118,6 @@ def multiplication_table(size: int = 12) -> str:
     return "\n".join(" ".join(str(i * j) for j in range(1, 11)) for i in range(1, size + 1))
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 @pytest.mark.parametrize(
     "output",
     [
@@ -161,7 +160,6 @@ REGEX_TEST = (
 )
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 @pytest.mark.parametrize(
     "output",
     [
@@ -175,7 +173,6 @@ def test_generated_values_and_fictional_numbers_are_ignored(output):
     assert rule["findings"] == [] and rule["status"] == "pass"
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 @pytest.mark.parametrize(
     "output, kind",
     [
@@ -193,7 +190,6 @@ def test_fixtures_and_code_examples_warn_but_do_not_block(output, kind):
     assert all(m["blocking"] is False for m in finding["details"]["matches"])
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_a_real_email_in_prose_blocks_even_beside_fixtures():
     rule = sensitive([REGEX_TEST, "Please forward the contract to jane.doe@acme-corp.io before Friday.", "Nothing here."])
     assert rule["status"] == "fail" and rule["metric"]["value"] == 1
@@ -210,3 +206,15 @@ def test_a_real_email_in_prose_blocks_even_beside_fixtures():
 )
 def test_real_looking_email_and_keys_still_block(output):
     assert sensitive([output])["status"] == "fail"
+
+
+def test_code_and_fixtures_option_blocks_or_ignores():
+    records = [alpaca("Task", "To try it, sign up with test@gmail.com and any password.")]
+
+    def run(setting: str) -> dict:
+        config = {"rules": {"sensitive-content": {"code-and-fixtures": setting}}}
+        return dqlint.check(records, rules=["sensitive-content"], config=config).rule("sensitive-content")
+
+    assert run("block")["status"] == "fail"
+    ignored = run("ignore")
+    assert ignored["status"] == "pass" and ignored["findings"] == []
