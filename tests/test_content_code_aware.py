@@ -14,9 +14,6 @@ import dqlint
 
 from conftest import write_jsonl
 
-ISSUE = "issue 13: content rules that understand code and data"
-
-
 def alpaca(instruction: str, output: str) -> dict:
     return {"instruction": instruction, "input": "", "output": output}
 
@@ -63,7 +60,6 @@ COMPLETE_OUTPUTS_GUARDED = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 @pytest.mark.parametrize("output", COMPLETE_OUTPUTS)
 def test_complete_code_data_and_sentences_are_not_truncated(output):
     rule = artifacts([output])
@@ -90,7 +86,6 @@ def test_outputs_cut_off_in_prose_or_an_open_fence_stay_truncated(output, reason
     assert finding["details"]["kinds"] == ["truncated"] and reason in finding["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_sql_set_via_cli_reports_only_the_real_truncation(tmp_path, dqlint_cli):
     """50 complete SQL answers and one prose answer cut mid-sentence: one finding, not 51."""
     tables = ["users", "orders", "invoices", "products", "payments"]
