@@ -19,7 +19,6 @@ import dqlint
 
 from conftest import SAMPLES
 
-ISSUE = "issue 13: edge-case estimate that earns its warning"
 SHARED = Path(os.environ.get("DQLINT_SHARED") or Path(__file__).resolve().parents[1].parent / "shared")
 REAL = SHARED / "data" / "real"
 
@@ -103,7 +102,6 @@ def flagged_records(rule: dict) -> set[int]:
     return {f["locations"][0]["record"] for f in rule["findings"]}
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_planted_outliers_are_found_in_a_varied_set():
     records, planted = plant(chat_sample(), planted_rows())
     rule = estimate(records)
@@ -114,7 +112,6 @@ def test_planted_outliers_are_found_in_a_varied_set():
     assert {"length", "language", "garbled"} <= reasons
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_planted_outliers_are_found_among_real_math_questions():
     path = REAL / "gsm8k" / "train.jsonl"
     if not path.exists():
@@ -129,7 +126,6 @@ def test_planted_outliers_are_found_among_real_math_questions():
     assert len(found - planted) <= 10
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_a_clean_set_without_tags_reports_its_estimate_without_warning():
     rule = estimate(chat_sample())
     assert rule["status"] == "pass"
@@ -142,7 +138,6 @@ def test_a_clean_set_without_tags_reports_its_estimate_without_warning():
     assert len(rule["findings"]) == details["edge_cases"]  # the rows it counted, listed
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 def test_an_estimate_confidently_above_the_band_warns():
     rng = random.Random(3)
     noise = [{"prompt": rng.choice(GARBLED + OTHER_LANGUAGE), "completion": "Ok."} for _ in range(80)]
@@ -152,7 +147,6 @@ def test_an_estimate_confidently_above_the_band_warns():
     assert rule["details"]["interval"][0] > 0.20
 
 
-@pytest.mark.xfail(strict=True, reason=ISSUE)
 @pytest.mark.parametrize(
     "relative, fields",
     [

@@ -36,7 +36,7 @@ _LIST_ITEM = re.compile(r"^\s*(?:[-*•+]|\d{1,3}[.)]|[a-z][.)])\s+")
 
 def looks_like_code_line(line: str) -> bool:
     """A line of code or of a query rather than of prose."""
-    return bool(_CODE_LINE.search(line)) or len(_SQL_KEYWORDS.findall(line)) >= 2 or "`" in line
+    return bool(_CODE_LINE.search(line)) or len(_SQL_KEYWORDS.findall(line)) >= 2
 
 
 def looks_like_json(text: str) -> bool:
