@@ -40,8 +40,9 @@ class SensitiveContent(Rule):
     phone number its last digits. The full value never leaves the input file.
 
     Only a real-looking datum in prose blocks. Personal data and `password = ...` values
-    inside code (a fenced block, inline code, a line of code) and addresses that look made
-    up (`test@...`, `user@...`, `...@email.com`) are listed as *not blocking*: the rule
+    inside code (a fenced block, inline code, a line of code), addresses that look made
+    up (`test@...`, `user@...`, `...@email.com`) and a business's published number ("Call
+    us at ...", "our hotline") are listed as *not blocking*: the rule
     warns when they are all it found (option `code-and-fixtures`: `warn`, `block` or
     `ignore`). Keys of the well-known shapes block wherever they are: a real key in a code
     sample is still a leaked key.
@@ -180,11 +181,11 @@ class SensitiveContent(Rule):
             if blocking_rows:
                 message = f"{blocking_rows:,} of {len(rows):,} examples hold sensitive content ({summary})"
                 if other_rows:
-                    message += f"; {other_rows:,} more only in code examples or made-up test data (not blocking)"
+                    message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
             else:
                 message = (
-                    f"{other_rows:,} of {len(rows):,} examples hold sensitive-looking values only in code examples "
-                    f"or made-up test data ({summary}; not blocking)"
+                    f"{other_rows:,} of {len(rows):,} examples hold only non-blocking matches "
+                    f"({_NOT_BLOCKING}: {summary})"
                 )
             if len(findings) < flagged_rows:
                 message += f"; first {len(findings):,} listed"
@@ -199,6 +200,9 @@ class SensitiveContent(Rule):
             findings,
             details,
         )
+
+
+_NOT_BLOCKING = "in code examples, made-up test data or published business numbers"
 
 
 def _reported(match: Match, code_and_fixtures: str) -> bool:

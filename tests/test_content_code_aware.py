@@ -213,3 +213,10 @@ def test_code_and_fixtures_option_blocks_or_ignores():
     assert run("block")["status"] == "fail"
     ignored = run("ignore")
     assert ignored["status"] == "pass" and ignored["findings"] == []
+
+
+def test_a_business_number_warns_but_a_personal_one_blocks():
+    business = sensitive(["Call us at 650-636-4884 or visit our website to receive a quote."])
+    assert business["status"] == "warn" and match_kinds(business) == ["phone-number"]
+    personal = sensitive(["My mobile is 650-636-4884, text me after six."])
+    assert personal["status"] == "fail"

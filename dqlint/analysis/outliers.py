@@ -109,10 +109,15 @@ _FUNCTION_WORDS: dict[str, frozenset[str]] = {
 _WORD = re.compile(r"[^\W\d_]+")
 
 
+# A Han, kana or Hangul character carries about as much as a short word: counted so, "很客气
+# 的大叔，卷饼very,good" is a Chinese review with two English words, not a Latin text.
+_SCRIPT_WEIGHT = {"Han": 3, "Kana": 2, "Hangul": 2}
+
+
 def _dominant_script(text: str) -> str | None:
     if text.isascii():
         return "Latin" if re.search(r"[A-Za-z]", text) else None
-    counts = {name: len(pattern.findall(text)) for name, pattern in _SCRIPTS.items()}
+    counts = {name: len(pattern.findall(text)) * _SCRIPT_WEIGHT.get(name, 1) for name, pattern in _SCRIPTS.items()}
     name, n = max(counts.items(), key=lambda kv: kv[1])
     return name if n else None
 
@@ -226,13 +231,15 @@ _CJK = "\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af"
 _CONTENT_TOKEN = re.compile(rf"[{_CJK}]{{2,}}|(?:(?![{_CJK}])\w){{2,}}")
 
 
-def content_words(text: str) -> list[str]:
+def content_words(text: str, *, cjk: bool = True) -> list[str]:
     """Lower-cased words of two or more characters without English stop words; runs of CJK
-    characters (written without spaces) become their overlapping character pairs."""
+    characters (written without spaces) become their overlapping character pairs, or are
+    left out with ``cjk=False``."""
     out: list[str] = []
     for w in _CONTENT_TOKEN.findall(text.lower()):
         if not w.isascii() and re.match(rf"[{_CJK}]", w):
-            out.extend(w[i : i + 2] for i in range(len(w) - 1))
+            if cjk:
+                out.extend(w[i : i + 2] for i in range(len(w) - 1))
         elif w not in _STOP_WORDS:
             out.append(w)
     return out
@@ -242,10 +249,11 @@ def unseen_word_outliers(texts: Sequence[str], *, z_max: float = 3.5, min_share:
     """Off-topic texts: most of their distinct content words appear in no other text. The
     share must be far above the set's typical share (robust z over ``z_max``) and at least
     ``min_share``; texts with fewer than ``min_words`` content words are not judged. Works
-    in varied sets, where no text has a close neighbour but the topic still shares words."""
+    in varied sets, where no text has a close neighbour but the topic still shares words.
+    CJK text is not judged: its character pairs are not words, and most are rare."""
     import numpy as np
 
-    words = [set(content_words(t)) for t in texts]
+    words = [set(content_words(t, cjk=False)) for t in texts]
     df: Counter[str] = Counter(w for ws in words for w in ws)
     judged = [i for i, ws in enumerate(words) if len(ws) >= min_words]
     out: list[str | None] = [None] * len(texts)

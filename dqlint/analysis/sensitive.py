@@ -180,6 +180,19 @@ def _assignment_ok(value: str) -> bool:
     )
 
 
+# Words that introduce a business's published number ("Call us at ...", "our hotline").
+_BUSINESS_NUMBER = re.compile(
+    r"(?i)\b(?:call us|contact us|reach us|text us|our (?:office|store|shop|team|hotline|support|front desk|number)|"
+    r"customer (?:service|support|care)|hotline|helpline|toll[- ]free|reservations?|bookings?)\b"
+)
+
+
+def _judge_phone(text: str, start: int, end: int) -> tuple[str, str]:
+    if _BUSINESS_NUMBER.search(text[max(0, start - 60) : start]):
+        return ("warn", "a business's published number")
+    return _judge_in_code(text, start, end)
+
+
 def _judge_in_code(text: str, start: int, end: int) -> tuple[str, str]:
     """Personal data and passwords in a code example are usually made up for it: reported,
     not blocking. (Keys of well-known shapes are not judged: a real key in code is a leak.)"""
@@ -325,7 +338,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_phone,
         _phone_ok,
-        _judge_in_code,
+        _judge_phone,
         wake=(_DIGIT_RUN,),
     ),
     # Prompt-injection payloads: text that tries to override the model's instructions.
