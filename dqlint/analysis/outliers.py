@@ -77,6 +77,10 @@ def length_outliers(lengths: Sequence[int], z_max: float = 3.5, factor: float = 
 
 # -- scripts and languages ----------------------------------------------------------------------
 
+# Language, script and characters are judged on a text's first characters: enough to tell,
+# and a 100 KB document costs no more than a paragraph.
+_SCAN_CHARS = 4_000
+
 # Code-point ranges of the scripts training sets are most often written in.
 _SCRIPTS = {
     "Latin": re.compile(r"[A-Za-z\u00c0-\u024f]"),
@@ -115,6 +119,7 @@ _SCRIPT_WEIGHT = {"Han": 3, "Kana": 2, "Hangul": 2}
 
 
 def _dominant_script(text: str) -> str | None:
+    text = text[:_SCAN_CHARS]
     if text.isascii():
         return "Latin" if re.search(r"[A-Za-z]", text) else None
     counts = {name: len(pattern.findall(text)) * _SCRIPT_WEIGHT.get(name, 1) for name, pattern in _SCRIPTS.items()}
@@ -123,8 +128,8 @@ def _dominant_script(text: str) -> str | None:
 
 
 def _latin_language(text: str) -> str | None:
-    words = _WORD.findall(text.lower())
-    scores = {lang: sum(w in vocab for w in words) for lang, vocab in _FUNCTION_WORDS.items()}
+    counts = Counter(_WORD.findall(text[:_SCAN_CHARS].lower()))
+    scores = {lang: sum(counts[w] for w in vocab.intersection(counts)) for lang, vocab in _FUNCTION_WORDS.items()}
     lang, best = max(scores.items(), key=lambda kv: kv[1])
     # Three function words, and twice as many as of English: one shared by chance is not
     # another language.
@@ -169,8 +174,8 @@ def language_outliers(texts: Sequence[str], max_share: float = 0.05) -> Flags:
 # characters other than tab and newline.
 _MOJIBAKE = re.compile("\ufffd|Ã[\u0080-\u00bf]|Â[\u0080-\u00bf]|â€|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CHAR_RUN = re.compile(r"(\w)\1{19,}")
-_LETTER = re.compile(r"[^\W\d_]")
-_VISIBLE = re.compile(r"\S")
+_LETTER = re.compile(r"[^\W\d_]+")
+_SPACE = re.compile(r"\s+")
 
 
 def garbled_outliers(texts: Sequence[str]) -> Flags:
@@ -179,16 +184,17 @@ def garbled_outliers(texts: Sequence[str]) -> Flags:
     letters where the typical text is mostly letters)."""
     import numpy as np
 
-    broken = [len(_MOJIBAKE.findall(t)) for t in texts]
+    heads = [t[:_SCAN_CHARS] for t in texts]
+    broken = [len(_MOJIBAKE.findall(t)) for t in heads]
     shares = []
-    for t in texts:
-        visible = len(_VISIBLE.findall(t))
-        shares.append(len(_LETTER.findall(t)) / visible if visible >= 12 else np.nan)
+    for t in heads:
+        visible = len(_SPACE.sub("", t))  # substitutions run in C; counting per character would not
+        shares.append((visible - len(_LETTER.sub("", t))) / visible if visible >= 12 else np.nan)
     finite = [s for s in shares if s == s]
     typical = float(np.median(finite)) if finite else 0.0
     broken_typical = float(np.median(broken)) if broken else 0.0
     out: list[str | None] = []
-    for t, n, share in zip(texts, broken, shares):
+    for t, n, share in zip(heads, broken, shares):
         run = _CHAR_RUN.search(t)
         if n >= 3 and broken_typical == 0:
             out.append(f"garbled: {n} mojibake, replacement or control characters")
@@ -318,6 +324,12 @@ def nearest_similarities(texts: Sequence[str], chunk: int = 512) -> np.ndarray |
     x = _tfidf_rows(texts)
     if x is None or x.shape[0] < 3:
         return None
+    return _nearest(x, chunk)
+
+
+def _nearest(x, chunk: int = 512) -> np.ndarray:
+    import numpy as np
+
     dense = isinstance(x, np.ndarray)
     xt = x.T if dense else x.T.tocsr()
     best = np.zeros(x.shape[0], dtype=np.float64)
@@ -348,14 +360,16 @@ def isolated_outliers(
     that no other text shares still mark an outsider)."""
     import numpy as np
 
-    sims = nearest_similarities(texts)
+    x = _tfidf_rows(texts)
     out: list[str | None] = [None] * len(texts)
-    if sims is None or not np.isfinite(sims).any():
+    if x is None or x.shape[0] < 3:
         return out, {"test": "skipped: fewer than 3 texts with words"}
+    sims = _nearest(x)
     judged = np.isfinite(sims)
     q1, q3 = np.percentile(sims[judged], [25, 75])
     fence = min(max_similarity, float(q1 - fence_iqr * (q3 - q1)))
-    words = np.asarray([len(set(content_words(t))) for t in texts])
+    # Distinct content words per text: the non-zero cells of its TF-IDF row.
+    words = (x > 0).sum(axis=1) if isinstance(x, np.ndarray) else np.diff(x.indptr)
     lonely = judged & ((sims < fence) | ((sims < no_overlap) & (words >= min_words)))
     for i in np.flatnonzero(lonely):
         out[i] = f"isolated: nearest other input has cosine similarity {sims[i]:.2f} (typical {q1:.2f}-{q3:.2f})"
