@@ -189,7 +189,8 @@ def garbled_outliers(texts: Sequence[str]) -> Flags:
     shares = []
     for t in heads:
         visible = len(_SPACE.sub("", t))  # substitutions run in C; counting per character would not
-        shares.append((visible - len(_LETTER.sub("", t))) / visible if visible >= 12 else np.nan)
+        letters = len(t) - len(_LETTER.sub("", t))
+        shares.append(letters / visible if visible >= 12 else np.nan)
     finite = [s for s in shares if s == s]
     typical = float(np.median(finite)) if finite else 0.0
     broken_typical = float(np.median(broken)) if broken else 0.0
