@@ -159,3 +159,16 @@ def test_isolated_input_found_in_a_homogeneous_set(tmp_path):
     result = run_rule(load(tmp_path, records))
     [finding] = result.findings
     assert finding.locations[0].line == 8 and finding.details["reasons"] == ["isolated"]
+
+
+def test_tfidf_rows_weighs_words_like_the_scikit_learn_factory():
+    import numpy as np
+
+    from dqlint.analysis.features import tfidf_rows, tfidf_vectorizer
+
+    texts = ["red apple pie apple", "red apple tart", "quantum lattice chromodynamics", "pie pie tart"]
+    mine = tfidf_rows([t.split() for t in texts])
+    vectorizer = tfidf_vectorizer(max_features=1000, analyzer=str.split)
+    reference = vectorizer.fit_transform(texts).toarray()
+    order = [vectorizer.vocabulary_[w] for w in dict.fromkeys(w for t in texts for w in t.split())]
+    assert np.abs(mine - reference[:, order]).max() < 1e-6

@@ -15,6 +15,8 @@ import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any, Sequence
 
+from dqlint.analysis.features import tfidf_rows
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -280,49 +282,13 @@ def unseen_word_outliers(texts: Sequence[str], *, z_max: float = 3.5, min_share:
     return out, {"test": test}
 
 
-# Up to this many cells, the TF-IDF matrix is a dense numpy array: small sets then need no
-# scipy import, which costs more than their whole estimate.
-_DENSE_CELLS = 4_000_000
-
-
-def _tfidf_rows(texts: Sequence[str]):
-    """Word TF-IDF of content words (sublinear tf, smooth idf, rows L2-normalised): a dense
-    array for small sets, a scipy CSR matrix for large ones; None when no text has a word."""
-    import numpy as np
-
-    vocab: dict[str, int] = {}
-    indptr, indices, counts = [0], [], []
-    for text in texts:
-        for word, n in Counter(content_words(text)).items():
-            indices.append(vocab.setdefault(word, len(vocab)))
-            counts.append(n)
-        indptr.append(len(indices))
-    if not vocab:
-        return None
-    cols = np.asarray(indices, dtype=np.int64)
-    df = np.bincount(cols, minlength=len(vocab))
-    idf = np.log((1 + len(texts)) / (1 + df)) + 1.0
-    data = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * idf[cols]
-    ptr = np.asarray(indptr, dtype=np.int64)
-    row_of = np.repeat(np.arange(len(texts)), np.diff(ptr))
-    norms = np.sqrt(np.bincount(row_of, weights=data * data, minlength=len(texts)))
-    data = (data / norms[row_of]).astype(np.float32)
-    if len(texts) * len(vocab) <= _DENSE_CELLS:
-        dense = np.zeros((len(texts), len(vocab)), dtype=np.float32)
-        dense[row_of, cols] = data
-        return dense
-    from scipy.sparse import csr_matrix
-
-    return csr_matrix((data, cols, ptr), shape=(len(texts), len(vocab)))
-
-
 def nearest_similarities(texts: Sequence[str], chunk: int = 512) -> np.ndarray | None:
     """Cosine similarity (content-word TF-IDF) from each text to its nearest other text, NaN
     for a text without content words; None under 3 texts. Brute force over row chunks,
     never n x n at once."""
     import numpy as np
 
-    x = _tfidf_rows(texts)
+    x = tfidf_rows([content_words(t) for t in texts])
     if x is None or x.shape[0] < 3:
         return None
     return _nearest(x, chunk)
@@ -361,7 +327,7 @@ def isolated_outliers(
     that no other text shares still mark an outsider)."""
     import numpy as np
 
-    x = _tfidf_rows(texts)
+    x = tfidf_rows([content_words(t) for t in texts])
     out: list[str | None] = [None] * len(texts)
     if x is None or x.shape[0] < 3:
         return out, {"test": "skipped: fewer than 3 texts with words"}
