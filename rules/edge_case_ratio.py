@@ -19,8 +19,6 @@ from dqlint.rule import (
 from dqlint.text import flat
 
 if TYPE_CHECKING:
-    import numpy as np
-
     from dqlint.data.dataset import Dataset
 
 
@@ -34,18 +32,36 @@ class EdgeCaseRatio(Rule):
     - **explicit**: records carry a marker, a field such as `"edge_case": true` (option
       `field`, dotted paths like `meta.edge_case` work) or a tag list such as
       `"tags": ["edge-case"]` (options `tags-field`, `tag-values`);
-    - **estimated** when nothing is marked: rows that stand apart from the bulk, for three
-      stated reasons: *length outlier* (total characters, robust z-score of the log length
-      above `length-z`, i.e. far from the median in MADs, and at least twice or half the
-      median length), *rare class* (a label holding less
-      than `rare-class-share` of the set), *isolated input* (TF-IDF cosine distance to its
-      nearest other input beyond the upper Tukey fence, Q3 + `neighbour-iqr` x IQR, and at
-      least 0.7, i.e. similarity below 0.3). Large sets are estimated on a seeded random
-      sample of `sample-size` rows.
+    - **estimated** when nothing is marked: rows that stand apart from the bulk, each for a
+      stated reason, judged against the set itself:
+      - *length*: total characters far from the median (robust z of the log length above
+        `length-z`, and at least 3 times or a third of the median);
+      - *language*: a language or script under 5 % of the texts use (French in an English
+        set, English in a Chinese one);
+      - *garbled*: broken encoding (mojibake, replacement or control characters), one
+        character 20 times in a row; *no words*: hardly any letters where texts are prose;
+      - *repetitive*: 60+ words of which at most 10 % are distinct;
+      - *off-topic*: most of the input's content words appear in no other example;
+      - *isolated*: the input's nearest other input (TF-IDF cosine) is below the lower
+        Tukey fence of all such similarities (Q1 - `neighbour-iqr` x IQR, at most 0.3), or
+        shares almost no word with any of them;
+      - *rare class*: a label holding less than `rare-class-share` of the set.
+      Language, garbling and repetition are checked in inputs and outputs; large sets are
+      estimated on a seeded random sample of `sample-size` rows.
 
-    The report says which method it used; findings list the rows counted as edge cases
-    with the reasons, so a person can check the estimate. Too few and too many both give
-    `warn` (or `fail` with `out-of-band = "fail"`).
+    The report says which method it used; findings list every row counted, with its
+    reasons, so a person can check the estimate. A marked share outside the band gives
+    `warn` (or `fail` with `out-of-band = "fail"`). An estimate comes with a 95 % Wilson
+    interval and is judged only when it is confidently *above* the band (the interval's
+    lower end above `max-ratio`: many rows are noise). Below or within it passes, saying so.
+
+    ## What it deliberately ignores
+    An estimate never warns that edge cases are *missing*: it sees rows that stand apart
+    in form (length, language, characters, vocabulary, class), not hard, ambiguous or
+    adversarial ones that look typical, so its share is a floor on the true share, and a
+    floor under 10 % shows no shortage. Mark edge cases to have that judged. Nor does it
+    call a language, script or length unusual when the set is full of it: a set that is
+    20 % Spanish is bilingual, not 20 % edge cases.
 
     ## Why it matters
     A model fine-tuned only on easy, typical examples memorises their patterns and fails on
@@ -55,7 +71,10 @@ class EdgeCaseRatio(Rule):
     ## Example
     2,000 support tickets, none marked, where 61 stand apart (a 9,800-character log dump, 40
     tickets of the rare class `legal-hold`, 20 inputs sharing no words with any other):
-    `estimated 3.0% edge cases (61 of 2,000 train examples), below the 10-20% band`.
+    `estimated 3.0% edge cases (61 of 2,000 train examples counted; 95% interval 2.4%-3.9%),
+    below the 10%-20% band; not judged: ...`. With 700 of them garbled or in another
+    language it warns: `estimated 35.0% edge cases (...; 95% interval 33.0%-37.1%), above
+    the 10%-20% band`.
 
     ## How to fix
     Too few: add examples of rare intents, unusual lengths, ambiguous or adversarial inputs,
@@ -80,8 +99,9 @@ class EdgeCaseRatio(Rule):
         split: str = option("train", "split whose share is judged", choices=("train", "validation", "test"))
         out_of_band: str = option("warn", "status when the share is outside the band", choices=("warn", "fail"))
         length_z: float = option(3.5, "robust z-score of log length beyond which a row is a length outlier")
+        language_share: float = option(0.05, "a language or script used by a smaller share of texts is unusual", min=0, max=1)
         rare_class_share: float = option(0.02, "a label with a smaller share of the set is a rare class", min=0, max=1)
-        neighbour_iqr: float = option(1.5, "Tukey fence multiplier for nearest-neighbour distance outliers")
+        neighbour_iqr: float = option(1.5, "Tukey fence multiplier for nearest-neighbour similarity outliers")
         sample_size: int = option(5_000, "rows the estimate looks at, at most (seeded random sample)", min=1)
         min_rows: int = option(30, "fewest rows an estimate is attempted on")
         seed: int = option(0, "random seed of the sample")
@@ -113,13 +133,24 @@ class EdgeCaseRatio(Rule):
         low, high = options.min_ratio, options.max_ratio
         in_band = low <= ratio <= high
         where = "within" if in_band else ("below" if ratio < low else "above")
-        what = "marked" if estimate.method == "explicit" else "estimated"
-        message = (
-            f"{what} {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
-            f"{options.split} examples{_sample_note(estimate)}), {where} the {low:.0%}-{high:.0%} band"
-        )
-        if estimate.method == "explicit" and not estimate.flagged:
-            message += f"; no record has a true {options.field!r} or an edge-case tag"
+        band = f"the {low:.0%}-{high:.0%} band"
+        if estimate.method == "explicit":
+            judged_out = not in_band
+            message = (
+                f"marked {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
+                f"{options.split} examples), {where} {band}"
+            )
+            if not estimate.flagged:
+                message += f"; no record has a true {options.field!r} or an edge-case tag"
+        else:
+            interval = estimate_interval(estimate)
+            judged_out = interval[0] > high
+            message = (
+                f"estimated {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
+                f"{options.split} examples counted{_sample_note(estimate)}; 95% interval "
+                f"{interval[0]:.1%}-{interval[1]:.1%}), {where} {band}"
+                + _not_judged_note(where, judged_out, options.field)
+            )
 
         findings = _findings(ds, estimate, options.max_findings)
         reasons = Counter(r.split(":")[0] for why in estimate.flagged.values() for r in why)
@@ -136,6 +167,7 @@ class EdgeCaseRatio(Rule):
             "edge_cases": len(estimate.flagged),
             "ratio": ratio,
             "band": [low, high],
+            **({"interval": list(estimate_interval(estimate)), "judged": judged_out} if estimate.method == "estimated" else {}),
             "by_reason": dict(reasons),
             **estimate.details,
             "charts": [band_chart("Edge-case share", ratio, low, high)]
@@ -143,7 +175,7 @@ class EdgeCaseRatio(Rule):
         }
         threshold = low if ratio < low else high
         return RuleResult(
-            Status.PASS if in_band else Status(options.out_of_band),
+            Status(options.out_of_band) if judged_out else Status.PASS,
             message,
             Metric("edge_case_ratio", round(ratio, 6), threshold),
             findings,
@@ -222,6 +254,8 @@ def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio
     """Rows that stand apart from the bulk, each with the reasons it does."""
     import numpy as np
 
+    from dqlint.analysis import outliers
+
     examined = list(rows)
     if len(examined) > options.sample_size:
         rng = np.random.default_rng(options.seed)
@@ -229,46 +263,39 @@ def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio
     flagged: dict[int, list[str]] = {}
     details: dict[str, Any] = {"sampled": len(examined) < len(rows)}
 
-    def flag(row: int, reason: str) -> None:
-        flagged.setdefault(row, []).append(reason)
+    def flag(positions: Sequence[int], reasons: Sequence[str | None]) -> None:
+        for row, reason in zip(positions, reasons):
+            if reason and reason not in flagged.get(row, []):
+                flagged.setdefault(row, []).append(reason)
 
     # Lengths and classes are cheap: judge them over every row, flag within the examined ones.
     examined_set = set(examined)
-    length_flags, details["length"] = length_outliers(ds, rows, options.length_z)
+    length_flags, details["length"] = outliers.length_outliers(
+        [len(ds.input[r]) + len(ds.output[r]) for r in rows], options.length_z
+    )
+    flag([r for r in rows if r in examined_set], [f for r, f in zip(rows, length_flags) if r in examined_set])
     rare_flags, details["rare_classes"] = rare_class_members(ds, rows, options.rare_class_share)
-    isolated_flags, details["isolated"] = isolated_inputs(ds, examined, options.neighbour_iqr)
-    for row, reason in (*length_flags, *rare_flags, *isolated_flags):
+    for row, reason in rare_flags:
         if row in examined_set:
-            flag(row, reason)
+            flag([row], [reason])
+
+    inputs = [ds.input[r] or ds.example_text(r) for r in examined]
+    columns = {"input": inputs, "output": [ds.output[r] for r in examined]}
+    for name, texts in columns.items():
+        if not any(texts):
+            continue
+        for test, (found, info) in (
+            ("language", outliers.language_outliers(texts, options.language_share)),
+            ("garbled", outliers.garbled_outliers(texts)),
+            ("repetitive", outliers.repetition_outliers(texts)),
+        ):
+            flag(examined, [f"{why} (in the {name})" if why else None for why in found])
+            details.setdefault(test, {})[name] = info
+    found, details["off_topic"] = outliers.unseen_word_outliers(inputs)
+    flag(examined, found)
+    found, details["isolated"] = outliers.isolated_outliers(inputs, options.neighbour_iqr)
+    flag(examined, found)
     return EdgeCaseEstimate("estimated", examined, flagged, details)
-
-
-def length_outliers(ds: Dataset, rows: Sequence[int], z_max: float) -> tuple[list[tuple[int, str]], dict[str, Any]]:
-    """Rows whose total length is far from the median: modified z-score (Iglewicz and
-    Hoaglin) of log(1 + characters) beyond ``z_max``. Log, because lengths are skewed."""
-    import numpy as np
-
-    lengths = np.asarray([len(ds.input[r]) + len(ds.output[r]) for r in rows], dtype=float)
-    logs = np.log1p(lengths)
-    median = float(np.median(logs))
-    mad = float(np.median(np.abs(logs - median)))
-    scale = mad / 0.6745 if mad > 0 else float(np.mean(np.abs(logs - median))) * 1.2533
-    p25, p75 = np.percentile(lengths, [25, 75])
-    info = {
-        "test": f"robust z of log length > {z_max:g} and at least twice or half the median length",
-        "typical_chars": [int(p25), int(p75)],
-    }
-    if scale == 0:
-        return [], {**info, "note": "every example has the same length"}
-    z = (logs - median) / scale
-    # A very uniform set has a tiny MAD: also require a real difference, twice or half the
-    # median length, so 74 characters among rows of 83-87 is not an "outlier".
-    far = np.abs(logs - median) >= np.log(2.0)
-    out = [
-        (rows[i], f"length: {int(lengths[i]):,} characters, robust z {z[i]:+.1f} (typical {int(p25):,}-{int(p75):,})")
-        for i in np.flatnonzero((np.abs(z) > z_max) & far)
-    ]
-    return out, {**info, "flagged": len(out)}
 
 
 def rare_class_members(
@@ -288,65 +315,6 @@ def rare_class_members(
     return out, {"test": f"label share < {max_share:.0%}", "rare_labels": rare, "flagged": len(out)}
 
 
-def isolated_inputs(
-    ds: Dataset, rows: Sequence[int], fence_iqr: float, *, min_distance: float = 0.7
-) -> tuple[list[tuple[int, str]], dict[str, Any]]:
-    """Inputs far from every other input: cosine distance in TF-IDF space to the nearest
-    neighbour above Q3 + ``fence_iqr`` x IQR of all such distances (and at least
-    ``min_distance``, so a set of near-copies does not call slight variants isolated)."""
-    import numpy as np
-
-    texts = [ds.input[r] or ds.example_text(r) for r in rows]
-    distances = nearest_neighbour_distances(texts)
-    if distances is None:
-        return [], {"test": "skipped: fewer than 3 inputs with words"}
-    q1, q3 = np.percentile(distances, [25, 75])
-    fence = max(min_distance, float(q3 + fence_iqr * (q3 - q1)))
-    out = [
-        (
-            rows[i],
-            (
-                f"isolated: nearest other input has cosine similarity {1 - distances[i]:.2f} "
-                f"(typical {1 - q3:.2f}-{1 - q1:.2f})"
-            ),
-        )
-        for i in np.flatnonzero(distances > fence)
-    ]
-    info = {
-        "test": f"TF-IDF nearest-neighbour distance > {fence:.2f} (Q3 + {fence_iqr:g} x IQR, at least {min_distance:g})",
-        "median_similarity": round(float(1 - np.median(distances)), 3),
-        "flagged": len(out),
-    }
-    return out, info
-
-
-def nearest_neighbour_distances(texts: Sequence[str], chunk: int = 512) -> np.ndarray | None:
-    """Cosine distance from each text to its nearest other text (word TF-IDF, sublinear tf).
-    Brute force over row chunks: n x n similarities, never held at once."""
-    import numpy as np
-
-    from dqlint.analysis.features import tfidf_vectorizer
-
-    # English stop words say nothing about neighbours but make the similarity matrix dense,
-    # which is what costs time. (Words in most inputs stay: in a homogeneous set they are
-    # what the typical rows share.)
-    vectorizer = tfidf_vectorizer(max_features=200_000, stop_words="english")
-    try:
-        x = vectorizer.fit_transform(texts)
-    except ValueError:  # empty vocabulary: no words at all
-        return None
-    if x.shape[0] < 3:
-        return None
-    xt = x.T.tocsr()
-    best = np.zeros(x.shape[0], dtype=np.float32)
-    for start in range(0, x.shape[0], chunk):
-        sims = (x[start : start + chunk] @ xt).toarray()
-        idx = np.arange(sims.shape[0])
-        sims[idx, start + idx] = -1.0  # not its own neighbour
-        best[start : start + chunk] = sims.max(axis=1)
-    return 1.0 - np.clip(best, 0.0, 1.0)
-
-
 def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Finding]:
     from dqlint.analysis.sensitive import mask_text
 
@@ -361,6 +329,22 @@ def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Findi
         )
         for row, reasons in ordered[: limit or None]
     ]
+
+
+def estimate_interval(estimate: EdgeCaseEstimate) -> tuple[float, float]:
+    """95 % Wilson interval of the estimated share: the rows examined are a sample of the
+    data the model will see, so a share from 40 rows is far less certain than from 4,000."""
+    from dqlint.analysis.statistics import wilson_interval
+
+    return wilson_interval(len(estimate.flagged), len(estimate.rows))
+
+
+def _not_judged_note(where: str, judged: bool, marker: str) -> str:
+    if judged or where == "within":
+        return ""
+    if where == "above":
+        return "; not judged: the interval reaches into the band"
+    return f"; not judged: an estimate sees rows that stand apart, not hard or ambiguous ones (mark edge cases with {marker!r} to judge)"
 
 
 def _sample_note(estimate: EdgeCaseEstimate) -> str:

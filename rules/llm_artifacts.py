@@ -37,6 +37,14 @@ class LlmArtifacts(Rule):
     Each is a pattern or heuristic, so it can miss paraphrases and flag a legitimate reply
     (a customer-service set may mean to teach refusals: drop `refusal` from `kinds`).
 
+    ## What it deliberately ignores
+    `truncated` judges only prose. It never fires on an output that ends in a complete
+    token: a statement ending in `;` (SQL, C, JavaScript), a last line of code or of a query
+    (`SELECT ... FROM`, `x = f(y)`, backticks, braces), a whole JSON object or array, a table
+    row, a number, or a list item ending in a comma. Nor on words that end complete
+    sentences ("... the way it is", "I think so"). An unclosed code fence is still reported,
+    code or not.
+
     ## Why it matters
     Fine-tuning teaches style as much as content: a few hundred synthetic replies opening
     with "Sure! Here's" or closing with "I hope this helps!" become the model's voice, and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from dqlint.rule import (
     CheckContext,
@@ -15,6 +16,9 @@ from dqlint.rule import (
     max_findings_option,
     option,
 )
+
+if TYPE_CHECKING:
+    from dqlint.analysis.scan import Match
 
 
 class SensitiveContent(Rule):
@@ -34,6 +38,28 @@ class SensitiveContent(Rule):
     Every match is shown masked, in every report: a key keeps its first 4 characters
     (`sk-p********`), an e-mail its first letter and domain (`j***@acme.io`), a card or
     phone number its last digits. The full value never leaves the input file.
+
+    Only a real-looking datum in prose blocks. Personal data and `password = ...` values
+    inside code (a fenced block, inline code, a line of code), addresses that look made
+    up (`test@...`, `user@...`, `...@email.com`) and a business's published number ("Call
+    us at ...", "our hotline") are listed as *not blocking*: the rule
+    warns when they are all it found (option `code-and-fixtures`: `warn`, `block` or
+    `ignore`). Keys of the well-known shapes block wherever they are: a real key in a code
+    sample is still a leaked key.
+
+    ## What it deliberately ignores
+    - addresses at reserved documentation domains (example.com, .test, .invalid, localhost);
+    - North American numbers with area code or exchange 555 (the fictional range);
+    - the card networks' and payment providers' published test numbers (4242 4242 4242
+      4242, 4111 1111 1111 1111, ...), and AWS's documentation key `AKIA...EXAMPLE`;
+    - digits that only look like a card: a run that fails Luhn, is not written as a card is
+      (one run of digits, or 4-4-4-4, 4-6-5 or 4-6-4 groups with one kind of separator), or
+      sits inside a longer run of numbers (a multiplication table, a list of powers);
+      a bare 13-19 digit run with no card word before it (an order number, an IMEI) is
+      masked in every output but not reported;
+    - `password = generate_password(16)`, `password = settings.DB_PASSWORD`: a value that is
+      a call, an attribute or a variable is code, not a secret; placeholders (`changeme`,
+      `<your-key>`, `${TOKEN}`) likewise.
 
     ## Why it matters
     A fine-tuned model memorises rare strings it sees in training and can repeat them to
@@ -59,7 +85,12 @@ class SensitiveContent(Rule):
         categories: list[str] = option(["secret", "pii", "injection"], "what to look for: secret, pii, injection")
         ignore_kinds: list[str] = option([], "match kinds not to report (e.g. phone-number, ignore-instructions)")
         splits: list[str] = option(["train", "validation"], "splits whose text is checked", choices=("train", "validation", "test"))
-        max_rows: int = option(0, "examples with sensitive content tolerated before failing", min=0)
+        max_rows: int = option(0, "examples with blocking sensitive content tolerated before failing", min=0)
+        code_and_fixtures: str = option(
+            "warn",
+            "matches in code examples or made-up addresses: warn (listed, not blocking), block, or ignore",
+            choices=("warn", "block", "ignore"),
+        )
         max_findings: int = max_findings_option()
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
@@ -93,26 +124,28 @@ class SensitiveContent(Rule):
         output_hits = find_sensitive_many([ds.output[r] for r in rows], categories)
 
         kinds: Counter[str] = Counter()
-        flagged_rows = 0
+        blocking_rows = other_rows = 0
         findings: list[Finding] = []
         for row, in_hits, out_hits in zip(rows, input_hits, output_hits):
             hits_in_row = [
-                (field, text, m)
+                (field, text, m, _blocks(m, options.code_and_fixtures))
                 for field, text, matches in (
                     ("system", ds.system[row], system_hits.get(ds.system[row], [])),
                     ("input", ds.input[row], in_hits),
                     ("output", ds.output[row], out_hits),
                 )
                 for m in matches
-                if m.kind not in ignored
+                if m.kind not in ignored and _reported(m, options.code_and_fixtures)
             ]
             if not hits_in_row:
                 continue
-            flagged_rows += 1
-            kinds.update(m.kind for _, _, m in hits_in_row)
+            blocks = any(b for *_, b in hits_in_row)
+            blocking_rows += blocks
+            other_rows += not blocks
+            kinds.update(m.kind for _, _, m, _ in hits_in_row)
             if not options.max_findings or len(findings) < options.max_findings:
-                _, text, first = hits_in_row[0]
-                described = ", ".join(f"{m.kind} in {f}: {m.masked}" for f, _, m in hits_in_row[:5])
+                _, text, first, _ = hits_in_row[0]
+                described = ", ".join(_describe(f, m, b) for f, _, m, b in hits_in_row[:5])
                 more = f" (+{len(hits_in_row) - 5} more)" if len(hits_in_row) > 5 else ""
                 findings.append(
                     Finding(
@@ -121,17 +154,21 @@ class SensitiveContent(Rule):
                         snippet=excerpt(text, first),
                         details={
                             "matches": [
-                                {"kind": m.kind, "category": m.category, "field": f, "masked": m.masked}
-                                for f, _, m in hits_in_row
+                                {"kind": m.kind, "category": m.category, "field": f, "masked": m.masked,
+                                 "blocking": b, **({"note": m.note} if not b and m.note else {})}
+                                for f, _, m, b in hits_in_row
                             ]
                         },
                     )
                 )
 
+        flagged_rows = blocking_rows + other_rows
         by_category = Counter(SENSITIVE_KINDS[k] for k in kinds.elements())
         details = {
             "rows_checked": len(rows),
             "rows_flagged": flagged_rows,
+            "rows_blocking": blocking_rows,
+            "rows_not_blocking": other_rows,
             "by_kind": dict(kinds.most_common()),
             "by_category": dict(by_category),
             "findings_listed": len(findings),
@@ -141,15 +178,41 @@ class SensitiveContent(Rule):
         }
         if flagged_rows:
             summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
-            message = f"{flagged_rows:,} of {len(rows):,} examples hold sensitive content ({summary})"
+            if blocking_rows:
+                message = f"{blocking_rows:,} of {len(rows):,} examples hold sensitive content ({summary})"
+                if other_rows:
+                    message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
+            else:
+                message = (
+                    f"{other_rows:,} of {len(rows):,} examples hold only non-blocking matches "
+                    f"({_NOT_BLOCKING}: {summary})"
+                )
             if len(findings) < flagged_rows:
                 message += f"; first {len(findings):,} listed"
         else:
             message = f"no secrets, personal data or injection payloads in {len(rows):,} examples"
-        return RuleResult.judged(
-            flagged_rows <= options.max_rows,
+        passed = blocking_rows <= options.max_rows
+        status = Status.FAIL if not passed else Status.WARN if other_rows else Status.PASS
+        return RuleResult(
+            status,
             message,
-            Metric("rows_with_sensitive_content", flagged_rows, options.max_rows),
+            Metric("rows_with_sensitive_content", blocking_rows, options.max_rows),
             findings,
-            details=details,
+            details,
         )
+
+
+_NOT_BLOCKING = "in code examples, made-up test data or published business numbers"
+
+
+def _reported(match: Match, code_and_fixtures: str) -> bool:
+    return match.report == "block" or (match.report == "warn" and code_and_fixtures != "ignore")
+
+
+def _blocks(match: Match, code_and_fixtures: str) -> bool:
+    return match.report == "block" or (match.report == "warn" and code_and_fixtures == "block")
+
+
+def _describe(field: str, match: Match, blocks: bool) -> str:
+    said = f"{match.kind} in {field}: {match.masked}"
+    return said if blocks else f"{said} ({match.note}; not blocking)"

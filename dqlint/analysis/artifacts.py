@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
+from dqlint.analysis.code import is_list_item, looks_like_code_line, looks_like_json
 from dqlint.analysis.scan import Match, wake_index, woken_detectors
 
 __all__ = ['ARTIFACT_KINDS', 'find_artifacts', 'find_artifacts_many']
@@ -87,13 +88,16 @@ ARTIFACT_KINDS = tuple(a.kind for a in _ARTIFACTS) + ("truncated", "echoes-input
 
 
 # Words an English sentence does not end on: an output ending so was cut off.
+# Words an English sentence does not end on: an output ending so was cut off. (Not "is",
+# "this", "that" or "so": "that is the way it is", "I think so" are complete.)
 _DANGLING_WORDS = frozenset(
-    "the a an and or but of to in on for with that which because is are was were this these if then as by "
-    "from at into than so".split()
+    "the a an and or but nor of to in on for with which because if as by from at into than "
+    "my your our their its".split()
 )
 
 
-_DANGLING_MARKS = ",:;([{-"
+# Marks a sentence does not end on. Not ";": it ends a statement in SQL and most languages.
+_DANGLING_MARKS = ",:([{-"
 
 
 # Whole-text wakes are scanned in batches; head and tail artifacts look only at their region.
@@ -153,7 +157,8 @@ def _same_text(a: str, b: str) -> bool:
 def truncation_reason(output: str) -> str | None:
     """Why ``output`` looks cut off mid-way, or None. Heuristic: an odd number of code
     fences, or a final line of prose that ends on a comma, an article, a conjunction or a
-    preposition."""
+    preposition. Code, queries, JSON and tables are not prose and are not judged (beyond
+    the fence count); a list item may end on a comma."""
     text = output.rstrip()
     if not text:
         return None
@@ -162,15 +167,22 @@ def truncation_reason(output: str) -> str | None:
     # Only the end matters: look at the last 200 characters of the last line.
     last_line = text[-200:].rsplit("\n", 1)[-1]
     last_word = last_line[-24:].rsplit(None, 1)[-1] if last_line.strip() else ""
-    dangling = last_word[-1:] in _DANGLING_MARKS or last_word.lower() in _DANGLING_WORDS
-    if last_word and dangling and _looks_like_prose(last_line):
+    if not last_word:
+        return None
+    ends_on_word = last_word.lower() in _DANGLING_WORDS
+    ends_on_mark = last_word[-1:] in _DANGLING_MARKS and not (last_word[-1] == "," and is_list_item(last_line))
+    if (ends_on_word or ends_on_mark) and _looks_like_prose(last_line) and not looks_like_json(text):
         return "ends mid-sentence"
     return None
 
 
 def _looks_like_prose(line: str) -> bool:
     words = line.split()
-    return len(words) >= 4 and sum(w.isalpha() for w in words) >= len(words) * 0.6
+    return (
+        len(words) >= 4
+        and sum(w.isalpha() for w in words) >= len(words) * 0.6
+        and not looks_like_code_line(line)
+    )
 
 
 def _normalise(text: str) -> str:

@@ -20,6 +20,11 @@ class Match:
     start: int
     end: int
     masked: str  # safe to show
+    # How a rule should treat it: "block" (a real-looking datum in prose), "warn" (in a code
+    # example or a test fixture: worth a look, not a reason to stop), "mask-only" (masked in
+    # every output but not reported: a number that may be a card but has no card context).
+    report: str = "block"
+    note: str = ""  # why it does not block ("in a code block", "a test address")
 
 
 Wakes = list[tuple[re.Pattern[str], tuple[int, ...]]]

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from dqlint.analysis.code import code_context
 from dqlint.analysis.scan import Match, replace_matches, wake_index, woken_detectors
 
 __all__ = ['luhn_valid', 'iban_valid', 'SENSITIVE_KINDS', 'find_sensitive', 'find_sensitive_many', 'mask_text', 'excerpt']
@@ -87,21 +88,73 @@ class _Detector:
     mask: Callable[[str], str]
     # Extra check on the matched text (checksum, placeholder filter); None accepts all.
     accept: Callable[[str], bool] | None = None
+    # A look at the match in its text (text, start, end): how to report it, as
+    # (report, note) -- see Match.report -- or None when the context shows it is not the
+    # datum at all (a digit run inside a longer run of numbers). None: always ("block", "").
+    judge: Callable[[str, int, int], tuple[str, str] | None] | None = None
     # Regexes (mostly plain literals) one of which every match contains, searched in the
     # *lower-cased* text. Each runs as one fast C-level scan over many texts joined
     # together; a detector's own (slower) pattern runs only on the texts that woke it.
     wake: tuple[str, ...] = ()
 
 
+# Published test numbers of the card networks and payment providers (Stripe, PayPal, Adyen
+# documentation): in training text they are examples, not anyone's card.
+_TEST_CARDS = frozenset(
+    """4242424242424242 4000056655665556 4111111111111111 4012888888881881 4222222222222 5555555555554444
+    5105105105105100 5200828282828210 2223003122003222 378282246310005 371449635398431 378734493671000
+    6011111111111117 6011000990139424 3056930009020004 36227206271667 30569309025904 3566002020360505
+    3530111333300000 6200000000000005""".split()
+)
+# How cards are written: one run of digits, or groups split by one kind of separator in the
+# networks' layouts (4-4-4-4 and 4-4-4-4-3; 4-6-5 American Express; 4-6-4 Diners Club).
+_CARD_GROUPS = {(4, 4, 4, 4), (4, 4, 4, 4, 3), (4, 6, 5), (4, 6, 4), (4, 4, 4, 4, 2), (4, 4, 4, 4, 1)}
+
+
 def _card_ok(value: str) -> bool:
     digits = re.sub(r"\D", "", value)
-    return 13 <= len(digits) <= 19 and digits[0] in "3456" and luhn_valid(digits) and len(set(digits)) > 1
+    if not (13 <= len(digits) <= 19 and digits[0] in "3456" and luhn_valid(digits) and len(set(digits)) > 1):
+        return False
+    if digits in _TEST_CARDS:
+        return False
+    separators = set(re.findall(r"\D", value))
+    groups = tuple(len(g) for g in re.split(r"\D", value))
+    return not separators or (len(separators) == 1 and groups in _CARD_GROUPS)
+
+
+_CARD_WORDS = re.compile(
+    r"(?i)\b(?:card|cards|credit|debit|visa|mastercard|master card|amex|american express|discover|maestro|"
+    r"cc|ccn|pan|payment|paid|pay|kreditkarte|karte|carte|tarjeta|cartão|carta)\b"
+)
+
+
+def _judge_card(text: str, start: int, end: int) -> tuple[str, str] | None:
+    # A digit group right before or after belongs to the same run of numbers: a table, a
+    # sequence, a product of a multiplication, not a card.
+    if re.match(r"[ \t-]?\d", text[end : end + 2]) or re.search(r"\d[ \t-]?$", text[max(0, start - 2) : start]):
+        return None
+    where = code_context(text, start, end)
+    if where:
+        return ("warn", where)
+    if not re.search(r"\D", text[start:end]) and not _CARD_WORDS.search(text[max(0, start - 40) : start]):
+        # One bare run of digits with no word about cards before it: an order number, an
+        # IMEI (which passes Luhn too), a product ID. Masked, not reported.
+        return ("mask-only", "a bare run of digits without card context")
+    return ("block", "")
 
 
 def _phone_ok(value: str) -> bool:
     if re.fullmatch(r"\d{1,3}(?:\.\d{1,3}){3}", value):  # an IPv4 address
         return False
-    return 9 <= len(re.sub(r"\D", "", value)) <= 15
+    digits = re.sub(r"\D", "", value)
+    return 9 <= len(digits) <= 15 and not _fictional_phone(digits)
+
+
+def _fictional_phone(digits: str) -> bool:
+    """A North American number with area code or exchange 555, the range films, books and
+    documentation use (555-0100 to 555-0199 are reserved for it)."""
+    national = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
+    return len(national) == 10 and (national[:3] == "555" or national[3:6] == "555")
 
 
 _PLACEHOLDER = re.compile(
@@ -110,14 +163,46 @@ _PLACEHOLDER = re.compile(
 )
 
 
+# A value that is code, not a secret: a call (generate_password(16)), an attribute or index
+# (settings.DB_PASSWORD, os.environ["PWD"]), a variable or template reference.
+_CODE_VALUE = re.compile(r"[(\[]|^[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+$|^[$%@&]")
+
+
 def _assignment_ok(value: str) -> bool:
+    quoted = re.search(r"[:=]\s*[\"']", value) is not None
     secret = re.split(r"[:=]\s*[\"']?", value, maxsplit=1)[-1].strip("\"' ")
     # Real credentials mix character classes; placeholders and identifiers usually do not.
     return (
         not _PLACEHOLDER.match(secret)
+        and not (not quoted and _CODE_VALUE.search(secret))
         and bool(re.search(r"\d", secret))
         and bool(re.search(r"[A-Za-z]", secret))
     )
+
+
+# Words that introduce a business's published number ("Call us at ...", "our hotline").
+_BUSINESS_NUMBER = re.compile(
+    r"(?i)\b(?:call us|contact us|reach us|text us|our (?:office|store|shop|team|hotline|support|front desk|number)|"
+    r"customer (?:service|support|care)|hotline|helpline|toll[- ]free|reservations?|bookings?)\b"
+)
+
+
+def _judge_phone(text: str, start: int, end: int) -> tuple[str, str]:
+    if _BUSINESS_NUMBER.search(text[max(0, start - 60) : start]):
+        return ("warn", "a business's published number")
+    return _judge_in_code(text, start, end)
+
+
+def _judge_in_code(text: str, start: int, end: int) -> tuple[str, str]:
+    """Personal data and passwords in a code example are usually made up for it: reported,
+    not blocking. (Keys of well-known shapes are not judged: a real key in code is a leak.)"""
+    where = code_context(text, start, end)
+    return ("warn", where) if where else ("block", "")
+
+
+def _not_an_example(value: str) -> bool:
+    """Documentation keys such as AWS's AKIAIOSFODNN7EXAMPLE."""
+    return "EXAMPLE" not in value.upper()
 
 
 # Nine digits close together: every phone, card number and IBAN has such a run.
@@ -131,6 +216,23 @@ RESERVED_EMAIL_DOMAINS = ("example.com", "example.org", "example.net", "example"
 def _email_ok(value: str) -> bool:
     domain = value.rpartition("@")[2].lower()
     return not any(domain == d or domain.endswith("." + d) for d in RESERVED_EMAIL_DOMAINS)
+
+
+# Addresses made up for an example: a test or generic mailbox, or a generic domain that real
+# mail rarely comes from. Still reported (they may be real), but not blocking.
+_FIXTURE_LOCAL = re.compile(
+    r"(?i)^(?:test\w*|\w*test|user\d*|username|someone|somebody|anyone|nobody|foo|bar|baz|sample|demo|dummy|fake|"
+    r"no-?reply|your[._-]?\w*|my[._-]?email|email|name|firstname\.lastname|first\.last|me|abc|xyz|a|b)$"
+)
+_FIXTURE_DOMAINS = ("email.com", "domain.com", "yourdomain.com", "mydomain.com", "yourcompany.com", "company.com",
+                    "website.com", "sample.com", "somewhere.com", "someplace.com", "foo.com", "bar.com", "acme.com")
+
+
+def _judge_email(text: str, start: int, end: int) -> tuple[str, str]:
+    local, _, domain = text[start:end].lower().rpartition("@")
+    if _FIXTURE_LOCAL.match(local) or domain in _FIXTURE_DOMAINS:
+        return ("warn", "looks like a made-up address")
+    return _judge_in_code(text, start, end)
 
 
 _SENSITIVE: tuple[_Detector, ...] = (
@@ -157,6 +259,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         "secret",
         re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b"),
         _mask_keep_prefix,
+        _not_an_example,
         wake=(r"a(?:kia|sia|bia|cca)[0-9a-z]{16}",),
     ),
     _Detector(
@@ -192,6 +295,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_assignment,
         _assignment_ok,
+        _judge_in_code,
         wake=(r"(?:passw\w*|pwd|secret|key|token)\s*[:=]",),
     ),
     # Personal data.
@@ -201,6 +305,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
         _mask_email,
         _email_ok,
+        _judge_email,
         wake=("@",),
     ),
     _Detector(
@@ -209,6 +314,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b"),
         _mask_iban,
         iban_valid,
+        _judge_in_code,
         wake=(_DIGIT_RUN,),  # every IBAN has nine digits close together
     ),
     _Detector(
@@ -217,6 +323,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(r"(?<![\d-])\d(?:[ -]?\d){12,18}(?![\d-])"),
         _mask_digits_keep_last,
         _card_ok,
+        _judge_card,
         wake=(_DIGIT_RUN,),
     ),
     _Detector(
@@ -231,6 +338,7 @@ _SENSITIVE: tuple[_Detector, ...] = (
         ),
         _mask_phone,
         _phone_ok,
+        _judge_phone,
         wake=(_DIGIT_RUN,),
     ),
     # Prompt-injection payloads: text that tries to override the model's instructions.
@@ -309,10 +417,13 @@ def _run_detectors(text: str, detectors: list[int], categories: tuple[str, ...])
             value = m.group(0)
             if det.accept is not None and not det.accept(value):
                 continue
+            verdict = det.judge(text, m.start(), m.end()) if det.judge is not None else ("block", "")
+            if verdict is None:
+                continue
             if any(m.start() < e and s < m.end() for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
-            found.append(Match(det.kind, det.category, m.start(), m.end(), det.mask(value)))
+            found.append(Match(det.kind, det.category, m.start(), m.end(), det.mask(value), *verdict))
     return sorted(found, key=lambda x: x.start)
 
 
