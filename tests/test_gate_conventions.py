@@ -195,3 +195,34 @@ def test_schema_from_config_and_bad_schemas(dqlint_cli, tmp_path, monkeypatch):
     assert res.code == 2 and res.err.startswith("dqlint: error: s.json:1: invalid JSON in schema")
     res = dqlint_cli("check", "train.jsonl", "--isolated", "--no-cache", "--select", "json-schema", "-f", "json")
     assert res.json()["rules"][0]["status"] == "skipped"
+
+
+# -- the terminal report -----------------------------------------------------------------------
+
+
+def test_terminal_report_reads_once(dqlint_cli):
+    res = dqlint_cli("check", str(DIRTY / "train.jsonl"), "--test", str(DIRTY / "test.jsonl"), "--isolated", "--no-cache",
+                     "--no-color", "--max-findings", "2")
+    rows = {line.split()[0]: line for line in res.out.splitlines() if line.split() and line.split()[0] in
+            ("format-consistency", "json-schema", "near-duplicates", "token-length", "dataset-size")}
+    assert rows["format-consistency"].split()[1:3] == ["FAIL", "blocks"]
+    assert rows["near-duplicates"].split()[1:3] == ["WARN", "advice"]
+    assert " error " not in rows["json-schema"] + rows["token-length"]
+    # Every blocking rule is named in the verdict sentence.
+    verdict = res.out[res.out.index(" NO-GO "):]
+    for rule in ("format-consistency", "train-test-leakage", "llm-artifacts", "sensitive-content"):
+        assert rule in verdict
+    assert "and 1 more" not in verdict
+    # "+N more" says how to see the rest.
+    assert "  … and 4 more: --max-findings 6 lists them here, -f concise or -f json lists every finding" in res.out
+
+
+def test_wrapped_finding_lines_keep_their_indent(dqlint_cli, tmp_path):
+    key = "an_annotator_specific_field_name_that_is_far_too_long_" * 3
+    data = write_jsonl(tmp_path / "train.jsonl", [dict(chat("Hi", "Hello"), **{key: 1})])
+    res = dqlint_cli("check", str(data), "--isolated", "--no-cache", "--no-color", "--select", "format-consistency")
+    lines = res.out.splitlines()
+    start = next(i for i, line in enumerate(lines) if "unknown top-level key" in line)
+    column = lines[start].index("unknown top-level key")
+    continuation = lines[start + 1]
+    assert continuation[:column].strip() == "" and continuation[column:].strip()

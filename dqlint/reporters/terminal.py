@@ -37,7 +37,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("rule")
     table.add_column("status")
-    table.add_column("sev")
+    table.add_column("effect")
     table.add_column("metric")
     table.add_column("message", overflow="fold")
     for rule in report["rules"]:
@@ -45,7 +45,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
         table.add_row(
             rule["id"],
             Text(STATUS_LABEL[status], style=STYLE[status]),
-            rule["severity"],
+            Text(effect(rule), style=EFFECT_STYLE.get(effect(rule), "")),
             escape(_metric_cell(rule["metric"])),
             escape(rule["message"]),
         )
@@ -56,17 +56,24 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
             continue
         console.print()
         console.print(Text(f"{rule['id']}: {len(findings):,} finding(s)", style="bold"))
+        # One grid per rule: a wrapped message stays in its column, under its own first line.
+        grid = Table.grid(padding=(0, 2))
+        grid.add_column(no_wrap=True, style="cyan")
+        grid.add_column(overflow="fold")
         for finding in findings[: options.max_findings]:
-            line = Text("  ")
             # The first location; the message names the others (a duplicate's kept row, a leak's source).
-            line.append(locations_text(finding["locations"], 1), style="cyan")
-            line.append("  " + finding["message"])
-            console.print(line)
-            snippet = one_line(finding.get("snippet"), console.width - 8)
+            accepted = " (accepted)" if finding.get("baselined") or finding.get("ignored") else ""
+            grid.add_row("  " + locations_text(finding["locations"], 1), Text(finding["message"] + accepted))
+            snippet = one_line(finding.get("snippet"), max(20, console.width - 30))
             if snippet:
-                console.print(Text(f"      {snippet}", style="dim", no_wrap=True, overflow="ellipsis"))
-        if len(findings) > options.max_findings:
-            console.print(Text(f"  … and {len(findings) - options.max_findings:,} more (--max-findings, or --format json for all)", style="dim"))
+                grid.add_row("", Text(snippet, style="dim", no_wrap=True, overflow="ellipsis"))
+        console.print(grid)
+        hidden = len(findings) - options.max_findings
+        if hidden > 0:
+            console.print(Text(
+                f"  … and {hidden:,} more: --max-findings {len(findings)} lists them here, -f concise or -f json lists every finding",
+                style="dim",
+            ))
     if isinstance(report.get("cost"), Mapping):
         console.print()
         print_cost(console, report["cost"])
@@ -95,6 +102,22 @@ def print_cost(console: Any, cost: Mapping[str, Any]) -> None:
     console.print(table)
     for note in cost_notes(cost):
         console.print(Text("  " + note, style="dim"))
+
+
+# What a rule's result does to the verdict, in words: severity matters only where a rule did not pass.
+EFFECT_STYLE = {"blocks": "bold red", "advice": "yellow", "accepted": "cyan"}
+
+
+def effect(rule: Mapping[str, Any]) -> str:
+    """'blocks' (it makes the verdict no-go), 'advice' (it warns, or fails at warning severity),
+    'accepted' (every finding in the baseline) or '' (passed or skipped)."""
+    if rule["status"] in ("pass", "skipped"):
+        return ""
+    if (rule.get("baseline") or {}).get("accepted_all"):
+        return "accepted"
+    if rule["status"] in ("fail", "error") and rule["severity"] == "error":
+        return "blocks"
+    return "advice"
 
 
 def _metric_cell(metric: Mapping[str, Any] | None) -> str:
