@@ -226,3 +226,19 @@ def test_wrapped_finding_lines_keep_their_indent(dqlint_cli, tmp_path):
     column = lines[start].index("unknown top-level key")
     continuation = lines[start + 1]
     assert continuation[:column].strip() == "" and continuation[column:].strip()
+
+
+def test_hub_loading_fails_fast_offline(dqlint_cli, monkeypatch):
+    import time
+
+    from dqlint.data import sources
+
+    monkeypatch.setattr(sources, "hub_reachable", lambda timeout=0: False)
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.setenv(var, "0")
+    started = time.monotonic()
+    res = dqlint_cli("check", "hf://no-such-owner/no-such-dataset", "--isolated", "--no-cache")
+    assert res.code == 2 and time.monotonic() - started < 20
+    assert res.err.count("\n") == 1 and "Retrying" not in res.err
+    assert res.err.startswith("dqlint: error: hf://no-such-owner/no-such-dataset: the Hugging Face Hub cannot be reached")
+    assert "save_to_disk" in res.err

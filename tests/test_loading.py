@@ -111,6 +111,12 @@ def test_hub_dataset_goes_through_datasets(monkeypatch):
 def test_hub_failure_is_one_line_input_error(monkeypatch):
     import datasets
 
+    from dqlint.data import sources
+
+    monkeypatch.setattr(sources, "hub_reachable", lambda timeout=0: True)  # a Hub that answers, with an error
+    for var in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"):
+        monkeypatch.delenv(var, raising=False)
+
     def offline(*a, **k):
         raise ConnectionError("Couldn't reach the Hub\nsecond line")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple, Sequence
 
@@ -166,14 +167,60 @@ def _expand_hub(spec: str) -> Iterator[tuple[str, str | None, Reader, str]]:
     repo, config = ("/".join(parts[:2]), parts[2] if len(parts) > 2 else None) if len(parts) > 1 else (name, None)
     if not repo:
         raise InputError(f"{spec}: name a Hub dataset as hf://owner/name[/config]")
+    offline = _hub_offline()
     try:
         import datasets
 
         datasets.disable_progress_bars()
         loaded = datasets.load_dataset(repo, config)
     except Exception as exc:  # network, auth and missing-dataset errors all end here
+        if offline:
+            raise InputError(
+                f"{spec}: the Hugging Face Hub cannot be reached and {repo!r} is not in the local cache; where there is "
+                f"network, save it with datasets.load_dataset({repo!r}).save_to_disk(FOLDER), then run dqlint check FOLDER"
+            ) from None
         raise InputError(f"{spec}: could not load Hub dataset {repo!r}: {first_line(exc)}") from None
     yield from _expand_hf_object(loaded, spec, "hub")
+
+
+# How long to wait for the Hub before treating the machine as offline.
+HUB_PROBE_SECONDS = 3.0
+
+
+def _hub_offline() -> bool:
+    """True when the Hub is out of reach (or offline mode is asked for): then ``datasets`` is told
+    to use its local cache only, so a run fails in seconds instead of retrying for half a minute."""
+    asked = any(os.environ.get(v, "").lower() in ("1", "true", "yes") for v in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE"))
+    if not asked and hub_reachable():
+        return False
+    os.environ["HF_HUB_OFFLINE"] = os.environ["HF_DATASETS_OFFLINE"] = "1"
+    for module, name in (("huggingface_hub.constants", "HF_HUB_OFFLINE"), ("datasets.config", "HF_HUB_OFFLINE"), ("datasets.config", "HF_DATASETS_OFFLINE")):
+        loaded = sys.modules.get(module)
+        if loaded is not None and hasattr(loaded, name):  # imported before the variables were set
+            setattr(loaded, name, True)
+    return True
+
+
+def hub_reachable(timeout: float = HUB_PROBE_SECONDS) -> bool:
+    """Whether a TCP connection to the Hub's host opens within ``timeout`` (name lookup included)."""
+    import socket
+    import threading
+    from urllib.parse import urlparse
+
+    host = urlparse(os.environ.get("HF_ENDPOINT", "https://huggingface.co")).hostname or "huggingface.co"
+    result: list[bool] = []
+
+    def probe() -> None:
+        try:
+            socket.create_connection((host, 443), timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            result.append(False)
+
+    worker = threading.Thread(target=probe, daemon=True)
+    worker.start()
+    worker.join(timeout)
+    return bool(result and result[0])
 
 
 def _expand_hf_object(obj: Any, display: str, kind: str) -> Iterator[tuple[str, str | None, Reader, str]]:
