@@ -242,3 +242,31 @@ def test_hub_loading_fails_fast_offline(dqlint_cli, monkeypatch):
     assert res.err.count("\n") == 1 and "Retrying" not in res.err
     assert res.err.startswith("dqlint: error: hf://no-such-owner/no-such-dataset: the Hugging Face Hub cannot be reached")
     assert "save_to_disk" in res.err
+
+
+# -- dqlint init -------------------------------------------------------------------------------
+
+
+def test_init_writes_a_config_for_the_data_it_finds(dqlint_cli, tmp_path, monkeypatch):
+    import yaml
+
+    (tmp_path / "data").mkdir()
+    for name in ("train.jsonl", "test.jsonl"):
+        shutil.copy(DIRTY / name, tmp_path / "data" / name)
+    (tmp_path / "data" / "train.clean.jsonl").write_text("{}\n")  # dqlint's own output: not data
+    (tmp_path / ".venv").mkdir()
+    (tmp_path / ".venv" / "x.jsonl").write_text("{}\n")
+    monkeypatch.chdir(tmp_path)
+    res = dqlint_cli("init")
+    assert res.code == 0, res.err
+    config = (tmp_path / "dqlint.toml").read_text()
+    assert 'train = ["data/train.jsonl"]\ntest = ["data/test.jsonl"]\n' in config
+    hook = yaml.safe_load(res.out.split("# .github")[0])
+    assert hook["repos"][0]["hooks"][0]["entry"] == "dqlint check"
+    # The config it wrote is the one `dqlint check` uses with no arguments.
+    report = dqlint_cli("check", "--no-cache", "-f", "json").json()
+    assert [(i["path"], i["split"]) for i in report["inputs"]] == [("data/train.jsonl", "train"), ("data/test.jsonl", "test")]
+    res = dqlint_cli("init")
+    assert res.code == 2 and "dqlint.toml: file exists" in res.err
+    res = dqlint_cli("init", "--pyproject")
+    assert res.code == 0 and "[tool.dqlint]\n" in (tmp_path / "pyproject.toml").read_text()

@@ -23,6 +23,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "clean": ("dqlint.cli.clean:clean", "Write a cleaned copy, and every dropped record with its reason."),
     "expectations": ("dqlint.cli.expectations:expectations", "Great Expectations suites: export the inferred schema."),
     "baseline": ("dqlint.cli.baseline:baseline", "Record today's findings so that only new ones block (--baseline)."),
+    "init": ("dqlint.cli.init:init", "Write a config for the data found here and print pre-commit and CI snippets."),
     "cost": ("dqlint.cli.cost:cost", "Is fine-tuning worth it? Cost, savings, breakeven."),
 }
 
