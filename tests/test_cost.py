@@ -461,12 +461,12 @@ def test_cost_section_without_training_examples_is_skipped_not_an_error(dqlint_c
     assert "skipped" in dqlint_cli("check", "--test", CLEAN).out
 
 
-def test_readme_worked_example_runs_as_written_and_shows_its_output(dqlint_cli, monkeypatch):
+def test_docs_worked_example_runs_as_written_and_shows_its_output(dqlint_cli, monkeypatch):
     import shlex
 
     monkeypatch.chdir(ROOT)
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = readme[readme.index("## Is fine-tuning worth it?"):]
+    readme = (ROOT / "docs" / "cost.md").read_text(encoding="utf-8")
+    block = readme[readme.index("# Is fine-tuning worth it?"):]
     block = block[block.index("```console\n") + len("```console\n"):]
     block = block[: block.index("```")]
     command, *shown = block.splitlines()
