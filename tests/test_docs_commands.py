@@ -63,11 +63,12 @@ def test_every_page_shows_only_commands_dqlint_can_run():
             assert command.split()[0] == "dqlint", f"{page.name}: {command!r} is not a dqlint command"
 
 
-@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+RUNNABLE = [page for page in PAGES if commands(page)]
+
+
+@pytest.mark.parametrize("page", RUNNABLE, ids=[p.name for p in RUNNABLE])
 def test_commands_run_as_written(page, tmp_path):
     shown = commands(page)
-    if not shown:
-        pytest.skip(f"{page.name} shows no command")
     folder = _workspace(tmp_path)
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""), NO_COLOR="1")
     for command in shown:
