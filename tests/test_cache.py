@@ -112,7 +112,7 @@ def test_corrupt_entry_is_ignored_and_rewritten(dqlint_cli, runs, workdir):
     again = check(dqlint_cli)
     assert len(runs) == 2
     assert again.json() == first.json()
-    assert json.loads(entry.read_text(encoding="utf-8")) == first.json()
+    assert json.loads(entry.read_text(encoding="utf-8"))["report"] == first.json()
 
 
 def test_cache_lives_beside_the_config_file_or_where_cache_dir_says(dqlint_cli, runs, workdir, monkeypatch):

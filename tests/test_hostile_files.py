@@ -80,7 +80,6 @@ def _data_folder_of_json_parts(folder: Path, n: int = 40) -> Path:
     return folder
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: cache pruning deletes data files in cache-dir")
 def test_cache_dir_pointing_at_the_data_folder_is_refused_and_deletes_nothing(dqlint_cli, tmp_path, monkeypatch):
     data = _data_folder_of_json_parts(tmp_path / "data")
     before = snapshot(data)
@@ -91,9 +90,8 @@ def test_cache_dir_pointing_at_the_data_folder_is_refused_and_deletes_nothing(dq
     assert res.code == 2 and "cache-dir" in res.err and "data" in res.err and res.err.count("\n") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: cache pruning deletes files it did not write")
 def test_pruning_never_touches_files_the_cache_did_not_write(dqlint_cli, tmp_path, monkeypatch):
-    import dqlint.cache
+    import dqlint.engine.cache as cache_module
 
     shutil.copy(DIRTY / "train.jsonl", tmp_path / "train.jsonl")
     foreign = tmp_path / "shared-cache"
@@ -105,7 +103,7 @@ def test_pruning_never_touches_files_the_cache_did_not_write(dqlint_cli, tmp_pat
     before = snapshot(foreign)
     (tmp_path / "dqlint.toml").write_text('cache-dir = "shared-cache"\n', encoding="utf-8")
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(dqlint.cache, "KEEP_ENTRIES", 1)
+    monkeypatch.setattr(cache_module, "KEEP_ENTRIES", 1)
     for select in ("dataset-size", "format-consistency", "dataset-size,format-consistency"):
         assert dqlint_cli("check", "train.jsonl", "--select", select, "-f", "json").code in (0, 1)
     assert {k: v for k, v in snapshot(foreign).items() if k in before} == before
@@ -128,7 +126,6 @@ def cached_dirty_run(dqlint_cli, tmp_path, monkeypatch):
     return args, first, entry
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: a forged cache entry is served as the report")
 @pytest.mark.parametrize("fmt", ["json", "terminal"])
 def test_a_forged_cache_entry_is_discarded_and_recomputed(dqlint_cli, cached_dirty_run, fmt):
     args, first, entry = cached_dirty_run
@@ -140,7 +137,6 @@ def test_a_forged_cache_entry_is_discarded_and_recomputed(dqlint_cli, cached_dir
         assert res.json() == first.json()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: an edited verdict in a valid cache entry is served")
 def test_an_edited_verdict_in_a_well_formed_entry_is_recomputed(dqlint_cli, cached_dirty_run):
     args, first, entry = cached_dirty_run
     text = entry.read_text(encoding="utf-8")
@@ -150,7 +146,6 @@ def test_an_edited_verdict_in_a_well_formed_entry_is_recomputed(dqlint_cli, cach
     assert res.code == 1 and res.json() == first.json()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: a cache entry is not bound to its key")
 def test_an_entry_copied_from_another_key_is_recomputed(dqlint_cli, cached_dirty_run, tmp_path):
     args, first, entry = cached_dirty_run
     clean = tmp_path / "clean.jsonl"
@@ -176,7 +171,6 @@ def folder_with_special_files(tmp_path):
     return data
 
 
-@pytest.mark.xfail(strict=True, raises=(subprocess.TimeoutExpired, AssertionError), reason="issue 14: the cache hashes a FIFO / /dev/zero and hangs")
 @pytest.mark.parametrize("cache", [True, False])
 def test_fifo_and_dev_zero_link_in_a_folder_are_skipped_with_a_finding(tmp_path, folder_with_special_files, cache):
     args = ["check", "data", "--isolated", "--select", "format-consistency", "-f", "json"] + ([] if cache else ["--no-cache"])
@@ -189,7 +183,6 @@ def test_fifo_and_dev_zero_link_in_a_folder_are_skipped_with_a_finding(tmp_path,
     assert all("not a regular file" in m for m in skipped.values())
 
 
-@pytest.mark.xfail(strict=True, raises=(subprocess.TimeoutExpired, AssertionError), reason="issue 14: the cache hashes /dev/zero given as a review sheet")
 @pytest.mark.parametrize("flag", ["--review", "--expectations"])
 def test_a_device_given_as_review_sheet_or_suite_is_an_error_not_a_hang(tmp_path, flag):
     shutil.copy(DIRTY / "train.jsonl", tmp_path / "train.jsonl")

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 from dqlint.data.dataset import Dataset, InputFile, Location, Problem
 from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonical
 from dqlint.data.readers import json_type
-from dqlint.data.sources import InputSpec, Reader, normalise_split, unique_parts
+from dqlint.data.sources import SKIPPED, InputSpec, Reader, normalise_split, unique_parts
 
 __all__ = ['load_inputs', 'dataset_from_records']
 
@@ -30,8 +30,18 @@ def load_inputs(
     for part in unique_parts(specs):
         if progress:
             progress(f"loading {part.display}")
-        _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind)
+        if part.kind == SKIPPED:
+            _note_skipped(ds, part.display, part.reader)
+        else:
+            _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind)
     return ds
+
+
+def _note_skipped(ds: Dataset, display: str, reader: Reader) -> None:
+    """A folder entry that was not read is a problem at its path, not an input file."""
+    for raw in reader():
+        kind, message, fatal = raw.problem
+        ds.problems.append(Problem(Location(display, None, None), kind, message, None, fatal))
 
 
 def dataset_from_records(

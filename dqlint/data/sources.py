@@ -21,12 +21,16 @@ from dqlint.data.readers import (
     stdin_reader,
     json_type,
 )
+from dqlint.data.files import not_regular_reason, own_output_kind
 from dqlint.errors import InputError, first_line
 
 # The input name that means "read standard input" (``dqlint check -``).
 STDIN = "-"
 
-__all__ = ['InputSpec', 'normalise_split', 'split_from_name', 'folder_input_files']
+__all__ = ['InputSpec', 'FolderListing', 'SKIPPED', 'normalise_split', 'split_from_name', 'folder_input_files', 'list_folder']
+
+# The kind of a part that is only a note: a folder entry that was skipped, not an input.
+SKIPPED = "skipped"
 
 
 
@@ -130,23 +134,58 @@ def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
     yield from _expand_memory(src, spec.name)
 
 
-def folder_input_files(path: str) -> list[str] | None:
-    """The data files a folder input reads, or None for a saved ``datasets`` folder (read whole)."""
+class FolderListing(NamedTuple):
+    """A data folder's entries with a data suffix, sorted: the files read, the special files
+    skipped with a finding (path, what it is) and dqlint's own outputs skipped silently."""
+
+    files: list[str]
+    special: list[tuple[str, str]]
+    own_outputs: list[str]
+
+
+def list_folder(path: str) -> FolderListing | None:
+    """The entries a folder input reads and skips, or None for a saved ``datasets`` folder
+    (read whole). Sub-folders are not read, whatever their name."""
     if os.path.exists(os.path.join(path, "dataset_dict.json")) or os.path.exists(os.path.join(path, "dataset_info.json")):
         return None
-    names = sorted(n for n in os.listdir(path) if data_suffix(n) is not None and os.path.isfile(os.path.join(path, n)))
-    return [os.path.join(path, n) for n in names]
+    listing = FolderListing([], [], [])
+    for name in sorted(os.listdir(path)):
+        full = os.path.join(path, name)
+        if data_suffix(name) is None or os.path.isdir(full):
+            continue
+        reason = not_regular_reason(full)
+        if reason is not None:
+            listing.special.append((full, reason))
+        elif own_output_kind(full):
+            listing.own_outputs.append(full)
+        else:
+            listing.files.append(full)
+    return listing
+
+
+def folder_input_files(path: str) -> list[str] | None:
+    """The data files a folder input reads, or None for a saved ``datasets`` folder (read whole)."""
+    listing = list_folder(path)
+    return None if listing is None else listing.files
 
 
 def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
-    files = folder_input_files(path)
-    if files is None:
+    listing = list_folder(path)
+    if listing is None:
         yield from _expand_saved_dataset(path)
         return
-    if not files:
+    if not listing.files:
         raise InputError(f"{path}: folder holds no data files ({', '.join(DATA_SUFFIXES)}) and no saved dataset")
-    for full in files:
+    for full in listing.files:
         yield full, split_from_name(full), file_reader(full), "file"
+    for full, reason in listing.special:
+        yield full, None, _skipped_reader(reason), SKIPPED
+
+
+def _skipped_reader(reason: str) -> Reader:
+    """A special file in a data folder: one non-blocking problem saying it was not read."""
+    problem = ("not-regular-file", f"not a regular file ({reason}): skipped, never opened", False)
+    return lambda: iter([Raw(None, None, None, problem)])
 
 
 def _expand_saved_dataset(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:

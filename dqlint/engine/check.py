@@ -65,6 +65,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     if not request.inputs:
         raise UsageError("no inputs: give a PATH, or set train = [...] in [tool.dqlint]")
     config = request.config
+    _refuse_special_files(request)
     plugins = select_rules(discover_rules(), config)
     progress = request.progress
     cache = ResultCache.for_request(request, plugins)
@@ -130,3 +131,14 @@ def accepted(report: dict[str, Any], config: Config) -> dict[str, Any]:
     apply_acceptance(report, baseline, ignores, baseline_path=config.baseline)
     report["verdict"], report["summary"]["reason"] = judge(report["rules"], config.fail_on)
     return report
+
+
+def _refuse_special_files(request: CheckRequest) -> None:
+    """A review sheet or suite that is a FIFO or a device would block or never end: refuse it
+    before the cache hashes it or a rule reads it. (A missing one is the rule's to report.)"""
+    from dqlint.data.files import not_regular_reason
+
+    config = request.config
+    for path in (request.review, request.expectations, config.review, config.expectations):
+        if path and os.path.lexists(path) and (reason := not_regular_reason(path)) not in (None, "missing"):
+            raise InputError(f"{path}: not a regular file ({reason}); dqlint reads only regular files")

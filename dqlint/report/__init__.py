@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Mapping, Sequence
 if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
 
-__all__ = ["SCHEMA_VERSION", "build_report", "json_ready"]
+__all__ = ["SCHEMA_VERSION", "build_report", "json_ready", "report_schema", "schema_errors"]
 
 SCHEMA_VERSION = 1
 
@@ -43,3 +43,30 @@ def json_ready(report: Mapping[str, Any]) -> dict[str, Any]:
     """The report as JSON would give it back (tuples become lists, keys strings): the form the
     cache stores and every consumer reads."""
     return json.loads(json.dumps(report))
+
+
+def report_schema() -> dict[str, Any]:
+    """The report's JSON Schema (Draft 2020-12), shipped as ``dqlint/report/schema.json``."""
+    from importlib import resources
+
+    return json.loads(resources.files(__package__).joinpath("schema.json").read_text(encoding="utf-8"))
+
+
+def schema_errors(report: Any, limit: int = 3) -> list[str]:
+    """Up to ``limit`` reasons ``report`` breaks the schema, each "where: what"; [] when valid."""
+    import itertools
+
+    errors = itertools.islice(_validator().iter_errors(report), limit)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(top)'}: {e.message}" for e in errors]
+
+
+_VALIDATOR: Any = None
+
+
+def _validator() -> Any:
+    global _VALIDATOR
+    if _VALIDATOR is None:
+        import jsonschema  # lazily: only the cache and tests validate
+
+        _VALIDATOR = jsonschema.Draft202012Validator(report_schema())
+    return _VALIDATOR

@@ -1,0 +1,64 @@
+"""The report's JSON Schema (dqlint/report/schema.json) describes the reports dqlint writes
+exactly: every golden report and live reports on real data validate, and reports that break the
+contract do not (the cache relies on it to discard forged entries)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from conftest import ROOT, SAMPLES
+from dqlint.report import report_schema, schema_errors
+
+GOLDEN = sorted((ROOT / "tests" / "golden").glob("*.json"))
+# CI has the shared folder at ../shared; DQLINT_SHARED points elsewhere (a worktree).
+REAL = Path(os.environ.get("DQLINT_SHARED") or Path(__file__).resolve().parents[1].parent / "shared") / "data" / "real"
+
+
+def test_the_schema_is_valid_draft_2020_12():
+    schema = report_schema()
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    jsonschema.Draft202012Validator.check_schema(schema)
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_every_golden_report_validates(path):
+    assert schema_errors(json.loads(path.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["openai_chat/weather_chat_fine_tuning.jsonl", "bbc_news/bbc_news_train.csv", "meituan_waimai/train-00000-of-00001.parquet"],
+)
+def test_live_reports_on_real_data_validate(dqlint_cli, data):
+    if not REAL.is_dir():
+        pytest.skip(f"real data sets not found at {REAL} (the shared folder beside this checkout)")
+    res = dqlint_cli("check", str(REAL / data), "--no-cache", "--isolated", "-f", "json", "--select", "format-consistency,class-balance,dataset-size,sensitive-content")
+    assert res.code in (0, 1), res.err
+    assert schema_errors(res.json()) == []
+
+
+def test_a_live_report_with_every_rule_validates(dqlint_cli):
+    res = dqlint_cli("check", str(SAMPLES / "chat/dirty/train.jsonl"), "--test", str(SAMPLES / "chat/dirty/test.jsonl"), "--no-cache", "--isolated", "-f", "json")
+    assert schema_errors(res.json()) == []
+
+
+@pytest.mark.parametrize(
+    "edit, where",
+    [
+        (lambda r: r.pop("inputs"), "(top)"),
+        (lambda r: r.update(verdict="maybe"), "verdict"),
+        (lambda r: r["rules"][0].update(status="great"), "rules/0/status"),
+        (lambda r: r["rules"][0]["findings"][0]["locations"][0].update(line="5"), "rules/0/findings/0/locations/0/line"),
+        (lambda r: r["summary"].update(extra=1), "summary"),
+    ],
+)
+def test_reports_that_break_the_contract_are_told_apart(edit, where):
+    report = json.loads((ROOT / "tests/golden/dirty_core.json").read_text(encoding="utf-8"))
+    edit(report)
+    errors = schema_errors(report)
+    assert errors and errors[0].startswith(where + ":")
