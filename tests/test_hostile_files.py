@@ -364,7 +364,6 @@ def test_option_element_types_are_checked_in_config_files_too(dqlint_cli, tmp_pa
 # -- outputs and inputs never mix ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: --output inside an input folder is accepted")
 @pytest.mark.parametrize("name", ["report.json", "report.html", "sub/report.md"])
 def test_output_inside_an_input_folder_is_refused(dqlint_cli, tmp_path, name):
     data = tmp_path / "data"
@@ -377,7 +376,6 @@ def test_output_inside_an_input_folder_is_refused(dqlint_cli, tmp_path, name):
     assert snapshot(data) == before and not (data / name).exists()
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: dqlint reads its own reports and clean outputs as data")
 def test_own_outputs_in_a_data_folder_are_never_read_as_data(dqlint_cli, tmp_path, monkeypatch):
     data = tmp_path / "data"
     data.mkdir()

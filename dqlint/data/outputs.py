@@ -2,7 +2,9 @@
 
 An input is any file a run reads: data files (folders expanded to the files they hold, a saved
 dataset folder as a whole), review sheets, expectation suites and reference samples. Paths are
-compared after resolving links, and hard links are caught with ``samefile``.
+compared after resolving links, and hard links are caught with ``samefile``. Nothing is written
+inside an input folder, at any depth: the next check of the folder would read a report there as
+training data (dqlint also skips its own outputs in folders, for files put there by hand).
 """
 
 from __future__ import annotations
@@ -25,10 +27,19 @@ def refuse_unsafe_output(path: str, protected: Iterable[object], *, force: bool,
         if not isinstance(source, (str, os.PathLike)) or "://" in os.fspath(source):
             continue
         source = os.fspath(source)
+        if os.path.isdir(source) and _is_inside(real, source):
+            # The next check of the folder would read a report there as training data.
+            raise UsageError(
+                f"{path}: is inside input folder {source}; dqlint never modifies its input (write the {what} elsewhere)"
+            )
         if _is_same_or_inside(real, path, source):
             raise UsageError(f"{path}: is an input of this run; dqlint never modifies its input (write the {what} elsewhere)")
     if os.path.exists(path) and not force:
         raise UsageError(f"{path}: file exists; use --force to replace it")
+
+
+def _is_inside(real: str, folder: str) -> bool:
+    return real.startswith(os.path.realpath(folder).rstrip(os.sep) + os.sep)
 
 
 def _is_same_or_inside(real: str, path: str, source: str) -> bool:
