@@ -206,7 +206,6 @@ def _bomb(path: Path, line_mb: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: no record size limit")
 def test_a_gzip_line_over_the_record_limit_is_a_finding_read_in_bounded_memory(tmp_path):
     _bomb(tmp_path / "train.jsonl.gz", 64)
     assert (tmp_path / "train.jsonl.gz").stat().st_size < 2 * MB
@@ -221,7 +220,6 @@ def test_a_gzip_line_over_the_record_limit_is_a_finding_read_in_bounded_memory(t
     assert res.rss_mb < 150, f"peak RSS {res.rss_mb:.0f} MB: the over-long line was read into memory"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: no decompressed size limit")
 def test_a_file_over_the_size_limit_is_a_clear_error_naming_file_and_limit(tmp_path):
     _bomb(tmp_path / "train.jsonl.gz", 64)
     (tmp_path / "dqlint.toml").write_text('[limits]\nmax-file-size = "8 MB"\n', encoding="utf-8")
@@ -232,7 +230,6 @@ def test_a_file_over_the_size_limit_is_a_clear_error_naming_file_and_limit(tmp_p
     assert res.rss_mb < 150
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: no record size limit")
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".json"])
 def test_a_record_over_the_limit_is_a_finding_at_its_line_and_the_rest_is_checked(tmp_path, suffix):
     texts = ["first example", "x" * (2 * MB), "third example"]
@@ -252,7 +249,6 @@ def test_a_record_over_the_limit_is_a_finding_at_its_line_and_the_rest_is_checke
     assert report["summary"]["examples"] == 2
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: limits are not configurable")
 @pytest.mark.parametrize(
     "table, message",
     [
@@ -276,7 +272,6 @@ def _deep(open_: str, close: str, depth: int = 1000) -> str:
     return open_ * depth + '"x"' + close * depth
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: a 1,000-deep label crashes with RecursionError")
 @pytest.mark.parametrize("shape", [('{"a": ', "}"), ("[", "]")], ids=["object", "array"])
 @pytest.mark.parametrize("suffix", [".jsonl", ".json"])
 def test_a_deeply_nested_label_is_a_finding_at_its_line(tmp_path, shape, suffix):
@@ -311,7 +306,6 @@ def _corrupt_parquet(path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: corrupt Parquet pages end in 'internal error'")
 def test_corrupt_parquet_pages_exit_2_naming_the_file(dqlint_cli, tmp_path):
     path = _corrupt_parquet(tmp_path / "train.parquet")
     res = dqlint_cli("check", str(path), "--no-cache", "--isolated", "--select", "format-consistency")

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from dqlint.data.dataset import Dataset, InputFile, Location, Problem
 from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonical
+from dqlint.data.limits import Limits, nesting_deeper_than
 from dqlint.data.readers import json_type
 from dqlint.data.sources import SKIPPED, InputSpec, Reader, normalise_split, unique_parts
 
@@ -23,17 +24,20 @@ def load_inputs(
     *,
     fields: FieldMap | None = None,
     progress: Callable[[str], None] | None = None,
+    limits: Limits | None = None,
 ) -> Dataset:
-    """Load every input into one :class:`Dataset` (rows of all splits together)."""
+    """Load every input into one :class:`Dataset` (rows of all splits together). ``limits``
+    bound what one record or file may make dqlint read (see :mod:`dqlint.data.limits`)."""
     fields = fields or FieldMap()
+    limits = limits or Limits()
     ds = Dataset()
-    for part in unique_parts(specs):
+    for part in unique_parts(specs, limits):
         if progress:
             progress(f"loading {part.display}")
         if part.kind == SKIPPED:
             _note_skipped(ds, part.display, part.reader)
         else:
-            _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind)
+            _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind, limits)
     return ds
 
 
@@ -56,7 +60,8 @@ def dataset_from_records(
 
 
 def _ingest(
-    ds: Dataset, display: str, forced: str | None, by_name: str | None, reader: Reader, fields: FieldMap, kind: str
+    ds: Dataset, display: str, forced: str | None, by_name: str | None, reader: Reader, fields: FieldMap, kind: str,
+    limits: Limits | None = None,
 ) -> None:
     """Rows of one input. A row's split: the one forced by --test/--eval, else its split
     column, else the one its file name implies, else train."""
@@ -74,6 +79,11 @@ def _ingest(
         if raw.record is not None:
             count = max(count, raw.record + 1)
         rec = raw.value
+        if kind == "memory" and rec is not None and nesting_deeper_than(rec, (limits or Limits()).max_depth):
+            # File readers check while parsing; objects handed over in memory are checked here.
+            max_depth = (limits or Limits()).max_depth
+            raw = raw._replace(problem=("too-deep", f"record nests objects or arrays more than {max_depth} levels deep (max-depth): skipped", True))
+            rec = None
         if rec is not None and not isinstance(rec, dict):
             raw = raw._replace(problem=("not-object", f"record is a JSON {json_type(rec)}, not an object", True))
             rec = None

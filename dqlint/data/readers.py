@@ -24,6 +24,8 @@ import sys
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
+from dqlint.data.files import not_regular_reason, open_regular
+from dqlint.data.limits import Limits, format_size, nesting_deeper_than
 from dqlint.errors import InputError, first_line
 
 __all__ = ['Raw', 'file_reader', 'wrapped_array_start']
@@ -94,9 +96,11 @@ class Raw(NamedTuple):
     source: bytes | None = None
 
 
-def file_reader(path: str, *, keep_source: bool = False) -> Reader:
+def file_reader(path: str, *, keep_source: bool = False, limits: Limits | None = None) -> Reader:
     """The reader of one data file; with ``keep_source`` its items carry their source text
-    (:attr:`Raw.source`). Raises :class:`InputError` for a file that cannot be read at all."""
+    (:attr:`Raw.source`). Raises :class:`InputError` for a file that cannot be read at all, or
+    one over ``limits.max_file_size`` (counted after decompression, as it is read)."""
+    limits = limits or Limits()
     kind = data_suffix(path)
     if not os.path.exists(path):
         hint = f" (for a Hub dataset write {HUB_PREFIX}{path})" if re.fullmatch(r"[\w.-]+/[\w.-]+", path) else ""
@@ -105,25 +109,98 @@ def file_reader(path: str, *, keep_source: bool = False) -> Reader:
         raise InputError(
             f"{path}: unknown file type (expected {', '.join(DATA_SUFFIXES)}, optionally .gz/.bz2/.xz)"
         )
-    if not os.path.isfile(path):  # a FIFO or device would block or never end
-        raise InputError(f"{path}: not a regular file")
+    reason = not_regular_reason(path)
+    if reason is not None:  # a FIFO or device would block or never end
+        raise InputError(f"{path}: not a regular file ({reason}); dqlint reads only regular files")
     suffix, compression = kind
-    opener = COMPRESSIONS.get(compression or "", open)
+    opener = COMPRESSIONS.get(compression or "")
+    if opener is None and suffix != ".parquet" and os.path.getsize(path) > limits.max_file_size:
+        raise InputError(_file_too_large(path, limits))
 
     def open_binary() -> Any:
         try:
-            return opener(path, "rb")
+            if opener is None:
+                return open_regular(path)
+            # Count what the decompressor hands over: a bomb stops at the limit.
+            return io.BufferedReader(_SizeLimited(opener(open_regular(path), "rb"), path, limits), CHUNK)
         except OSError as exc:
             raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
 
     if suffix == ".parquet":
-        return lambda: _read_parquet(path)
+        return lambda: _read_parquet(path, limits)
     _check_text_file(path, open_binary)
     if suffix in (".jsonl", ".ndjson"):
-        return lambda: _read_jsonl(path, open_binary, keep_source)
+        return lambda: _read_jsonl(path, open_binary, keep_source, limits)
     if suffix == ".json":
-        return lambda: _read_json(path, open_binary, keep_source)
-    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",", keep_source)
+        return lambda: _read_json(path, open_binary, keep_source, limits)
+    return lambda: _read_csv(path, open_binary, "\t" if suffix == ".tsv" else ",", keep_source, limits)
+
+
+CHUNK = 1 << 16
+
+
+class _SizeLimited(io.RawIOBase):
+    """A decompressed stream that raises InputError once more than ``max_file_size`` bytes
+    came out of it. It owns (and closes) the stream and the file under it."""
+
+    def __init__(self, inner: Any, path: str, limits: Limits) -> None:
+        self._inner, self._path, self._limits, self._count = inner, path, limits, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._inner.readinto(buffer)
+        self._count += n
+        if self._count > self._limits.max_file_size:
+            raise InputError(_file_too_large(self._path, self._limits, decompressed=True))
+        return n
+
+    def close(self) -> None:
+        if not self.closed:
+            inner_file = getattr(self._inner, "fileobj", None) or getattr(self._inner, "_fp", None)
+            self._inner.close()
+            if inner_file is not None and hasattr(inner_file, "close"):
+                inner_file.close()  # gzip/bz2/lzma leave a file object they were given open
+        super().close()
+
+
+def _file_too_large(path: str, limits: Limits, decompressed: bool = False) -> str:
+    what = "decompresses to more than" if decompressed else "is larger than"
+    return f"{path}: {what} the max-file-size limit of {format_size(limits.max_file_size)}; raise [limits] max-file-size to read it"
+
+
+def _record_too_large(size: int, limits: Limits) -> tuple[str, str, bool]:
+    return ("record-too-large", f"record of {format_size(size)} is over the max-record-size limit of {format_size(limits.max_record_size)}: skipped", True)
+
+
+def _too_deep(limits: Limits) -> tuple[str, str, bool]:
+    return ("too-deep", f"record nests objects or arrays more than {limits.max_depth} levels deep (max-depth): skipped", True)
+
+
+def _maybe_too_deep(text: bytes | str, value: Any, limits: Limits) -> bool:
+    """Deeper than max-depth? Only a record with that many brackets can be, so the walk is
+    paid only by the rare record that has them."""
+    opens = text.count(b"{" if isinstance(text, bytes) else "{") + text.count(b"[" if isinstance(text, bytes) else "[")
+    return opens > limits.max_depth and nesting_deeper_than(value, limits.max_depth)
+
+
+def bounded_lines(fh: Any, limit: int) -> Iterator[bytes | int]:
+    """The lines of a binary file; a line longer than ``limit`` bytes (line ending aside) comes
+    as its length, an int, and is never held in memory whole."""
+    while True:
+        line = fh.readline(limit + 1)
+        if not line:
+            return
+        if len(line) <= limit or line.endswith(b"\n"):
+            yield line
+            continue
+        size = len(line)
+        while chunk := fh.readline(CHUNK):
+            size += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+        yield size
 
 
 def stdin_reader(name: str = "<stdin>") -> Reader:
@@ -156,14 +233,20 @@ def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
         raise InputError(f"{path}: binary file (NUL byte at offset {nul}), not a text data file")
 
 
-def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
+def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = False, limits: Limits | None = None) -> Iterator[Raw]:
     import orjson
 
+    limits = limits or Limits()
     record = 0
     saw_any = False
     with open_binary() as fh:
         try:
-            for lineno, raw in enumerate(fh, 1):
+            for lineno, raw in enumerate(bounded_lines(fh, limits.max_record_size), 1):
+                if isinstance(raw, int):  # over max-record-size: measured, not read
+                    saw_any = True
+                    yield Raw(record, lineno, None, _record_too_large(raw, limits), b"" if keep_source else None)
+                    record += 1
+                    continue
                 bom_problem = None
                 if lineno == 1 and raw.startswith(BOM):
                     raw = raw[len(BOM):]
@@ -181,6 +264,10 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = F
                     problem = bom_problem
                 except orjson.JSONDecodeError as exc:
                     value, problem = _salvage_json_line(raw, exc, ends_line)
+                    if "recursion" in str(exc):
+                        value, problem = None, _too_deep(limits)
+                if value is not None and _maybe_too_deep(raw, value, limits):
+                    value, problem = None, _too_deep(limits)
                 if not isinstance(value, dict) and (problem is None or problem[2] is False):
                     # Parsed, but a string, number, array or null is not a record.
                     value, problem = None, ("not-object", f"record is a JSON {json_type(value)}, not an object", True)
@@ -210,10 +297,14 @@ def _salvage_json_line(raw: bytes, exc: Exception, ends_line: bool) -> tuple[Any
     return None, ("invalid-json", f"invalid JSON: {msg}{where}{truncated}", True)
 
 
-def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = False) -> Iterator[Raw]:
+def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = False, limits: Limits | None = None) -> Iterator[Raw]:
     """A JSON array of records (or an object wrapping one array), with each element's line."""
+    limits = limits or Limits()
     with open_binary() as fh:
-        data = fh.read()
+        try:
+            data = fh.read()
+        except (OSError, EOFError) as exc:  # a corrupt .gz stream
+            raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
     problems: list[tuple[str, str, bool]] = []
     if data.startswith(BOM):
         data = data[len(BOM):]
@@ -233,14 +324,14 @@ def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = Fa
     if stripped[0] == "{":
         # One object per line saved as .json, or an object wrapping the record list.
         if _looks_like_jsonl(stripped):
-            yield from _read_jsonl(path, lambda: io.BytesIO(data), keep_source)
+            yield from _read_jsonl(path, lambda: io.BytesIO(data), keep_source, limits)
             return
-        yield from _json_wrapped(text, offset, problems, whole)
+        yield from _json_wrapped(text, offset, problems, whole, limits)
         return
     if stripped[0] != "[":
         yield Raw(None, 1, None, ("not-object", "file is not a JSON array of records", True), whole)
         return
-    yield from json_array_elements(text, offset, problems, keep_source)
+    yield from json_array_elements(text, offset, problems, keep_source, limits)
 
 
 def _looks_like_jsonl(text: str) -> bool:
@@ -254,7 +345,7 @@ def _looks_like_jsonl(text: str) -> bool:
     return "\n{" in text or "\n {" in text
 
 
-def _json_wrapped(text: str, offset: int, problems: list, whole: bytes | None = None) -> Iterator[Raw]:
+def _json_wrapped(text: str, offset: int, problems: list, whole: bytes | None = None, limits: Limits | None = None) -> Iterator[Raw]:
     """``{"data": [...]}``: read the single list of records it wraps. ``whole`` (the file, given
     when sources are kept) is the source of a problem that leaves no record to read."""
     try:
@@ -266,7 +357,7 @@ def _json_wrapped(text: str, offset: int, problems: list, whole: bytes | None = 
     if len(lists) != 1:
         yield Raw(None, 1, None, ("not-object", "file is one JSON object, not an array of records", True), whole)
         return
-    yield from json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems, whole is not None)
+    yield from json_array_elements(text, wrapped_array_start(text, offset, lists[0]), problems, whole is not None, limits)
 
 
 def wrapped_array_start(text: str, offset: int, key: str) -> int:
@@ -285,10 +376,12 @@ def wrapped_array_start(text: str, offset: int, key: str) -> int:
     raise ValueError(f"key {key!r} not found")  # unreachable: json.loads found it
 
 
-def json_array_elements(text: str, start: int, problems: list, keep_source: bool = False) -> Iterator[Raw]:
+def json_array_elements(text: str, start: int, problems: list, keep_source: bool = False, limits: Limits | None = None) -> Iterator[Raw]:
     """The elements of the array whose ``[`` is at ``start``. With ``keep_source`` the text
     before, between and after them comes too (from the file's start to its end), and an
-    element that cannot be decoded takes the rest of the file: reading stops there."""
+    element that cannot be decoded takes the rest of the file: reading stops there. An element
+    over max-record-size or max-depth is a problem at its line, and reading goes on after it."""
+    limits = limits or Limits()
     decoder = json.JSONDecoder()
     pos = start + 1
     line = text.count("\n", 0, pos) + 1
@@ -317,11 +410,18 @@ def json_array_elements(text: str, start: int, problems: list, keep_source: bool
             yield Raw(record, exc.lineno, None, ("invalid-json", f"invalid JSON: {exc.msg} at column {exc.colno}; the rest of the file was not read", True), rest)
             return
         except RecursionError:
-            rest = text[pos:].encode("utf-8") if keep_source else None
-            yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True), rest)
-            return
+            end = skip_json_value(text, pos)
+            if end is None:
+                rest = text[pos:].encode("utf-8") if keep_source else None
+                yield Raw(record, line, None, ("invalid-json", "JSON value nested too deeply; the rest of the file was not read", True), rest)
+                return
+            value = _TOO_DEEP
         problem = problems.pop(0) if problems else None
-        if not isinstance(value, dict):
+        if end - pos > limits.max_record_size:
+            value, problem = None, _record_too_large(len(text[pos:end].encode("utf-8")), limits)
+        elif value is _TOO_DEEP or _maybe_too_deep(text[pos:end], value, limits):
+            value, problem = None, _too_deep(limits)
+        elif not isinstance(value, dict):
             value, problem = None, ("not-object", f"record is a JSON {json_type(value)}, not an object", True)
         yield Raw(record, line, value, problem, text[pos:end].encode("utf-8") if keep_source else None)
         record += 1
@@ -334,8 +434,34 @@ def json_array_elements(text: str, start: int, problems: list, keep_source: bool
         yield Raw(None, None, None, ("empty-file", "file holds no records (empty array)", True))
 
 
-def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_source: bool = False) -> Iterator[Raw]:
-    csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+_TOO_DEEP = object()  # an element too deep for the JSON decoder's own recursion
+
+
+def skip_json_value(text: str, pos: int) -> int | None:
+    """The end of the JSON value starting at ``pos`` found without decoding it (brackets
+    counted outside strings), or None when it does not end. Iterative, so any depth is fine."""
+    depth, i, n = 0, pos, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+        elif ch in "[{":
+            depth += 1
+        elif ch in "]}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif depth == 0 and ch in ",\n":
+            return i
+        i += 1
+    return None
+
+
+def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_source: bool = False, limits: Limits | None = None) -> Iterator[Raw]:
+    limits = limits or Limits()
+    csv.field_size_limit(min(sys.maxsize, 2**31 - 1, limits.max_record_size))
     with open_binary() as fb:
         head = fb.peek(3)[:3] if hasattr(fb, "peek") else b""
         bom = head == BOM
@@ -348,7 +474,15 @@ def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_so
             consumed.clear()
             return raw
 
-        reader = csv.reader(_recorded(text, consumed) if keep_source else text, delimiter=delimiter)
+        oversized: dict[int, int] = {}  # physical lines over max-record-size -> their length
+        lines = _bounded_text_lines(text, limits.max_record_size, oversized)
+        reader = csv.reader(_recorded(lines, consumed) if keep_source else lines, delimiter=delimiter)
+
+        def too_large() -> tuple[str, str, bool] | None:
+            """The problem of the item just read when it spans an over-long line."""
+            spanned = [n for n in oversized if prev_line < n <= reader.line_num]
+            return _record_too_large(sum(oversized.pop(n) for n in spanned), limits) if spanned else None
+
         try:
             header = next(reader, None)
         except csv.Error as exc:
@@ -375,12 +509,18 @@ def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_so
             except StopIteration:
                 break
             except csv.Error as exc:
-                yield Raw(record, prev_line + 1, None, ("invalid-csv", f"invalid CSV: {exc}", True), take() if keep_source else None)
+                problem = too_large() or _csv_problem(exc, limits)
+                yield Raw(record, prev_line + 1, None, problem, take() if keep_source else None)
                 record += 1
                 prev_line = reader.line_num
                 continue
             start_line = prev_line + 1
+            big = too_large()
             prev_line = reader.line_num
+            if big:
+                yield Raw(record, start_line, None, big, take() if keep_source else None)
+                record += 1
+                continue
             if not row or (len(row) == 1 and row[0] == "" and len(header) > 1):
                 if keep_source:
                     yield Raw(None, start_line, None, None, take())
@@ -402,6 +542,31 @@ def _read_csv(path: str, open_binary: Callable[[], Any], delimiter: str, keep_so
             yield Raw(None, None, None, ("empty-file", "file holds a header but no records", True))
 
 
+def _csv_problem(exc: csv.Error, limits: Limits) -> tuple[str, str, bool]:
+    if "field larger than field limit" in str(exc):  # a quoted field over many lines
+        return ("record-too-large", f"record is over the max-record-size limit of {format_size(limits.max_record_size)}: skipped", True)
+    return ("invalid-csv", f"invalid CSV: {exc}", True)
+
+
+def _bounded_text_lines(text: Any, limit: int, oversized: dict[int, int]) -> Iterator[str]:
+    """The lines of a text stream for the csv module; a line longer than ``limit`` characters
+    is measured, not kept: it is noted in ``oversized`` (line number -> length) and passed on
+    as an empty line."""
+    number = 0
+    while line := text.readline(limit + 1):
+        number += 1
+        if len(line) <= limit or line.endswith(("\n", "\r")):
+            yield line
+            continue
+        size = len(line)
+        while chunk := text.readline(CHUNK):
+            size += len(chunk)
+            if chunk.endswith(("\n", "\r")):
+                break
+        oversized[number] = size
+        yield "\n"
+
+
 def _recorded(lines: Iterable[str], into: list[str]) -> Iterator[str]:
     """Pass the lines on, keeping each in ``into`` until the reader takes them as a source."""
     for line in lines:
@@ -416,17 +581,32 @@ def _repair_encoding(cell: str) -> tuple[str, bool]:
     return cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace"), True
 
 
-def _read_parquet(path: str) -> Iterator[Raw]:
+def _read_parquet(path: str, limits: Limits | None = None) -> Iterator[Raw]:
+    """Rows of a Parquet file. Corrupt pages (a checksum, a decompression or a thrift error) end
+    the run with one line naming the file and the record where reading stopped: the rows of a
+    file that cannot be read through cannot be vouched for."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
+    limits = limits or Limits()
     try:
         pfile = pq.ParquetFile(path)
-    except (pa.ArrowException, OSError) as exc:
+        size = sum(pfile.metadata.row_group(i).total_byte_size for i in range(pfile.metadata.num_row_groups))
+    except (pa.ArrowException, OSError, ValueError) as exc:
         raise InputError(f"{path}: not a readable Parquet file: {first_line(exc)}") from None
+    if size > limits.max_file_size:
+        raise InputError(_file_too_large(path, limits, decompressed=True))
     record = 0
-    for batch in pfile.iter_batches(batch_size=16384):
-        for rec in batch.to_pylist():
+    batches = pfile.iter_batches(batch_size=16384)
+    while True:
+        try:
+            batch = next(batches, None)
+            rows = batch.to_pylist() if batch is not None else None
+        except (pa.ArrowException, OSError, ValueError, IndexError) as exc:
+            raise InputError(f"{path}: not a readable Parquet file: corrupt data after record {record}: {first_line(exc)}") from None
+        if rows is None:
+            break
+        for rec in rows:
             yield Raw(record, None, rec)
             record += 1
     if record == 0:

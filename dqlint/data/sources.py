@@ -21,6 +21,7 @@ from dqlint.data.readers import (
     stdin_reader,
     json_type,
 )
+from dqlint.data.limits import Limits
 from dqlint.data.files import not_regular_reason, own_output_kind
 from dqlint.errors import InputError, first_line
 
@@ -91,14 +92,14 @@ class _Part(NamedTuple):
     kind: str
 
 
-def unique_parts(specs: Sequence[InputSpec]) -> list[_Part]:
+def unique_parts(specs: Sequence[InputSpec], limits: Limits | None = None) -> list[_Part]:
     """Every loadable part once: a file named twice (a folder and --test naming a file in it)
     would otherwise count each of its rows as a duplicate of itself. A split forced by
     --test/--eval wins over one implied by a name; two different forced splits are an error."""
     parts: list[_Part] = []
     index_of: dict[str, int] = {}
     for spec in specs:
-        for display, by_name, reader, kind in _expand(spec):
+        for display, by_name, reader, kind in _expand(spec, limits):
             part = _Part(display, spec.split, by_name, reader, kind)
             key = os.path.realpath(display) if kind == "file" else None
             if key is None or key not in index_of:
@@ -116,7 +117,7 @@ def unique_parts(specs: Sequence[InputSpec]) -> list[_Part]:
 
 
 
-def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
+def _expand(spec: InputSpec, limits: Limits | None = None) -> Iterator[tuple[str, str | None, Reader, str]]:
     """Yield (display path, split implied by the name, reader, kind) for each loadable part."""
     src = spec.source
     if isinstance(src, os.PathLike):
@@ -127,9 +128,9 @@ def _expand(spec: InputSpec) -> Iterator[tuple[str, str | None, Reader, str]]:
         elif src.startswith(HUB_PREFIX):
             yield from _expand_hub(src)
         elif os.path.isdir(src):
-            yield from _expand_folder(src)
+            yield from _expand_folder(src, limits)
         else:
-            yield src, split_from_name(src), file_reader(src), "file"
+            yield src, split_from_name(src), file_reader(src, limits=limits), "file"
         return
     yield from _expand_memory(src, spec.name)
 
@@ -169,7 +170,7 @@ def folder_input_files(path: str) -> list[str] | None:
     return None if listing is None else listing.files
 
 
-def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
+def _expand_folder(path: str, limits: Limits | None = None) -> Iterator[tuple[str, str | None, Reader, str]]:
     listing = list_folder(path)
     if listing is None:
         yield from _expand_saved_dataset(path)
@@ -177,7 +178,7 @@ def _expand_folder(path: str) -> Iterator[tuple[str, str | None, Reader, str]]:
     if not listing.files:
         raise InputError(f"{path}: folder holds no data files ({', '.join(DATA_SUFFIXES)}) and no saved dataset")
     for full in listing.files:
-        yield full, split_from_name(full), file_reader(full), "file"
+        yield full, split_from_name(full), file_reader(full, limits=limits), "file"
     for full, reason in listing.special:
         yield full, None, _skipped_reader(reason), SKIPPED
 

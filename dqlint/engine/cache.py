@@ -5,7 +5,7 @@ The key is a SHA-256 over everything a report depends on:
 - dqlint's version and the source of the ``dqlint`` package and of every selected rule's
   module (so an edited rule in a development checkout never serves a stale result);
 - each selected rule's id, plugin distribution and version, severity and resolved options;
-- the field map and the folder config paths are relative to;
+- the field map, the limits and the folder config paths are relative to;
 - each input's name, split and the SHA-256 of its bytes (folders: of every file that is read);
 - the review sheet and expectation suite files, by content.
 
@@ -181,6 +181,7 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "rules": rules,
         "fields": dataclasses.asdict(config.fields),
         "fail_on": config.fail_on,
+        "limits": dataclasses.asdict(config.limits),
         "base_dir": os.path.dirname(config.source) if config.source else None,
         "inputs": inputs,
         "review": _optional_file(request.review or config.review),

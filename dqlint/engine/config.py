@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from dqlint.data.formats import FieldMap
+from dqlint.data.limits import Limits
 from dqlint.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -38,7 +39,7 @@ __all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 INPUT_KEYS = ("train", "test", "eval", "reference")
 PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
-TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", *INPUT_KEYS, *PATH_KEYS}
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", *INPUT_KEYS, *PATH_KEYS}
 # [tool.dqlint.cost]: the fine-tuning cost estimate (`dqlint cost`; a `cost` section of the check
 # report when requests-per-month is set). Value kinds: number, whole number, text, path, prices.
 COST_KEYS = {
@@ -76,6 +77,8 @@ class Config:
     per_path_ignores: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # [cost] settings, keys as in the file (paths already relative to the current folder)
     cost: Mapping[str, Any] = field(default_factory=dict)
+    # What one input may make dqlint read (record and file sizes, nesting): [limits].
+    limits: Limits = field(default_factory=Limits)
 
     def rule_table(self, rule_id: str) -> dict[str, Any]:
         return dict(self.rules.get(rule_id, {}))
@@ -203,6 +206,9 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
     extend = id_list("extend-select")
     if extend:
         select = (*(select or ()), *extend) if select is not None else None
+    limits = data.get("limits", {})
+    if not isinstance(limits, dict):
+        raise ConfigError(f"{where}: [limits] must be a table")
     return Config(
         source=source,
         select=select,
@@ -218,6 +224,7 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         baseline=paths["baseline"],
         schema=paths["schema"],
         per_path_ignores={pattern: tuple(ids) for pattern, ids in per_path.items()},
+        limits=Limits.from_config(limits, where),
     )
 
 
