@@ -89,7 +89,7 @@ class EdgeCaseRatio(Rule):
 
     @dataclass
     class Options:
-        min_ratio: float = option(0.10, "smallest wanted share of edge cases", min=0, max=1)
+        min_ratio: float = option(0.10, "smallest wanted share of edge cases", min=0, max=1, at_most="max_ratio")
         max_ratio: float = option(0.20, "largest wanted share of edge cases", min=0, max=1)
         method: str = option("auto", "auto (explicit when rows are marked), explicit or estimated",
                              choices=("auto", "explicit", "estimated"))

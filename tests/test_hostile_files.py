@@ -325,7 +325,6 @@ def test_every_text_empty_is_judged_without_a_crashing_rule(dqlint_cli, tmp_path
     assert next(r for r in report["rules"] if r["id"] == "label-accuracy")["status"] in ("skipped", "warn")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: option element types and cross-option constraints are not validated")
 @pytest.mark.parametrize(
     "settings, named",
     [
@@ -347,7 +346,6 @@ def test_option_element_types_and_cross_option_constraints_exit_2_naming_the_opt
     assert named in res.err and res.err.count("\n") == 1 and "internal error" not in res.err
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: option element types are not validated from config files")
 def test_option_element_types_are_checked_in_config_files_too(dqlint_cli, tmp_path, monkeypatch):
     (tmp_path / "dqlint.toml").write_text("[rules.sensitive-content]\nignore-kinds = [1, 2]\n", encoding="utf-8")
     monkeypatch.chdir(tmp_path)

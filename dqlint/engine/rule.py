@@ -194,6 +194,7 @@ def option(
     choices: Iterable[Any] | None = None,
     min: float | None = None,
     max: float | None = None,
+    at_most: str | None = None,
 ) -> Any:
     """Declare a typed rule option with its default and one line of help.
 
@@ -201,9 +202,17 @@ def option(
 
         @dataclass
         class Options:
-            max_ratio: float = option(10.0, "Largest allowed ratio of biggest to smallest class")
+            min_ratio: float = option(0.1, "smallest wanted share", min=0, max=1, at_most="max_ratio")
+            max_ratio: float = option(0.2, "largest wanted share", min=0, max=1)
+            kinds: list[str] = option(["a", "b"], "kinds to report")
+
+    The annotation is enforced, list and table elements included (``list[str]`` refuses
+    ``[1, 2]``; a bare ``list`` takes its element type from the default). ``at_most`` names
+    another option this one may not exceed (``min-ratio`` above ``max-ratio`` is a config error).
+    Anything else an Options class must hold across options goes in a ``validate(self)`` method
+    that raises ``ValueError`` with a message naming the options.
     """
-    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None, "min": min, "max": max}
+    metadata = {"help": help, "choices": tuple(choices) if choices is not None else None, "min": min, "max": max, "at_most": at_most}
     if isinstance(default, (list, dict, set)):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -302,6 +311,7 @@ class Rule:
                     choices=f.metadata.get("choices"),
                     min=f.metadata.get("min"),
                     max=f.metadata.get("max"),
+                    at_most=f.metadata.get("at_most"),
                 )
             )
         return specs
@@ -323,7 +333,9 @@ class Rule:
                 known = ", ".join(sorted(specs)) or "none"
                 raise ConfigError(f"rule {cls.id!r} has no option {key!r} (options: {known})")
             kwargs[spec.attr] = spec.coerce(value, cls.id)
-        return cls.Options(**kwargs)
+        options = cls.Options(**kwargs)
+        _check_across_options(cls.id, specs.values(), options)
+        return options
 
 
 @dataclass(frozen=True)
@@ -336,6 +348,19 @@ class OptionSpec:
     choices: tuple[Any, ...] | None = None
     min: float | None = None
     max: float | None = None
+    at_most: str | None = None  # attribute of the option this one may not exceed
+
+    @property
+    def element_type(self) -> str | None:
+        """The type of a list's elements (a table's values): from ``list[str]`` /
+        ``dict[str, float]``, else from the default's elements, else None (anything goes)."""
+        base = self.type.replace(" | None", "").replace(" ", "")
+        if base.startswith(("list[", "dict[")) and base.endswith("]"):
+            inner = base[5:-1].split(",")[-1]
+            return inner if inner in _ELEMENT_CHECKS else None
+        values = self.default.values() if isinstance(self.default, dict) else self.default if isinstance(self.default, list) else []
+        kinds = {_ELEMENT_NAME.get(type(v)) for v in values}
+        return kinds.pop() if len(kinds) == 1 and None not in kinds else None
 
     def coerce(self, value: Any, rule_id: str) -> Any:
         from dqlint.errors import ConfigError
@@ -385,6 +410,13 @@ class OptionSpec:
             if not isinstance(value, Mapping):
                 raise bad("a table")
             out = dict(value)
+        element = self.element_type
+        if element and isinstance(out, (list, dict)):
+            items = list(out.values()) if isinstance(out, dict) else out
+            if not all(_ELEMENT_CHECKS[element](item) for item in items):
+                raise bad(("a table of " if isinstance(out, dict) else "a list of ") + _ELEMENT_WORDS[element])
+            if element == "float":
+                out = {k: float(v) for k, v in out.items()} if isinstance(out, dict) else [float(v) for v in out]
         if self.choices:
             items = out if isinstance(out, list) else [out]
             if any(item not in self.choices for item in items):
@@ -395,6 +427,38 @@ class OptionSpec:
             if self.max is not None and out > self.max:
                 raise bad(f"a number <= {self.max:g}")
         return out
+
+
+# Element types a list or table option may declare, with the test each element must pass.
+_ELEMENT_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "str": lambda v: isinstance(v, str),
+    "int": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf"),
+    "bool": lambda v: isinstance(v, bool),
+}
+_ELEMENT_WORDS = {"str": "strings", "int": "whole numbers", "float": "finite numbers", "bool": "true/false values"}
+_ELEMENT_NAME = {str: "str", int: "int", float: "float", bool: "bool"}
+
+
+def _check_across_options(rule_id: str, specs: Iterable[OptionSpec], options: Any) -> None:
+    """The constraints between options: each ``at_most`` pair, then the Options' own
+    ``validate()``. ConfigError names the rule and the options."""
+    from dqlint.errors import ConfigError
+
+    by_attr = {s.attr: s for s in specs}
+    for spec in by_attr.values():
+        if spec.at_most is None:
+            continue
+        low, high = getattr(options, spec.attr), getattr(options, spec.at_most)
+        if low is not None and high is not None and low > high:
+            other = by_attr[spec.at_most].name
+            raise ConfigError(f"rule {rule_id!r} option {spec.name!r} ({low:g}) must not be above {other!r} ({high:g})")
+    validate = getattr(options, "validate", None)
+    if callable(validate):
+        try:
+            validate()
+        except ValueError as exc:
+            raise ConfigError(f"rule {rule_id!r}: {exc}") from None
 
 
 def _type_name(tp: Any) -> str:
