@@ -314,12 +314,11 @@ def test_corrupt_parquet_pages_exit_2_naming_the_file(dqlint_cli, tmp_path):
     assert res.err.count("\n") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: label-accuracy crashes with 'empty vocabulary'")
 @pytest.mark.parametrize("text", ["", "   ", "!!"])
 def test_every_text_empty_is_judged_without_a_crashing_rule(dqlint_cli, tmp_path, text):
     path = write_jsonl(tmp_path / "train.jsonl", [{"text": text, "label": "ab"[i % 2]} for i in range(200)])
     res = dqlint_cli("check", str(path), "--no-cache", "--isolated", "-f", "json")
-    assert res.code == 1
+    assert res.code == (0 if text.strip() else 1)  # blank texts are missing values; "!!" is text
     report = res.json()
     assert {r["id"]: r["message"] for r in report["rules"] if r["status"] == "error"} == {}
     assert next(r for r in report["rules"] if r["id"] == "label-accuracy")["status"] in ("skipped", "warn")

@@ -270,6 +270,8 @@ def _confident_learning(
     method["trained_on"] = len(train)
     say(f"label-accuracy: TF-IDF features of {len(kept_texts):,} texts")
     x = _vectorise(kept_texts, train, features)
+    if x is None:  # every text empty, punctuation or too rare to keep a single word
+        return _ConfidentLearning([], None, method, "no words to learn from: the texts are empty or hold no word seen twice")
     say(f"label-accuracy: {folds}-fold logistic regression on {len(train):,} rows")
     probs = _out_of_fold_probabilities(x, y, train, len(classes), folds, seed, regularisation)
     say("label-accuracy: cleanlab label issues")
@@ -317,7 +319,8 @@ def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarr
 
 
 def _vectorise(texts: list[str], train: np.ndarray, features: str) -> Any:
-    """TF-IDF matrix of every text, vocabulary learned from the training rows."""
+    """TF-IDF matrix of every text, vocabulary learned from the training rows; None when the
+    training texts leave no term (scikit-learn's "empty vocabulary")."""
     from scipy.sparse import hstack
 
     from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
@@ -325,7 +328,10 @@ def _vectorise(texts: list[str], train: np.ndarray, features: str) -> Any:
     fit_texts = [texts[i] for i in train]
     min_df = min_document_frequency(fit_texts)
     word = tfidf_vectorizer(ngram_range=(1, 2), min_df=min_df, max_features=300_000)
-    word.fit(fit_texts)
+    try:
+        word.fit(fit_texts)
+    except ValueError:  # "empty vocabulary" / "no terms remain": nothing to learn from
+        return None
     matrices = [word.transform(texts)]
     if features == "word+char":
         char = tfidf_vectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, max_features=300_000)
