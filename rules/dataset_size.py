@@ -36,7 +36,7 @@ class DatasetSize(Rule):
 
     @dataclass
     class Options:
-        min_examples: int = option(100, "Fewer training examples than this fails.", min=0, at_most="recommended_examples")
+        min_examples: int = option(100, "Fewer training examples than this fails.", min=0)
         recommended_examples: int = option(500, "Fewer training examples than this warns (edge cases will be thin).", min=0)
         holdout_target: float = option(0.2, "Share of all examples that should be held out for evaluation.", min=0, max=1)
         holdout_tolerance: float = option(0.1, "Warn when the held-out share differs from the target by more than this.", min=0, max=1)
