@@ -399,3 +399,23 @@ def test_a_data_file_merely_named_clean_is_still_read(dqlint_cli, tmp_path):
     shutil.copy(DIRTY / "train.jsonl", data / "train.clean.jsonl")
     res = dqlint_cli("check", str(data), "--no-cache", "--isolated", "--select", "dataset-size", "-f", "json")
     assert [Path(f["path"]).name for f in res.json()["inputs"]] == ["train.clean.jsonl"]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["clean", "data", "-o", "data/out/", "-q"],
+        ["clean", "data", "-o", "data/out/", "--dropped", "dropped.jsonl", "-q"],
+        ["sample", "data", "-o", "data/review.csv"],
+        ["expectations", "export", "data", "-o", "data/suite.json"],
+    ],
+    ids=["clean-copy", "clean-copy-dropped-elsewhere", "review-sheet", "suite"],
+)
+def test_no_command_writes_inside_an_input_folder(dqlint_cli, tmp_path, monkeypatch, args):
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(DIRTY / "train.jsonl", data / "train.jsonl")
+    monkeypatch.chdir(tmp_path)
+    res = dqlint_cli(*args)
+    assert res.code == 2 and "inside input folder data" in res.err, res.err
+    assert [p.name for p in data.rglob("*")] == ["train.jsonl"]

@@ -30,6 +30,15 @@ def _as_dataset(data: Any, fields: Any = None) -> Dataset:
     return load_inputs(as_specs(data), fields=fields)
 
 
+def _input_specs(data: Any) -> list[Any]:
+    """The path inputs a sample was drawn from (folders stay folders: nothing goes inside)."""
+    if isinstance(data, Dataset):
+        return []
+    from dqlint.api import as_specs
+
+    return [s for s in as_specs(data) if isinstance(s.source, (str, os.PathLike))]
+
+
 def sample(
     data_or_dataset: Any,
     n: int | None = None,
@@ -69,7 +78,8 @@ def sample(
             raise UsageError(f"{output}: file exists; use --force to replace it")
     ds = _as_dataset(data_or_dataset, fields)
     if output is not None:
-        refuse_unsafe_output(output, [f.path for f in ds.files], force=True, what="review sheet")
+        named = [os.fspath(s.source) for s in _input_specs(data_or_dataset)]
+        refuse_unsafe_output(output, [*named, *(f.path for f in ds.files)], force=True, what="review sheet")
     population = len(ds)
     if population == 0:
         raise InputError("no records to sample: the input holds no usable rows")

@@ -109,6 +109,7 @@ def clean(
         return record_frames(sources, reasons)
     # A dry run only names the outputs; an existing file is no reason to refuse showing counts.
     plan = plan_outputs(sources, os.fspath(output), None if dropped is None else os.fspath(dropped), force=force or dry_run)
+    _refuse_inside_input_folders(specs, [*plan.outputs.values(), plan.dropped])
     parts = partition_all(sources, reasons)
     if dry_run:
         return summarise(parts, plan, warnings, written=False)
@@ -143,6 +144,14 @@ def fixable_rules() -> list[str]:
     from dqlint.engine.plugins import discover_rules
 
     return [p.id for p in discover_rules() if p.rule is not None and p.rule.fixable]
+
+
+def _refuse_inside_input_folders(specs: Sequence[Any], paths: Sequence[str]) -> None:
+    """A cleaned copy or dropped file inside a folder being cleaned would be read by the next
+    check of that folder (sub-folders included, for a saved dataset): refuse it."""
+    folders = [os.fspath(s.source) for s in specs if isinstance(s.source, (str, os.PathLike)) and os.path.isdir(s.source)]
+    for path in paths if folders else ():
+        refuse_unsafe_output(path, folders, force=True)
 
 
 def _clean_config(config: Any, wanted: Sequence[str]) -> Config:
