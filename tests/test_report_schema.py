@@ -62,3 +62,18 @@ def test_reports_that_break_the_contract_are_told_apart(edit, where):
     edit(report)
     errors = schema_errors(report)
     assert errors and errors[0].startswith(where + ":")
+
+
+def test_a_report_with_baseline_acceptance_validates(dqlint_cli, tmp_path):
+    train, test = str(SAMPLES / "chat/dirty/train.jsonl"), str(SAMPLES / "chat/dirty/test.jsonl")
+    from dqlint.engine.baseline import baseline_document
+
+    first = dqlint_cli("check", train, "--test", test, "--isolated", "--no-cache", "-f", "json").json()
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps(baseline_document(first)), encoding="utf-8")
+    config = tmp_path / "dqlint.toml"
+    config.write_text('baseline = "baseline.json"\n', encoding="utf-8")
+    res = dqlint_cli("check", train, "--test", test, "--config", str(config), "--no-cache", "-f", "json")
+    report = res.json()
+    assert "baseline" in report and any(f.get("baselined") for r in report["rules"] for f in r["findings"])
+    assert schema_errors(report) == []
