@@ -22,7 +22,8 @@ from dqlint.rule import (
 )
 
 # Record kinds a reader could not turn into an example at all: dropped even with --keep-invalid.
-UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding")
+# (A record over a [limits] size or depth was never parsed: it is unreadable too.)
+UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding", "record-too-large", "too-deep")
 MISSING_VALUE_TEXTS = {"nan", "null", "none", "n/a", "na", "undefined"}
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Typical mojibake: UTF-8 read as Windows-1252/Latin-1, and the replacement character.

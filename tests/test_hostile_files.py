@@ -419,3 +419,18 @@ def test_no_command_writes_inside_an_input_folder(dqlint_cli, tmp_path, monkeypa
     res = dqlint_cli(*args)
     assert res.code == 2 and "inside input folder data" in res.err, res.err
     assert [p.name for p in data.rglob("*")] == ["train.jsonl"]
+
+
+def test_clean_drops_a_record_over_the_limit_and_keeps_the_rest(dqlint_cli, tmp_path, monkeypatch):
+    words = ["apple", "river", "stone", "cloud", "tiger", "piano", "lemon", "orbit", "maple", "quartz"]
+    rows = [{"text": f"{w} is the word of example {i}: nothing else alike"} for i, w in enumerate(words)]
+    path = write_jsonl(tmp_path / "train.jsonl", rows[:2] + [{"text": "x" * (2 * MB)}] + rows[2:])
+    (tmp_path / "dqlint.toml").write_text('[limits]\nmax-record-size = "1 MB"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    res = dqlint_cli("clean", "train.jsonl", "--keep-invalid", "--keep-duplicates", "-q")
+    assert res.code == 0, res.err
+    kept = [json.loads(line) for line in (tmp_path / "train.clean.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert kept == rows
+    (dropped,) = [json.loads(line) for line in (tmp_path / "train.dropped.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert dropped["line"] == 3 and dropped["findings"][0]["kind"] == "record-too-large"
+    assert path.stat().st_size > 2 * MB  # the input is untouched

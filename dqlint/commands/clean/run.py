@@ -90,7 +90,8 @@ def clean(
     if output is not None:
         _refuse_early(specs, os.fspath(output), dropped, force)
     needed = [*fixing, *drop_rules]
-    report = _run_rules(specs, _clean_config(config, needed), progress)
+    resolved = _clean_config(config, needed)
+    report = _run_rules(specs, resolved, progress)
     _require_judged(report, needed)
 
     # "held-out": the fix variant that drops a leaked held-out row instead of its training copies.
@@ -98,9 +99,9 @@ def clean(
     skipped = [category for category, keep in (("duplicate", not duplicates), ("leak", not leakage), ("format", not format_errors)) if keep]
     reasons = decide_drops(report, variant=variant, skip_categories=skipped, only=only, drop_rules=drop_rules)
     if output is None:
-        sources = read_sources(report, specs, lambda path, record: True)
+        sources = read_sources(report, specs, lambda path, record: True, limits=resolved.limits)
     else:
-        sources = read_sources(report, specs, lambda path, record: (path, record) in reasons)
+        sources = read_sources(report, specs, lambda path, record: (path, record) in reasons, limits=resolved.limits)
     warnings = partial_fix_warnings(report, variant, skipped, only)
 
     if output is None:

@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from dqlint.data.limits import Limits
 from dqlint.errors import InputError, UsageError
 
 if TYPE_CHECKING:
@@ -76,8 +77,9 @@ class Source:
     orphan: RawRecord | None = None
 
 
-def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[str, int], bool]) -> list[Source]:
-    """Re-read every input the report names, record for record as the loader numbered them;
+def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[str, int], bool], *, limits: Limits | None = None) -> list[Source]:
+    """Re-read every input the report names, record for record as the loader numbered them
+    (with the check's ``limits``, so a record it skipped as too large is skipped here too);
     ``want(path, record)`` says whose parsed value to keep (the rest keep only their bytes)."""
     from dqlint.data.readers import data_suffix
 
@@ -88,7 +90,7 @@ def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[s
         if path in memory:
             source = _read_memory(path, split, memory[path])
         elif os.path.isfile(path) and data_suffix(path):
-            source = _read_file(path, split, lambda record, path=path: want(path, record))
+            source = _read_file(path, split, lambda record, path=path: want(path, record), limits)
         else:
             raise UsageError(f"{path}: clean works on data files (JSONL, JSON, CSV/TSV, Parquet), DataFrames and record lists")
         count = sum(1 for r in source.records if r.record is not None)
@@ -102,7 +104,7 @@ def read_sources(report: dict[str, Any], specs: Sequence[Any], want: Callable[[s
 FILE_KINDS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv", ".parquet": "parquet"}
 
 
-def _read_file(path: str, split: str, want: WantValue) -> Source:
+def _read_file(path: str, split: str, want: WantValue, limits: Limits | None = None) -> Source:
     """Read with the check's own file reader, asked to keep each item's source text: records are
     numbered as the check numbered them by construction, and the text between them (a CSV
     header, the brackets and wrapper of a JSON array) is what the cleaned copy is framed in."""
@@ -111,7 +113,7 @@ def _read_file(path: str, split: str, want: WantValue) -> Source:
     source = Source(path, split, FILE_KINDS[data_suffix(path)[0]])  # type: ignore[index]
     outside: list[list[bytes]] = [[]]  # text between records: before the first, then after each
     stopped = False  # the last record is unreadable JSON (in an array, where the reader stops)
-    for raw in file_reader(path, keep_source=True)():
+    for raw in file_reader(path, keep_source=True, limits=limits)():
         if raw.record is None:
             if raw.source is not None and raw.problem is not None:
                 source.orphan = RawRecord(None, 1, raw.source, None)  # a file with no readable record
