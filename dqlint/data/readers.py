@@ -128,6 +128,8 @@ def file_reader(path: str, *, keep_source: bool = False, limits: Limits | None =
 
     if suffix == ".parquet":
         return lambda: _read_parquet(path, limits)
+    if opener is not None:
+        _measure_decompressed(path, open_binary)
     _check_text_file(path, open_binary)
     if suffix in (".jsonl", ".ndjson"):
         return lambda: _read_jsonl(path, open_binary, keep_source, limits)
@@ -163,6 +165,19 @@ class _SizeLimited(io.RawIOBase):
             if inner_file is not None and hasattr(inner_file, "close"):
                 inner_file.close()  # gzip/bz2/lzma leave a file object they were given open
         super().close()
+
+
+def _measure_decompressed(path: str, open_binary: Callable[[], Any]) -> None:
+    """Decompress once without keeping anything, so a file over max-file-size is refused before
+    a single record of it is held in memory (the size-limited stream raises InputError). Costs
+    one extra decompression of a compressed input (gzip: ~0.3 s per 100 MB here)."""
+    buffer = bytearray(1 << 20)
+    try:
+        with open_binary() as fh:
+            while fh.readinto(buffer):
+                pass
+    except (OSError, EOFError) as exc:  # a corrupt stream: the same error reading would give
+        raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
 
 
 def _file_too_large(path: str, limits: Limits, decompressed: bool = False) -> str:
