@@ -434,3 +434,10 @@ def test_clean_drops_a_record_over_the_limit_and_keeps_the_rest(dqlint_cli, tmp_
     (dropped,) = [json.loads(line) for line in (tmp_path / "train.dropped.jsonl").read_text(encoding="utf-8").splitlines()]
     assert dropped["line"] == 3 and dropped["findings"][0]["kind"] == "record-too-large"
     assert path.stat().st_size > 2 * MB  # the input is untouched
+
+
+def test_standard_input_over_the_file_limit_is_refused(tmp_path):
+    (tmp_path / "dqlint.toml").write_text('[limits]\nmax-file-size = "1 MB"\n', encoding="utf-8")
+    data = b'{"text": "' + b"a" * (3 * MB) + b'"}\n'
+    proc = subprocess.run([sys.executable, "-m", "dqlint", "check", "-", "--no-cache"], cwd=tmp_path, input=data, capture_output=True, timeout=60)
+    assert proc.returncode == 2 and b"<stdin>" in proc.stderr and b"max-file-size limit of 1 MB" in proc.stderr

@@ -218,20 +218,24 @@ def bounded_lines(fh: Any, limit: int) -> Iterator[bytes | int]:
         yield size
 
 
-def stdin_reader(name: str = "<stdin>") -> Reader:
+def stdin_reader(name: str = "<stdin>", limits: Limits | None = None) -> Reader:
     """The reader of data piped to standard input (``dqlint check -``): read once, then parsed as
-    a JSON array when it starts with ``[``, as JSON lines when it starts with ``{``, else as CSV."""
-    data = sys.stdin.buffer.read()
+    a JSON array when it starts with ``[``, as JSON lines when it starts with ``{``, else as CSV.
+    More than max-file-size bytes is refused before parsing."""
+    limits = limits or Limits()
+    data = sys.stdin.buffer.read(limits.max_file_size + 1)
+    if len(data) > limits.max_file_size:
+        raise InputError(_file_too_large(name, limits))
     head = data.lstrip(BOM + b" \t\r\n")[:1]
 
     def open_binary() -> Any:
         return io.BytesIO(data)
 
     if head == b"[":
-        return lambda: _read_json(name, open_binary)
+        return lambda: _read_json(name, open_binary, limits=limits)
     if head == b"{":
-        return lambda: _read_jsonl(name, open_binary)
-    return lambda: _read_csv(name, open_binary, ",")
+        return lambda: _read_jsonl(name, open_binary, limits=limits)
+    return lambda: _read_csv(name, open_binary, ",", limits=limits)
 
 
 def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:

@@ -124,7 +124,7 @@ def _expand(spec: InputSpec, limits: Limits | None = None) -> Iterator[tuple[str
         src = os.fspath(src)
     if isinstance(src, str):
         if src == STDIN:
-            yield "<stdin>", None, stdin_reader(), "stdin"
+            yield "<stdin>", None, stdin_reader(limits=limits), "stdin"
         elif src.startswith(HUB_PREFIX):
             yield from _expand_hub(src)
         elif os.path.isdir(src):
