@@ -187,7 +187,7 @@ def test_fifo_and_dev_zero_link_in_a_folder_are_skipped_with_a_finding(tmp_path,
     assert all("not a regular file" in m for m in skipped.values())
 
 
-@pytest.mark.parametrize("flag", ["--review", "--expectations"])
+@pytest.mark.parametrize("flag", ["--review", "--expectations", "--schema", "--baseline"])
 def test_a_device_given_as_review_sheet_or_suite_is_an_error_not_a_hang(tmp_path, flag):
     shutil.copy(DIRTY / "train.jsonl", tmp_path / "train.jsonl")
     os.symlink("/dev/zero", tmp_path / "sheet.csv")

@@ -378,7 +378,7 @@ def _refuse_folder_holding_inputs(root: Path, request: CheckRequest) -> None:
     inside = cache_real.rstrip(os.sep) + os.sep
     config = request.config
     sources = [s.source for s in [*request.inputs, *request.reference]]
-    sources += [request.review, request.expectations, config.review, config.expectations]
+    sources += [request.review, request.expectations, request.schema, config.review, config.expectations, config.schema, config.baseline]
     for source in sources:
         if not isinstance(source, (str, os.PathLike)):
             continue

@@ -134,11 +134,13 @@ def accepted(report: dict[str, Any], config: Config) -> dict[str, Any]:
 
 
 def _refuse_special_files(request: CheckRequest) -> None:
-    """A review sheet or suite that is a FIFO or a device would block or never end: refuse it
-    before the cache hashes it or a rule reads it. (A missing one is the rule's to report.)"""
+    """A review sheet, suite, record schema or baseline that is a FIFO or a device would block or
+    never end: refuse it before the cache hashes it or anything reads it. (A missing one is
+    reported where it is read.)"""
     from dqlint.data.files import not_regular_reason
 
     config = request.config
-    for path in (request.review, request.expectations, config.review, config.expectations):
+    named = (request.review, request.expectations, request.schema, config.review, config.expectations, config.schema, config.baseline)
+    for path in named:
         if path and os.path.lexists(path) and (reason := not_regular_reason(path)) not in (None, "missing"):
             raise InputError(f"{path}: not a regular file ({reason}); dqlint reads only regular files")
