@@ -441,3 +441,32 @@ def test_standard_input_over_the_file_limit_is_refused(tmp_path):
     data = b'{"text": "' + b"a" * (3 * MB) + b'"}\n'
     proc = subprocess.run([sys.executable, "-m", "dqlint", "check", "-", "--no-cache"], cwd=tmp_path, input=data, capture_output=True, timeout=60)
     assert proc.returncode == 2 and b"<stdin>" in proc.stderr and b"max-file-size limit of 1 MB" in proc.stderr
+
+
+def _compressed(suffix: str, data: bytes) -> bytes:
+    import bz2
+    import lzma
+
+    return {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[suffix](data)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "truncated"])
+@pytest.mark.parametrize("name", ["t.jsonl.gz", "t.csv.gz", "t.json.gz", "t.jsonl.xz", "t.csv.bz2"])
+def test_a_corrupt_compressed_stream_exits_2_naming_the_file(dqlint_cli, tmp_path, name, damage):
+    n = 20_000
+    if ".jsonl" in name:
+        data = "".join(f'{{"text": "row {i} with words"}}\n' for i in range(n))
+    elif ".csv" in name:
+        data = "text\n" + "".join(f"row {i} with words\n" for i in range(n))
+    else:
+        data = "[" + ",".join(f'{{"text": "row {i}"}}' for i in range(n)) + "]"
+    packed = bytearray(_compressed("." + name.rsplit(".", 1)[1], data.encode()))
+    middle = len(packed) // 2
+    if damage == "flipped":
+        packed[middle : middle + 20] = b"\xff" * 20
+    else:
+        del packed[middle:]
+    path = tmp_path / name
+    path.write_bytes(bytes(packed))
+    res = dqlint_cli("check", str(path), "--no-cache", "--isolated", "--select", "format-consistency")
+    assert res.code == 2 and str(path) in res.err and "internal error" not in res.err and res.err.count("\n") == 1

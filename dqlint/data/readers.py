@@ -21,6 +21,7 @@ import lzma
 import os
 import re
 import sys
+import zlib
 from collections import Counter
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
@@ -34,6 +35,9 @@ HUB_PREFIX = "hf://"
 DATA_SUFFIXES = (".jsonl", ".ndjson", ".json", ".csv", ".tsv", ".parquet")
 
 COMPRESSIONS: dict[str, Callable[..., Any]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+# What a broken file or compressed stream raises while being read (zlib's and lzma's errors
+# are not OSErrors): an input error naming the file, never an internal one.
+STREAM_ERRORS = (OSError, EOFError, zlib.error, lzma.LZMAError)
 
 Reader = Callable[[], Iterator["Raw"]]
 
@@ -176,7 +180,7 @@ def _measure_decompressed(path: str, open_binary: Callable[[], Any]) -> None:
         with open_binary() as fh:
             while fh.readinto(buffer):
                 pass
-    except (OSError, EOFError) as exc:  # a corrupt stream: the same error reading would give
+    except STREAM_ERRORS as exc:  # a corrupt stream: the same error reading would give
         raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
 
 
@@ -243,7 +247,7 @@ def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
     try:
         with open_binary() as fh:
             head = fh.read(8192)
-    except (OSError, EOFError) as exc:
+    except STREAM_ERRORS as exc:
         raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
@@ -292,7 +296,7 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = F
                     value, problem = None, ("not-object", f"record is a JSON {json_type(value)}, not an object", True)
                 yield Raw(record, lineno, value, problem, source)
                 record += 1
-        except (OSError, EOFError) as exc:  # a corrupt .gz stream
+        except STREAM_ERRORS as exc:  # a corrupt .gz stream
             raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
     if not saw_any:
         yield Raw(None, None, None, ("empty-file", "file holds no records", True))
@@ -322,7 +326,7 @@ def _read_json(path: str, open_binary: Callable[[], Any], keep_source: bool = Fa
     with open_binary() as fh:
         try:
             data = fh.read()
-        except (OSError, EOFError) as exc:  # a corrupt .gz stream
+        except STREAM_ERRORS as exc:  # a corrupt .gz stream
             raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
     problems: list[tuple[str, str, bool]] = []
     if data.startswith(BOM):
