@@ -470,3 +470,11 @@ def test_a_corrupt_compressed_stream_exits_2_naming_the_file(dqlint_cli, tmp_pat
     path.write_bytes(bytes(packed))
     res = dqlint_cli("check", str(path), "--no-cache", "--isolated", "--select", "format-consistency")
     assert res.code == 2 and str(path) in res.err and "internal error" not in res.err and res.err.count("\n") == 1
+
+
+@pytest.mark.parametrize("encoding, named", [("utf-16", "UTF-16"), ("utf-32", "UTF-32")])
+def test_wide_encodings_are_named_as_they_are(dqlint_cli, tmp_path, encoding, named):
+    path = tmp_path / "t.jsonl"
+    path.write_bytes('{"text": "héllo"}\n'.encode(encoding))
+    res = dqlint_cli("check", str(path), "--no-cache", "--isolated")
+    assert res.code == 2 and f"{named} text; save it as UTF-8" in res.err

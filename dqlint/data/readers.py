@@ -249,6 +249,8 @@ def _check_text_file(path: str, open_binary: Callable[[], Any]) -> None:
             head = fh.read(8192)
     except STREAM_ERRORS as exc:
         raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        raise InputError(f"{path}: UTF-32 text; save it as UTF-8")
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise InputError(f"{path}: UTF-16 text; save it as UTF-8")
     nul = head.find(b"\x00")
