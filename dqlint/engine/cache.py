@@ -317,7 +317,11 @@ def _prepare_folder(folder: Path) -> None:
     if not _is_marked(folder):
         if tag.exists() or tag.is_symlink():
             raise OSError(f"{folder}: holds a CACHEDIR.TAG that is not dqlint's")
-        tag.write_text(CACHEDIR_TAG, encoding="utf-8")
+        # Write then rename: a concurrent run never reads half a marker (and takes it for another's).
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".tag")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(CACHEDIR_TAG)
+        os.replace(tmp, tag)
     gitignore = folder / ".gitignore"
     if not gitignore.exists() and not gitignore.is_symlink():
         gitignore.write_text("# Created by dqlint: a result cache, never to be committed.\n*\n", encoding="utf-8")
