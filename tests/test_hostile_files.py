@@ -380,15 +380,17 @@ def test_own_outputs_in_a_data_folder_are_never_read_as_data(dqlint_cli, tmp_pat
     assert (data / "train.clean.jsonl").exists() and (data / "train.dropped.jsonl").exists()
     # A report beside a file input is allowed; the next check of the folder must not read it.
     assert dqlint_cli("check", "data/train.jsonl", "--no-cache", "-f", "json", "-o", "data/report.json").code == 1
+    assert dqlint_cli("baseline", "data/train.jsonl", "--isolated", "-o", "data/baseline.json").code == 0
     res = dqlint_cli("check", "data", "--no-cache", "-f", "json", "--select", "format-consistency,dataset-size")
     assert res.code == 1, res.err
     assert [f["path"] for f in res.json()["inputs"]] == ["data/train.jsonl"]
     # Cached runs hash the same files the loader reads: a new report does not change the key.
+    before = len(cache_entries(tmp_path / ".dqlint_cache"))  # `dqlint baseline` ran a check too
     assert dqlint_cli("check", "data", "-f", "json", "--select", "dataset-size", "-o", "out.json").code == 0
-    assert len(cache_entries(tmp_path / ".dqlint_cache")) == 1
+    assert len(cache_entries(tmp_path / ".dqlint_cache")) == before + 1
     (data / "report.json").write_text((tmp_path / "out.json").read_text(encoding="utf-8"), encoding="utf-8")
     assert dqlint_cli("check", "data", "-f", "json", "--select", "dataset-size").code == 0
-    assert len(cache_entries(tmp_path / ".dqlint_cache")) == 1
+    assert len(cache_entries(tmp_path / ".dqlint_cache")) == before + 1
 
 
 def test_a_data_file_merely_named_clean_is_still_read(dqlint_cli, tmp_path):

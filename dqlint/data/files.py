@@ -5,7 +5,7 @@ special file in a data folder (or a link to one) is skipped with a finding, neve
 check opens with ``O_NONBLOCK`` and looks at the opened descriptor, so a file swapped for a FIFO
 between the check and the open cannot block either.
 
-dqlint's own outputs are not data: a report written with ``--format json``, the cleaned copy
+dqlint's own outputs are not data: a report written with ``--format json``, a baseline file, the cleaned copy
 ``X.clean.EXT`` beside its original ``X.EXT`` and the ``*.dropped.jsonl`` file of ``dqlint clean``.
 A folder input skips them, so a re-run never reads its previous run's output. They are told apart
 by content (reports, dropped files) or by their original standing beside them (clean copies), so
@@ -26,6 +26,8 @@ __all__ = ["is_regular_file", "not_regular_reason", "open_regular", "own_output_
 
 # The first bytes of a dqlint JSON report (the JSON reporter writes these two keys first).
 _REPORT_HEAD = re.compile(rb'\A\s*\{\s*"schema_version"\s*:\s*\d+\s*,\s*"dqlint_version"\s*:')
+# The first bytes of a `dqlint baseline` file.
+_BASELINE_HEAD = re.compile(rb'\A\s*\{\s*"dqlint_baseline"\s*:')
 # The first bytes of a `dqlint clean` dropped-records file (one object per line, path first).
 _DROPPED_HEAD = re.compile(rb'\A\{"path": "(?:[^"\\]|\\.)*", "line": (?:\d+|null), "record": (?:\d+|null), "split": ')
 _CLEAN_COPY = re.compile(r"\A(?P<stem>.+)\.clean(?P<ext>\.[^.]+(?:\.(?:gz|bz2|xz))?)\Z", re.IGNORECASE)
@@ -85,6 +87,8 @@ def own_output_kind(path: str) -> str | None:
         return None
     if lower.endswith(".json") and _REPORT_HEAD.match(head):
         return "report"
+    if lower.endswith(".json") and _BASELINE_HEAD.match(head):
+        return "baseline"
     if _DROPPED_NAME.search(lower) and _DROPPED_HEAD.match(head):
         return "dropped records"
     return None
