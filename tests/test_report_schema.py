@@ -77,3 +77,11 @@ def test_a_report_with_baseline_acceptance_validates(dqlint_cli, tmp_path):
     report = res.json()
     assert "baseline" in report and any(f.get("baselined") for r in report["rules"] for f in r["findings"])
     assert schema_errors(report) == []
+
+
+def test_a_report_with_a_cost_section_validates(dqlint_cli, tmp_path):
+    config = tmp_path / "dqlint.toml"
+    config.write_text("[cost]\nrequests-per-month = 10000\n", encoding="utf-8")
+    res = dqlint_cli("check", str(SAMPLES / "chat/dirty/train.jsonl"), "--config", str(config), "--no-cache", "-f", "json", "--select", "token-length")
+    report = res.json()
+    assert "cost" in report and schema_errors(report) == []
