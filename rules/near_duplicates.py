@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dqlint.analysis.affixes import SharedAffix
+from dqlint.analysis.differences import differences
+from dqlint.analysis.minhash import DuplicateGroup, SimilarityIndex
 from dqlint.analysis.verify import SCORERS
 from dqlint.rule import (
     CheckContext,
@@ -24,8 +27,13 @@ from dqlint.toolkit.similarity import (
     compared_text,
     dataset_index,
     normalized_column,
+    shared_affixes_of,
     unique_column,
 )
+
+_MAX_DIFFERENCES = 10
+# A template family has at least this many distinct texts (copies of one text are duplicates).
+_TEMPLATE_TEXTS = 5
 
 
 class NearDuplicates(Rule):
@@ -33,17 +41,31 @@ class NearDuplicates(Rule):
 
     ## What it does
     Finds examples that are the same after normalisation (Unicode NFKC, case, whitespace and
-    punctuation, each switchable) and examples that are nearly the same (a typo, a swapped or
-    added word, different spacing): candidates come from MinHash with LSH banding over
-    character 5-grams, and every candidate pair is verified with rapidfuzz at `threshold`
-    (0-100, `fuzz.ratio`, also accepting word swaps by `token_sort_ratio`). Connected rows form
-    one group, reported once with every member's location and the representative kept (the
-    first occurrence). Groups whose members carry different labels are flagged as conflicting
-    labels. With `check-inputs`, rows that share the same input but have different outputs
-    ("one prompt, two answers") are reported too. Duplicates are looked for within each split;
-    copies across splits are `train-test-leakage`'s job.
+    punctuation, each switchable) and examples that are nearly the same (a typo, a swapped,
+    added or dropped word, filler words, different spacing): candidates come from MinHash with
+    LSH banding over character 5-grams, every candidate pair is verified with rapidfuzz at
+    `threshold` (0-100, `fuzz.ratio`, also accepting word swaps by `token_sort_ratio`), and
+    then by *what differs*: another number, a negation, or another content word in a short text
+    (under 20 words: "capital of Mongolia" / "capital of Congo", "23rd" / "3rd president") makes
+    another example, not a duplicate. Each near finding lists the differing spans.
 
-    The metric is the share of redundant rows (rows in groups minus one kept per group).
+    Groups do not chain: a near group is centred on the row it keeps (the first occurrence),
+    and every member is within the threshold of that row. Copies that are identical after
+    normalisation are always reported as their own exact group. The metric is the share of
+    rows a dedup would really drop. Groups whose members carry different labels are flagged
+    as conflicting labels. With `check-inputs`, rows that share the same input but have
+    different outputs ("one prompt, two answers") are reported too.
+
+    Text that a large share of rows start or end with (a tool preamble, a system prompt
+    inlined in the instruction, a templated answer) is reported once ("100% of examples start
+    with the same 1,200-character preamble") and left out when rows are compared, so what
+    differs decides. When families of similar rows (one template with other slot values)
+    cover at least `template-share` of the rows, one finding says so ("5 templates cover 99%
+    of rows") with the largest families, and the rule warns.
+
+    Deliberately ignored: copies across splits (`train-test-leakage`'s job; duplicates are
+    looked for within each split), empty texts, and names that differ by one letter (a typo
+    cannot be told from "Iran" / "Iraq" without a dictionary).
 
     ## Why it matters
     Duplicates weigh some examples several times, so the model overfits them and the loss
@@ -55,7 +77,8 @@ class NearDuplicates(Rule):
     {"messages": [{"role": "user", "content": "Reset my password"}, {"role": "assistant", "content": "Go to Settings > Security."}]}
     {"messages": [{"role": "user", "content": "reset my  password!"}, {"role": "assistant", "content": "Go to Settings > Security"}]}
     ```
-    Lines 1 and 2 are one group (exact after normalisation); line 1 is kept.
+    Lines 1 and 2 are one group (exact after normalisation); line 1 is kept. "Reset my
+    password" and "Reset my email password" would not be: a short text with another word.
 
     ## How to fix
     Keep one example per group (`dqlint clean` drops the rest), or rewrite near copies so they
@@ -81,6 +104,7 @@ class NearDuplicates(Rule):
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
         splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)", choices=("train", "validation", "test"))
+        template_share: float = option(0.5, "Say the set is dominated by templates when families of similar rows cover at least this share", min=0, max=1)
         max_findings: int = max_findings_option("groups (largest first)")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
@@ -95,24 +119,33 @@ class NearDuplicates(Rule):
         )
 
         ctx.progress("grouping duplicates and writing findings")
-        groups: list[tuple[list[int], float]] = []
+        groups: list[DuplicateGroup] = []
+        redundant = 0
         for split in options.splits:
             if rows_by_split[split]:
-                groups.extend(index.groups(rows_by_split[split]))
-        redundant = sum(len(rows) - 1 for rows, _ in groups)
+                split_groups, dropped = index.duplicate_groups(rows_by_split[split])
+                groups.extend(split_groups)
+                redundant += dropped
         ratio = redundant / checked
-        conflicts = [_conflicting_labels(ds, rows) for rows, _ in groups] if ds.has_labels else [False] * len(groups)
+        # Templates span splits: one family per template over every searched row.
+        families = index.template_families([r for rows in rows_by_split.values() for r in rows], min_texts=_TEMPLATE_TEXTS)
+        conflicts = [_conflicting_labels(ds, g.rows) for g in groups] if ds.has_labels else [False] * len(groups)
         conflicting = sum(conflicts)
         # Findings only for the groups reported (a million rows can hold 50,000 groups).
-        shown = _largest_first([len(rows) for rows, _ in groups], options.max_findings)
-        group_findings = [self._group_finding(ds, options.compare, *groups[i], conflicts[i]) for i in shown]
+        shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
+        group_findings = [self._group_finding(ds, options.compare, index, groups[i], conflicts[i]) for i in shown]
+        affixes = shared_affixes_of(ctx, options.compare, norm)
+        template_findings = [_affix_finding(ds, options.compare, a, len(ds)) for a in affixes]
+        templates = _templates(ds, options.compare, families, checked, options.template_share)
+        if templates is not None:
+            template_findings.append(templates[0])
 
         same_input: list[Finding] = []
         if options.check_inputs and options.compare != "input" and ds.has_outputs:
             same_input = self._same_input_findings(ctx, norm, index, options.compare, rows_by_split)
 
-        findings = group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
-        exact = sum(1 for _, sim in groups if sim >= 100.0)
+        findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
+        exact = sum(1 for g in groups if g.kind == "exact")
         message = (
             f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
             f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
@@ -121,6 +154,8 @@ class NearDuplicates(Rule):
             message += f"; {conflicting:,} with conflicting labels"
         if same_input:
             message += f"; {len(same_input):,} inputs with different outputs"
+        if templates is not None:
+            message += f"; {templates[0].message}"
         details: dict[str, Any] = {
             "groups": len(groups),
             "exact_groups": exact,
@@ -131,11 +166,16 @@ class NearDuplicates(Rule):
             "same_input_groups": len(same_input),
             "compared": options.compare,
             "threshold": options.threshold,
-            "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz",
+            "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
+            "and by what differs (numbers, names, content words); groups centred on the kept row",
             # Counts only: a timing would make the JSON report differ from run to run.
             "index": {k: v for k, v in index.stats.items() if k != "seconds"},
-            "charts": [_group_size_chart([len(rows) for rows, _ in groups])],
+            "charts": [_group_size_chart([len(g.rows) for g in groups])],
         }
+        if affixes:
+            details["shared_text"] = [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+        if templates is not None:
+            details["templates"] = templates[1]
         if len(groups) + len(same_input) > len(findings):
             details["findings_truncated"] = True
         result = RuleResult.judged(
@@ -145,35 +185,51 @@ class NearDuplicates(Rule):
             findings,
             details=details,
         )
-        if result.status is Status.PASS and (conflicting or same_input):
+        if result.status is Status.PASS and (conflicting or same_input or templates is not None):
             result.status = Status.WARN
         return result
 
     @staticmethod
-    def _group_finding(ds: Any, what: str, rows: list[int], similarity: float, conflicting: bool) -> Finding:
-        kind = "exact" if similarity >= 100.0 else "near"
+    def _group_finding(ds: Any, what: str, index: SimilarityIndex, group: DuplicateGroup, conflicting: bool) -> Finding:
+        rows = group.rows
         labels = [list(ds.labels_of(r)) for r in rows]
         distinct = {tuple(sorted(lab)) for lab in labels if lab}
-        kept = ds.location(rows[0])
-        how = "exact duplicates" if kind == "exact" else f"near duplicates (similarity {similarity:g})"
-        message = f"{len(rows)} rows are {how}; keep {kept}"
+        kept = ds.location(group.kept)
+        if group.kind == "exact":
+            message = f"{len(rows)} rows are exact duplicates; keep {kept}"
+        else:
+            message = f"{len(rows) - 1} row{'s are near duplicates' if len(rows) > 2 else ' is a near duplicate'} of {kept} (similarity {group.similarity:g}), which is kept"
         if conflicting:
             message += " — conflicting labels: " + ", ".join("/".join(d) for d in sorted(distinct))
         details: dict[str, Any] = {
-            "kind": kind,
+            "kind": group.kind,
             "size": len(rows),
-            "similarity": similarity,
+            "similarity": group.similarity,
             "kept": kept.to_dict(),
             "split": ds.split[rows[0]],
             "conflicting_labels": conflicting,
             "texts": [clip(compared_text(ds, what, r), 400) for r in rows],
         }
+        if group.kind == "near":
+            # What differs between the kept row and each near copy, so a person can judge at a glance.
+            details["differences"] = [
+                {
+                    "row": ds.location(r).to_dict(),
+                    "similarity": s,
+                    "differences": [d.to_dict() for d in differences(index.texts[r], index.texts[group.kept])[:_MAX_DIFFERENCES]],
+                }
+                for r, s in group.partners
+            ]
+            first = details["differences"][0]["differences"]
+            if first:
+                message += ": " + "; ".join(_say_difference(d) for d in first[:3])
         if any(labels):
             details["labels"] = labels
-        copy = "exact duplicate" if kind == "exact" else f"near duplicate (similarity {similarity})"
+        copy = "exact duplicate" if group.kind == "exact" else f"near duplicate (similarity {group.similarity:g})"
         note = " (the group has conflicting labels)" if conflicting else ""
-        fix = Fix(tuple(range(len(rows))), f"{copy} of {{kept}}, which is kept{note}", "duplicate", kind, keep_one=True)
-        return Finding(message, ds.locations(rows), clip(compared_text(ds, what, rows[0]), 120), details, fix)
+        # The kept row comes first among the locations (groups are centred on it).
+        fix = Fix(tuple(range(len(rows))), f"{copy} of {{kept}}, which is kept{note}", "duplicate", group.kind, keep_one=True)
+        return Finding(message, ds.locations(rows), clip(compared_text(ds, what, group.kept), 120), details, fix)
 
     @staticmethod
     def _same_input_findings(
@@ -187,7 +243,7 @@ class NearDuplicates(Rule):
         ds = ctx.dataset
         inputs = normalized_column(ctx, "input", norm)
         input_id = np.asarray(unique_column(ctx, "input", norm)[0], dtype=np.intp)
-        answer_id = np.asarray(index.unique_of if compare == "example" else unique_column(ctx, compare, norm)[0], dtype=np.intp)
+        answer_id = np.asarray(unique_column(ctx, compare, norm)[0], dtype=np.intp)
         has_input = np.fromiter(map(bool, inputs), dtype=bool, count=len(inputs))
         findings = []
         for split, split_rows in rows_by_split.items():
@@ -252,3 +308,54 @@ def _group_size_chart(sizes: list[int]) -> dict[str, Any]:
         else:
             counts["100+"] += 1
     return bar_chart("Duplicate groups by size (rows per group)", buckets, {"groups": list(counts.values())})
+
+
+def _say_difference(d: dict[str, str]) -> str:
+    """One difference of a near copy from the kept row, in words: 'typo "predjudice" for "prejudice"'."""
+    if d["this"] and d["other"]:
+        return f'{d["kind"]} "{d["this"]}" for "{d["other"]}"'
+    return f'{d["kind"]}: adds "{d["this"]}"' if d["this"] else f'{d["kind"]}: drops "{d["other"]}"'
+
+
+_WHAT = {"example": "examples", "input": "inputs", "output": "outputs"}
+
+
+def _affix_finding(ds: Any, what: str, affix: SharedAffix, total: int) -> Finding:
+    """One finding for a start (or end) a large share of rows share, which is left out of comparison."""
+    share = len(affix.rows) / max(total, 1)
+    verb = "start" if affix.where == "prefix" else "end"
+    message = (
+        f"{share:.0%} of {_WHAT.get(what, 'rows')} {verb} with the same {len(affix.text):,}-character "
+        f"{'preamble' if affix.where == 'prefix' else 'ending'}; it is left out when rows are compared"
+    )
+    rows = list(affix.rows)
+    return Finding(
+        message,
+        ds.locations(rows[:20]),
+        clip(affix.text, 120),
+        {"kind": f"shared-{affix.where}", "rows": len(rows), "share": round(share, 4), "chars": len(affix.text), "text": clip(affix.text, 400)},
+    )
+
+
+def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_share: float) -> tuple[Finding, dict] | None:
+    """'N templates cover X % of rows' when families of similar rows (one template, other slot
+    values) of at least 1 % of the rows (and 5 rows) together cover ``min_share`` of them."""
+    if not checked or not families:
+        return None
+    floor = max(5, int(0.01 * checked))
+    big = sorted((f for f in families if len(f) >= floor), key=lambda f: (-len(f), f[0]))
+    covered = sum(len(f) for f in big)
+    if not big or covered / checked < min_share or min_share <= 0:
+        return None
+    largest = [
+        {"rows": len(f), "share": round(len(f) / checked, 4), "example": ds.location(f[0]).to_dict(), "text": clip(compared_text(ds, what, f[0]), 200)}
+        for f in big[:10]
+    ]
+    message = f"{len(big):,} template{'s cover' if len(big) > 1 else ' covers'} {covered / checked:.0%} of rows"
+    finding = Finding(
+        message + f" (largest: {len(big[0]):,} rows like {ds.location(big[0][0])})",
+        ds.locations([f[0] for f in big[:20]]),
+        clip(compared_text(ds, what, big[0][0]), 120),
+        {"kind": "templates", "templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest},
+    )
+    return finding, {"templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest}

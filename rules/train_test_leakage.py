@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from dqlint.analysis.differences import differences
 from dqlint.analysis.ngrams import ngram_overlaps
 from dqlint.analysis.verify import SCORERS
 from dqlint.rule import (
@@ -22,9 +23,9 @@ from dqlint.text import clip
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
+    compared_column,
     compared_text,
     dataset_index,
-    normalized_column,
 )
 
 # Which splits a held-out split must not share rows with.
@@ -38,12 +39,18 @@ class TrainTestLeakage(Rule):
     ## What it does
     For every validation and test row, looks for training rows (and, for test rows,
     validation rows) whose input is the same after normalisation, or nearly the same
-    (MinHash LSH candidates verified with rapidfuzz at `threshold`, the same machinery as
-    `near-duplicates`), and rows that share a word 13-gram with it (`ngram`), the check used to
+    (MinHash LSH candidates verified with rapidfuzz at `threshold` and by what differs, the
+    same machinery as `near-duplicates`: a question about another place or number is not a
+    leak), and rows that share word 13-grams with it (`ngram`), the check used to
     decontaminate benchmarks, which catches a test question pasted inside a longer training
-    text. One finding per leaked row, naming the rows it matches and, for n-gram overlap, the
-    shared span. N-grams that occur in more than `ngram-max-rows` training rows are treated as
-    boilerplate (a shared template) and ignored.
+    text. One finding per leaked row, naming the rows it matches, the differing spans of a near
+    match and, for n-gram overlap, the shared spans and the share of the row they cover.
+
+    An n-gram leak needs the shared spans to cover at least `ngram-min-coverage` of the row's
+    words, with no number outside them (a template with other slot values is another
+    example). N-grams found in more than `ngram-max-rows` rows (training and held-out
+    together) are boilerplate (a reviewer's header, a signature, a licence, a template) and
+    ignored, as is text most rows start or end with (see `near-duplicates`).
 
     ## Why it matters
     A test row the model has trained on measures memory, not skill: evaluation scores go up
@@ -71,7 +78,8 @@ class TrainTestLeakage(Rule):
         near: bool = option(True, "Look for near matches too (off: exact matches after normalisation only)")
         scorer: str = option("ratio+token-sort", "How candidate pairs are verified (rapidfuzz scorers)", choices=SCORERS)
         ngram: int = option(13, "Word n-gram size for contamination overlap; 0 turns it off")
-        ngram_max_rows: int = option(50, "N-grams found in more training rows than this are boilerplate and ignored")
+        ngram_max_rows: int = option(5, "N-grams found in more rows than this (training and held-out together) are boilerplate and ignored")
+        ngram_min_coverage: float = option(0.5, "Share of a held-out row's words that shared n-grams must cover for a leak", min=0, max=1)
         nfkc: bool = option(True, "Apply Unicode NFKC normalisation before comparing")
         casefold: bool = option(True, "Ignore letter case")
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
@@ -115,7 +123,8 @@ class TrainTestLeakage(Rule):
             spans = self._ngram_leaks(ctx, fields[0], holdouts, options, leaks)
 
         ctx.progress(f"writing {len(leaks):,} leakage findings")
-        findings = [self._finding(ds, fields, row, matches, spans) for row, matches in sorted(leaks.items())]
+        compared = compared_column(ctx, fields[0], norm)
+        findings = [self._finding(ds, fields, row, matches, spans, compared) for row, matches in sorted(leaks.items())]
         leaked = len(findings)
         by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
         kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
@@ -150,7 +159,7 @@ class TrainTestLeakage(Rule):
     ) -> dict[tuple[int, int], Any]:
         """Add rows sharing a word n-gram with an earlier split; return their overlaps."""
         ds = ctx.dataset
-        texts = normalized_column(ctx, what, Normalization())
+        texts = compared_column(ctx, what, Normalization())
         spans: dict[tuple[int, int], Any] = {}
         for split in holdouts:
             queries = [r for r in ds.rows(split) if r not in leaks]
@@ -164,15 +173,16 @@ class TrainTestLeakage(Rule):
                 options.ngram,
                 max_corpus_rows=options.ngram_max_rows,
                 normalize=False,
+                min_coverage=options.ngram_min_coverage,
             )
             for o in overlaps:
                 row, other = queries[o.query], corpus[o.corpus]
                 spans[(row, other)] = o
-                _keep_best(leaks.setdefault(row, {}), other, "ngram", round(100.0 * o.shared / max(o.total, 1), 2))
+                _keep_best(leaks.setdefault(row, {}), other, "ngram", round(100.0 * o.covered, 2))
         return spans
 
     @staticmethod
-    def _finding(ds: Any, fields: list[str], row: int, matches: dict, spans: dict) -> Finding:
+    def _finding(ds: Any, fields: list[str], row: int, matches: dict, spans: dict, texts: list[str]) -> Finding:
         order = sorted(matches, key=lambda r: (_RANK[matches[r][0]], -matches[r][1], r))
         best = order[0]
         kind, score = matches[best]
@@ -184,7 +194,7 @@ class TrainTestLeakage(Rule):
         elif kind == "near":
             how = f"its {fields[0]} nearly equals (similarity {score:g})"
         else:
-            how = "it shares a word n-gram span with"
+            how = f"{spans[(row, best)].covered:.0%} of its words are in word n-gram spans shared with"
         details: dict[str, Any] = {
             "kind": kind,
             "split": split,
@@ -194,9 +204,14 @@ class TrainTestLeakage(Rule):
             "texts": [clip(compared_text(ds, fields[0], r), 400) for r in [row, *shown]],
             "match_kinds": [matches[r][0] for r in shown],
         }
+        if kind == "near":
+            # What differs, so a person can judge the match at a glance.
+            details["differences"] = [d.to_dict() for d in differences(texts[row], texts[best])[:10]]
         if kind == "ngram":
             o = spans[(row, best)]
             details["span"] = clip(o.span, 400)
+            details["spans"] = [clip(sp, 400) for sp in o.spans[:5]]
+            details["covered"] = o.covered
             details["shared_ngrams"] = o.shared
             details["ngrams"] = o.total
             details.pop("similarity")

@@ -72,7 +72,6 @@ SHORT_TEST = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: short texts differing in a name or number are near leaks")
 def test_short_questions_differing_in_a_name_or_number_do_not_leak(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", [user_chat(q) for q in SHORT_TRAIN])
     test = write_jsonl(tmp_path / "test.jsonl", [user_chat(q) for q in SHORT_TEST])
@@ -81,7 +80,6 @@ def test_short_questions_differing_in_a_name_or_number_do_not_leak(tmp_path):
     assert leak["metric"]["value"] == 5
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: near-duplicate findings do not say what differs")
 def test_near_findings_name_the_differing_spans(tmp_path):
     train = write_jsonl(tmp_path / "train.jsonl", [user_chat(q) for q in SHORT_TRAIN])
     test = write_jsonl(tmp_path / "test.jsonl", [user_chat(q) for q in SHORT_TEST])
@@ -91,7 +89,6 @@ def test_near_findings_name_the_differing_spans(tmp_path):
     assert typo["details"]["differences"] == [{"kind": "typo", "this": "predjudice", "other": "prejudice"}]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: groups of different questions get conflicting labels")
 def test_different_short_questions_are_not_a_conflicting_label_group(tmp_path):
     rows = [
         ("What is the capital of Mongolia?", "asia"),
@@ -99,7 +96,7 @@ def test_different_short_questions_are_not_a_conflicting_label_group(tmp_path):
         ("What is the population of China?", "asia"),
         ("What is the population of Ohio?", "america"),
         ("Which river flows through Cairo?", "africa"),
-        ("which river flows thru Cairo", "asia"),  # the same question, labelled differently
+        ("which river flows throgh Cairo", "asia"),  # the same question (a typo), labelled differently
     ]
     path = tmp_path / "train.csv"
     with open(path, "w", newline="", encoding="utf-8") as fh:
@@ -136,18 +133,17 @@ def _chain() -> tuple[str, str, str]:
 def test_the_chain_really_is_a_chain():
     from rapidfuzz import fuzz
 
-    from dqlint.similarity import normalize_texts
+    from dqlint.analysis.normalize import normalize_texts
 
     a, b, c = normalize_texts(_chain())
     assert fuzz.ratio(a, b) >= 90 and fuzz.ratio(b, c) >= 90
     assert max(fuzz.ratio(a, c), fuzz.token_sort_ratio(a, c)) < 90
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: connected components chain A~B~C into one group")
 def test_chained_rows_are_not_one_group_and_every_member_is_near_the_kept_row(tmp_path):
     from rapidfuzz import fuzz
 
-    from dqlint.similarity import normalize_texts
+    from dqlint.analysis.normalize import normalize_texts
 
     a, b, c = _chain()
     other = "Photosynthesis converts light energy into chemical energy stored in glucose, releasing oxygen."
@@ -155,6 +151,8 @@ def test_chained_rows_are_not_one_group_and_every_member_is_near_the_kept_row(tm
     dups = check(train, rules=(DUPS,))[DUPS]
     texts = {1: a, 2: other, 3: b, 4: c}
     for f in dups["findings"]:
+        if f["details"]["kind"] not in ("exact", "near"):
+            continue
         members = [line for _, line in lines(f)]
         assert not {1, 4} <= set(members), members
         kept = f["details"]["kept"]["line"]
@@ -166,7 +164,6 @@ def test_chained_rows_are_not_one_group_and_every_member_is_near_the_kept_row(tm
     assert dups["metric"]["value"] == pytest.approx(1 / 4, abs=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: exact groups are swallowed by near groups")
 def test_exact_groups_are_reported_as_exact_when_near_copies_exist(tmp_path):
     a = BASE
     copy = BASE.upper() + "!"  # exact after normalisation
@@ -201,7 +198,6 @@ REVIEWS = [
 QUESTION = "Which element has the atomic number seventy nine and the chemical symbol Au in the periodic table of elements"
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: a shared reviewer header makes 13-gram leaks")
 def test_a_shared_header_does_not_make_ngram_leaks_but_a_pasted_text_does(tmp_path):
     pasted = f"Quiz night notes. First: {QUESTION}? Second: name the longest river in Africa. Answers: gold, the Nile."
     train = write_jsonl(tmp_path / "train.jsonl", [user_chat(f"{HEADER} {r}") for r in REVIEWS[:6]] + [user_chat(pasted)])
@@ -215,7 +211,6 @@ def test_a_shared_header_does_not_make_ngram_leaks_but_a_pasted_text_does(tmp_pa
     assert details["spans"] == [QUESTION.lower()]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: one shared 13-gram is a leak however little it covers")
 def test_one_shared_sentence_in_a_long_text_is_not_a_leak(tmp_path):
     shared = "the first movie is one hour and thirty minutes long while the second movie is"
     train_text = f"Joseph and his friends watched two movies at home. {shared} thirty minutes longer than the first. Before the movies they spent ten minutes making popcorn and twice as long making fries. How long did they spend in total?"
@@ -252,7 +247,6 @@ TASKS = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: a long shared preamble makes every instruction a duplicate")
 def test_a_long_shared_preamble_is_one_template_finding_and_left_out_of_comparison(tmp_path):
     records = [{"instruction": PREAMBLE + task, "output": f"Sure. Step {i}: calling the right tool."} for i, task in enumerate(TASKS)]
     records.append({"instruction": PREAMBLE + TASKS[0].replace("Priya", "Priya,"), "output": "Sure. Step 0: calling the right tool."})
@@ -309,7 +303,6 @@ def support_records(n: int, rng: random.Random, orders: set[str]) -> list[dict]:
     return out
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13: a templated set reads as 98.8 % redundant and every test row leaks")
 def test_a_templated_support_set_reports_its_templates_not_redundancy(tmp_path):
     rng, orders = random.Random(13), set()
     train = write_jsonl(tmp_path / "train.jsonl", support_records(3000, rng, orders))
@@ -320,7 +313,7 @@ def test_a_templated_support_set_reports_its_templates_not_redundancy(tmp_path):
     (templates,) = [f for f in dups["findings"] if f["details"]["kind"] == "templates"]
     match = re.match(r"(\d+) templates cover (\d+)% of (\w+ )?rows", templates["message"])
     assert match, templates["message"]
-    assert int(match.group(1)) <= 10 and int(match.group(2)) >= 90
+    assert int(match.group(1)) == len(TEMPLATES) and int(match.group(2)) >= 90
     assert dups["details"]["templates"]["largest"][0]["rows"] >= 400
     leak = reports[LEAK]
     assert leak["metric"]["value"] <= 10, leak["message"]
@@ -330,7 +323,6 @@ def test_a_templated_support_set_reports_its_templates_not_redundancy(tmp_path):
 
 
 @pytest.mark.skipif(not (REAL / "gsm8k").is_dir(), reason="the real public data sets (../shared/data/real) are not here")
-@pytest.mark.xfail(strict=True, reason="issue 13: gsm8k test questions with other numbers are called leaks")
 def test_gsm8k_has_no_leaks():
     # The set's README: no question appears in both train and test. The near and n-gram "leaks"
     # found before were problems with other numbers or one shared sentence.

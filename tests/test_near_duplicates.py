@@ -107,7 +107,11 @@ def test_threshold_and_exact_only(tmp_path):
     )
     b = a.replace("revenue grew by twelve percent", "sales went up by 12 %")
     train = write_jsonl(tmp_path / "train.jsonl", [chat(a, ""), chat(b, ""), chat(a, "")])
-    assert [lines(f) for f in run({"train": train}, threshold=85)[1].findings] == [[1, 2, 3]]
+    # Lines 1 and 3 are exact copies (one exact group); line 2 is a near copy of line 1 (kept),
+    # its "twelve" spelt "12": the same number.
+    loose = run({"train": train}, threshold=85)[1]
+    assert [(f.details["kind"], lines(f)) for f in loose.findings] == [("exact", [1, 3]), ("near", [1, 2])]
+    assert loose.details["redundant_rows"] == 2
     assert [lines(f) for f in run({"train": train}, threshold=95)[1].findings] == [[1, 3]]
     assert [lines(f) for f in run({"train": train}, threshold=100)[1].findings] == [[1, 3]]
 

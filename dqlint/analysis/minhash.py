@@ -18,6 +18,12 @@ Pipeline (per-byte work vectorised with NumPy over chunks of texts, on a two-thr
 5. Every candidate pair is *verified* (:mod:`dqlint.analysis.verify`) with rapidfuzz (``process.cpdist``, all cores) after a
    length filter: ``fuzz.ratio`` cannot reach t when len(short)/len(long) < t/(200-t). Only verified pairs are returned, so
    precision is 1.0 by construction; what LSH can cost is recall (measured in benchmarks/).
+6. A close pair must also be the same example by *what differs* (:mod:`dqlint.analysis.differences`):
+   another number, a negation, a substituted name in a short text make another example. Pairs
+   that fail this, or are a bit less close (``related_threshold``), are kept as ``related``:
+   rows of one template, which ``template_families`` joins to describe the set's diversity.
+7. ``duplicate_groups`` centres each near group on its kept row (no chaining) and reports
+   exact copies as exact groups.
 
 ``ngram_overlaps`` (:mod:`dqlint.analysis.ngrams`) finds word n-gram contamination (13-grams by default, as used to
 decontaminate benchmarks) between queries and a corpus, with the overlapping span.
@@ -29,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dqlint.analysis.differences import same_examples
 from dqlint.analysis.groups import unique_ids
 from dqlint.analysis.verify import SCORERS, length_floor, score_pairs
 
@@ -36,7 +43,7 @@ if TYPE_CHECKING:
     import numpy as np
 
 
-__all__ = ['SimilarityIndex', 'build_index', 'near_duplicate_pairs', 'cross_matches']
+__all__ = ['DuplicateGroup', 'SimilarityIndex', 'build_index', 'near_duplicate_pairs', 'cross_matches']
 
 
 U64 = 0xFFFFFFFFFFFFFFFF
@@ -210,6 +217,19 @@ def _bucket_pairs(keys: np.ndarray, lengths: np.ndarray, max_bucket: int, window
 
 
 @dataclass
+class DuplicateGroup:
+    """Rows that are duplicates: ``kind`` "exact" (one text after normalisation) or "near";
+    ``kept`` the row a dedup keeps; ``similarity`` the lowest similarity of a member to the kept
+    row; for near groups, ``partners`` = (first row of each member text, its similarity)."""
+
+    kind: str
+    rows: list[int]
+    kept: int
+    similarity: float
+    partners: list[tuple[int, float]] = field(default_factory=list)
+
+
+@dataclass
 class SimilarityIndex:
     """Verified similarity between texts: identical texts share a unique id; near pairs are
     between unique ids. Build with :func:`build_index`."""
@@ -221,6 +241,7 @@ class SimilarityIndex:
     scores: np.ndarray  # (m,) similarity of each pair
     threshold: float
     stats: dict = field(default_factory=dict)
+    related: np.ndarray | None = None  # (k x 2) unique ids close in characters but not the same example
     _uids: np.ndarray | None = field(default=None, repr=False)
 
     def _unique_array(self) -> np.ndarray:
@@ -258,44 +279,108 @@ class SimilarityIndex:
             out.setdefault(b, []).append((a, s))
         return out
 
-    def groups(self, rows: Iterable[int] | None = None) -> list[tuple[list[int], float]]:
-        """Groups of similar rows among ``rows`` (default: all), as (sorted rows, similarity):
-        identical texts join directly; distinct texts join through verified near pairs whose
-        ends both have rows among ``rows``. Similarity is the lowest verified score joining
-        the group (100.0 for identical texts only). Ordered by first row. Vectorised
-        (connected components in SciPy), so a million rows take well under a second."""
+    def _picked(self, rows: Iterable[int] | None) -> tuple[np.ndarray, np.ndarray]:
+        """The given rows (default: all) that have a text, sorted, and their unique ids."""
         import numpy as np
-        from scipy.sparse import coo_matrix
-        from scipy.sparse.csgraph import connected_components
 
         uo = self._unique_array()
         picked = np.arange(len(uo), dtype=np.intp) if rows is None else np.unique(np.fromiter(rows, dtype=np.intp))
-        uids = uo[picked]
-        keep = uids >= 0
-        picked, uids = picked[keep], uids[keep]
+        picked = picked[uo[picked] >= 0]
+        return picked, uo[picked]
+
+    def _pairs_among(self, pairs: np.ndarray | None, present: np.ndarray) -> np.ndarray:
+        """The pairs (k x 2 unique ids) whose both ends are present."""
+        import numpy as np
+
+        if pairs is None or not len(pairs):
+            return np.zeros((0, 2), np.intp)
+        return pairs[present[pairs[:, 0]] & present[pairs[:, 1]]]
+
+    def duplicate_groups(self, rows: Iterable[int] | None = None) -> tuple[list[DuplicateGroup], int]:
+        """Duplicate groups among ``rows`` (default: all) and the number of rows a dedup drops.
+
+        Exact groups are the rows of one text (after normalisation), always reported as exact.
+        Near groups do not chain (``groups.star_groups``): unique texts are taken by their first
+        row; the first one not yet grouped keeps its first row and takes every ungrouped text
+        verified similar to it *directly*, so every member is within the threshold of the kept
+        row. A near group lists the kept row and every row of its member texts. Ordered by
+        first row. Vectorised: Python work is per group reported, not per row."""
+        import numpy as np
+
+        from dqlint.analysis.groups import star_groups
+
+        picked, uids = self._picked(rows)
+        n_u = len(self.rep)
+        if not len(picked) or not n_u:
+            return [], 0
+        big = np.iinfo(np.intp).max
+        first = np.full(n_u, big, dtype=np.intp)
+        np.minimum.at(first, uids, picked)
+        present = first < big
+        ok = present[self.pairs[:, 0]] & present[self.pairs[:, 1]] if len(self.pairs) else np.zeros(0, bool)
+        a, b, scores = self.pairs[ok, 0], self.pairs[ok, 1], self.scores[ok]
+        centre = star_groups(n_u, a, b, order=first)
+        # Each member's similarity to its centre (the pair that joined them).
+        to_centre = np.zeros(n_u, dtype=np.float64)
+        for x, y in ((a, b), (b, a)):
+            joined = centre[y] == x
+            np.maximum.at(to_centre, y[joined], scores[joined].astype(np.float64))
+        members = np.flatnonzero(centre != np.arange(n_u))
+        # Rows per unique id, for the ids that appear in a group (copies, centres, members).
+        count = np.bincount(uids, minlength=n_u)
+        centres = np.unique(centre[members])
+        wanted = np.zeros(n_u, dtype=bool)
+        wanted[count > 1] = True
+        wanted[members] = True
+        wanted[centres] = True
+        dropped = len(picked) - (int(present.sum()) - len(members))
+        sel = wanted[uids]
+        if not sel.any():
+            return [], dropped
+        order = np.argsort(uids[sel], kind="stable")
+        rows_sorted, uids_sorted = picked[sel][order], uids[sel][order]
+        starts = np.flatnonzero(np.concatenate([[True], uids_sorted[1:] != uids_sorted[:-1]]))
+        ends = np.append(starts[1:], len(uids_sorted))
+        rows_of = {int(uids_sorted[s]): rows_sorted[s:e].tolist() for s, e in zip(starts.tolist(), ends.tolist())}
+        out = [DuplicateGroup("exact", rows_of[u], rows_of[u][0], 100.0) for u in np.flatnonzero(count > 1).tolist()]
+        near: dict[int, list[int]] = {}
+        for u in members[np.argsort(first[members], kind="stable")].tolist():
+            near.setdefault(int(centre[u]), []).append(u)
+        for c, member_uids in near.items():
+            group_rows = sorted([int(first[c])] + [r for u in member_uids for r in rows_of[u]])
+            partners = [(int(first[u]), round(float(to_centre[u]), 2)) for u in member_uids]
+            out.append(DuplicateGroup("near", group_rows, int(first[c]), min(s for _, s in partners), partners))
+        out.sort(key=lambda g: (g.rows[0], g.kind != "exact"))
+        return out, dropped
+
+    def template_families(self, rows: Iterable[int] | None = None, min_texts: int = 2) -> list[list[int]]:
+        """Rows joined by any close pair (the same example or not), as connected components:
+        rows generated from one template with other slot values. Families of at least
+        ``min_texts`` distinct texts (copies of one text are duplicates, not a template),
+        largest first."""
+        import numpy as np
+
+        from dqlint.analysis.groups import component_labels
+
+        picked, uids = self._picked(rows)
         n_u = len(self.rep)
         if not len(picked) or not n_u:
             return []
         present = np.zeros(n_u, dtype=bool)
         present[uids] = True
-        a, b = self.pairs[:, 0], self.pairs[:, 1]
-        ok = present[a] & present[b] if len(a) else np.zeros(0, dtype=bool)
-        a, b, scores = a[ok], b[ok], self.scores[ok]
-        graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n_u, n_u))
-        _, component = connected_components(graph, directed=False)
-        lowest = np.full(n_u, 100.0)
-        np.minimum.at(lowest, component[a], scores.astype(np.float64))
+        both = np.concatenate([self._pairs_among(self.pairs, present), self._pairs_among(self.related, present)])
+        component = component_labels(n_u, both[:, 0], both[:, 1])
+        texts_in = np.bincount(component[present])
         label = component[uids]
-        order = np.argsort(label, kind="stable")  # rows stay in order within a group
-        sorted_label = label[order]
-        starts = np.flatnonzero(np.concatenate([[True], sorted_label[1:] != sorted_label[:-1]]))
-        sizes = np.diff(np.append(starts, len(order)))
-        out = [
-            (picked[order[s : s + z]].tolist(), round(float(lowest[sorted_label[s]]), 2))
-            for s, z in zip(starts[sizes > 1].tolist(), sizes[sizes > 1].tolist())
-        ]
-        out.sort(key=lambda g: g[0][0])
-        return out
+        keep = texts_in[label] >= max(min_texts, 1)
+        label, kept_rows = label[keep], picked[keep]
+        order = np.lexsort((kept_rows, label))
+        label, kept_rows = label[order], kept_rows[order]
+        starts = np.flatnonzero(np.concatenate([[True], label[1:] != label[:-1]])) if len(label) else np.zeros(0, np.intp)
+        out = np.split(kept_rows, starts[1:]) if len(label) else []
+        groups = [g.tolist() for g in out]
+        groups.sort(key=lambda g: (-len(g), g[0]))
+        return groups
 
     def row_pairs(self) -> list[tuple[int, int, float]]:
         """Row pairs: each copy of an identical text paired with its first row (score 100),
@@ -319,10 +404,17 @@ def build_index(
     max_bucket: int = 64,
     window: int = 8,
     unique: tuple[list[int], list[int]] | None = None,
+    verify: bool = True,
+    related_threshold: float = 75.0,
 ) -> SimilarityIndex:
     """Index ``texts`` (already normalised as wanted): identical texts, then near pairs found
     by MinHash LSH over byte ``shingle``-grams and verified with rapidfuzz at ``threshold``.
-    ``unique`` passes precomputed unique ids of ``texts`` (see ``unique_column``)."""
+    ``unique`` passes precomputed unique ids of ``texts`` (see ``unique_column``).
+
+    With ``verify``, a pair must also be the same example by what differs
+    (``differences.same_example``: no other number, name or content word in a short text);
+    pairs that are close but differ so, or reach ``related_threshold`` only, are kept apart
+    as ``related`` (rows of one template)."""
     import time
 
     import numpy as np
@@ -342,6 +434,7 @@ def build_index(
     uniq = [texts[r] for r in rep]
     stats = {"rows": len(texts), "unique": len(uniq), "candidates": 0, "verified": 0}
     pairs = np.zeros((0, 2), np.intp)
+    related = np.zeros((0, 2), np.intp)
     scores = np.zeros(0, np.float32)
     if near and threshold <= 100 and len(uniq) > 1:
         keys, has_shingles = _all_band_keys(uniq, shingle, bands, rows)
@@ -361,15 +454,26 @@ def build_index(
             b = (code % n).astype(np.intp)
             stats["candidates"] = len(a)
             la, lb = lengths[a], lengths[b]
-            keep = np.minimum(la, lb) >= length_floor(threshold) * np.maximum(la, lb) - 1e-9
+            floor = length_floor(min(threshold, related_threshold))
+            keep = np.minimum(la, lb) >= floor * np.maximum(la, lb) - 1e-9
             a, b = a[keep], b[keep]
-            s = score_pairs(uniq, a, b, threshold, scorer)
-            ok = s >= threshold
-            pairs = np.stack([a[ok], b[ok]], axis=1)
-            scores = s[ok].astype(np.float32)
-            stats["verified"] = int(ok.sum())
+            s = score_pairs(uniq, a, b, threshold, scorer, cutoff=related_threshold)
+            close = s >= threshold
+            same = np.zeros(len(s), dtype=bool)
+            if verify:
+                same[close] = same_examples(uniq, a[close].tolist(), b[close].tolist(), threshold)
+            else:
+                same = close
+            pairs = np.stack([a[same], b[same]], axis=1)
+            scores = s[same].astype(np.float32)
+            # Close in characters but another example (a slot value differs), or a bit less close:
+            # rows of one template; kept apart to describe the set's diversity.
+            rel = ~same & (s >= related_threshold) & (s > 0)
+            related = np.stack([a[rel], b[rel]], axis=1)
+            stats["verified"] = int(same.sum())
+            stats["different_content"] = int((close & ~same).sum())
     stats["seconds"] = round(time.perf_counter() - started, 3)
-    return SimilarityIndex(texts, unique_of, rep, pairs, scores, threshold, stats)
+    return SimilarityIndex(texts, unique_of, rep, pairs, scores, threshold, stats, related=related)
 
 
 def near_duplicate_pairs(

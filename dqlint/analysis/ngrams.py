@@ -1,13 +1,21 @@
 """Word n-gram overlap between two sets of texts (contamination by shared passages), hashed and
 vectorised with NumPy.
+
+A shared 13-gram alone is weak evidence: a reviewer's header, a signature, a licence or a
+template sentence is shared by many different texts. So n-grams found in many texts (both
+sides counted) are boilerplate and ignored, a leak needs the shared spans to cover a share
+of the query's words (``min_coverage``), and a number outside the shared spans (a template
+with other slot values) makes another example.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from dqlint.analysis.differences import is_number
 from dqlint.analysis.minhash import U64, mix64
 from dqlint.analysis.normalize import normalize_texts
 
@@ -24,13 +32,17 @@ _CHUNK = 4096  # texts per vectorised chunk for word n-grams
 @dataclass(frozen=True)
 class NgramOverlap:
     """A query sharing word n-grams with a corpus text: the longest shared span (in the
-    query's normalised words), how many of the query's n-grams are shared, and of how many."""
+    query's normalised words), how many of the query's n-grams are shared, and of how many;
+    ``covered``, the share of the query's words inside shared n-grams; ``spans``, the shared
+    spans, longest first."""
 
     query: int
     corpus: int
     span: str
     shared: int
     total: int
+    covered: float = 1.0
+    spans: tuple[str, ...] = ()
 
 
 _BYTE_MASKS = [(1 << (8 * i)) - 1 for i in range(8)] + [U64]
@@ -94,12 +106,14 @@ def ngram_overlaps(
     *,
     max_corpus_rows: int = 50,
     normalize: bool = True,
+    min_coverage: float = 0.0,
 ) -> list[NgramOverlap]:
-    """Queries that share at least one word ``n``-gram with a corpus text, one result per
-    (query, corpus text) pair, with the longest shared span.
+    """Queries that share word ``n``-grams with a corpus text covering at least ``min_coverage``
+    of the query's words, one result per (query, corpus text) pair, with the shared spans.
 
-    N-grams found in more than ``max_corpus_rows`` corpus texts are boilerplate (a template
-    every row shares) and are ignored, as are texts with fewer than ``n`` words."""
+    N-grams found in more than ``max_corpus_rows`` texts (corpus and queries together) are
+    boilerplate (a reviewer's header, a signature, a licence, a template) and ignored, as are
+    texts with fewer than ``n`` words."""
     import numpy as np
 
     q_norm = normalize_texts(queries) if normalize else list(queries)
@@ -132,10 +146,8 @@ def ngram_overlaps(
     lo, hi = np.concatenate(kept_lo), np.concatenate(kept_hi)
     if not len(ch):
         return []
-    # Boilerplate: grams present in too many distinct corpus texts.
-    gram_doc = np.unique(np.stack([ch, cd.astype(np.uint64)], axis=1), axis=0)
-    g_values, g_counts = np.unique(gram_doc[:, 0], return_counts=True)
-    common = g_values[g_counts > max_corpus_rows]
+    # Boilerplate: grams present in too many distinct texts, counting both sides.
+    common = _common_grams(ch, cd, qh, qd, max_corpus_rows)
     if len(common):
         ok = ~np.isin(ch, common)
         ch, cd, lo, hi = ch[ok], cd[ok], lo[ok], hi[ok]
@@ -153,12 +165,33 @@ def ngram_overlaps(
     for block in np.split(triples, boundaries):
         q, c = int(block[0, 0]), int(block[0, 1])
         pos = block[:, 2]
-        breaks = np.flatnonzero(np.diff(pos) != 1) + 1
-        runs = np.split(pos, breaks)
-        best = max(runs, key=len)
         words = q_norm[q].split(" ")
-        span = " ".join(words[int(best[0]) : int(best[-1]) + n])
-        # Word hashes are exact up to 16 bytes a word; confirm the span really is shared.
-        if span in c_norm[c]:
-            out.append(NgramOverlap(q, c, span, len(pos), int(q_total[q])))
+        # Words inside shared grams: each gram covers n words, overlapping grams count once.
+        inside = np.zeros(len(words) + 1, dtype=np.int32)
+        np.add.at(inside, pos, 1)
+        np.add.at(inside, np.minimum(pos + n, len(words)), -1)
+        inside = np.cumsum(inside[:-1]) > 0
+        covered = float(inside.mean()) if len(words) else 0.0
+        if covered < min_coverage:
+            continue
+        # A number outside the shared spans makes another example (a template with other slot values).
+        if any(is_number(w) for w in itertools.compress(words, ~inside)):
+            continue
+        runs = np.split(pos, np.flatnonzero(np.diff(pos) != 1) + 1)
+        # Word hashes are exact up to 16 bytes a word; confirm each span really is shared.
+        spans = [" ".join(words[int(r[0]) : int(r[-1]) + n]) for r in sorted(runs, key=len, reverse=True)]
+        spans = [sp for sp in spans if sp in c_norm[c]]
+        if spans:
+            out.append(NgramOverlap(q, c, spans[0], len(pos), int(q_total[q]), round(covered, 4), tuple(spans)))
     return out
+
+
+def _common_grams(ch: np.ndarray, cd: np.ndarray, qh: np.ndarray, qd: np.ndarray, max_rows: int) -> np.ndarray:
+    """Hashes of the grams found in more than ``max_rows`` distinct texts: corpus texts (of the
+    grams that also occur in a query) plus query texts."""
+    import numpy as np
+
+    corpus_pairs = np.unique(np.stack([ch, cd.astype(np.uint64)], axis=1), axis=0)
+    query_pairs = np.unique(np.stack([qh, qd.astype(np.uint64)], axis=1), axis=0)
+    values, counts = np.unique(np.concatenate([corpus_pairs[:, 0], query_pairs[:, 0]]), return_counts=True)
+    return values[counts > max_rows]

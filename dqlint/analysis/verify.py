@@ -28,16 +28,20 @@ def length_floor(threshold: float) -> float:
     return t / (200.0 - t) if t < 200 else 1.0
 
 
-def score_pairs(texts: Sequence[str], a: np.ndarray, b: np.ndarray, threshold: float, scorer: str) -> np.ndarray:
-    """Scores (0 where below the threshold) of pairs (a[i], b[i]), on all cores."""
+def score_pairs(
+    texts: Sequence[str], a: np.ndarray, b: np.ndarray, threshold: float, scorer: str, cutoff: float | None = None
+) -> np.ndarray:
+    """Scores of pairs (a[i], b[i]), on all cores: 0 below ``cutoff`` (default: the threshold);
+    the second scorer is tried on pairs the ratio leaves below the threshold."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
+    cutoff = threshold if cutoff is None else min(cutoff, threshold)
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
     left = [texts[i] for i in a.tolist()]
     right = [texts[i] for i in b.tolist()]
-    scores = process.cpdist(left, right, scorer=fuzz.ratio, score_cutoff=threshold, workers=-1)
+    scores = process.cpdist(left, right, scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1)
     if scorer != "ratio":
         second = fuzz.token_sort_ratio if scorer == "ratio+token-sort" else fuzz.token_set_ratio
         miss = np.flatnonzero(scores < threshold)
@@ -49,7 +53,7 @@ def score_pairs(texts: Sequence[str], a: np.ndarray, b: np.ndarray, threshold: f
                 score_cutoff=threshold,
                 workers=-1,
             )
-            scores[miss] = extra
+            scores[miss] = np.maximum(scores[miss], extra)
     return scores
 
 

@@ -1,5 +1,6 @@
 """What the duplicate and leakage rules compare, over the canonical view: the compared text of a row,
-its normalised column shared per run, and the run's similarity index (built once, shared).
+its normalised column shared per run, the starts and ends most rows share (left out of
+comparison), and the run's similarity index (built once, shared).
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ from dqlint.analysis.minhash import SimilarityIndex, build_index
 from dqlint.analysis.normalize import normalize_texts
 
 if TYPE_CHECKING:
-
+    from dqlint.analysis.affixes import SharedAffix
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index']
+__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'compared_column', 'shared_affixes_of']
 
 
 COMPARED_FIELDS = ("example", "input", "output")
@@ -87,6 +88,27 @@ def unique_column(ctx: CheckContext, what: str, norm: Normalization) -> tuple[li
     return ctx.shared(("similarity.unique", what, norm), lambda: unique_ids(normalized_column(ctx, what, norm)))
 
 
+def shared_affixes_of(ctx: CheckContext, what: str, norm: Normalization) -> list[SharedAffix]:
+    """Starts and ends that a large share of the normalised compared texts share (a tool
+    preamble, a system prompt inlined in the instruction, a form letter), once per run."""
+    from dqlint.analysis.affixes import shared_affixes
+
+    return ctx.shared(("similarity.affixes", what, norm), lambda: shared_affixes(normalized_column(ctx, what, norm)))
+
+
+def compared_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
+    """The normalised compared texts without their shared starts and ends, once per run: what
+    differs between rows decides whether they are duplicates, not the template they share."""
+    from dqlint.analysis.affixes import without_affixes
+
+    def build() -> list[str]:
+        texts = normalized_column(ctx, what, norm)
+        affixes = shared_affixes_of(ctx, what, norm)
+        return without_affixes(texts, affixes) if affixes else texts
+
+    return ctx.shared(("similarity.compared", what, norm), build)
+
+
 def dataset_index(
     ctx: CheckContext,
     what: str,
@@ -96,18 +118,15 @@ def dataset_index(
     near: bool = True,
     scorer: str = "ratio+token-sort",
 ) -> SimilarityIndex:
-    """The similarity index over every row of the run's dataset (all splits), computed once per
-    run for each setting, so near-duplicates and train-test-leakage share it."""
+    """The similarity index over every row's compared text (all splits; shared starts and ends
+    cut off), computed once per run for each setting, so near-duplicates, train-test-leakage
+    and label-accuracy share it."""
 
     def build() -> SimilarityIndex:
         ctx.progress(f"indexing {len(ctx.dataset):,} {what} texts for similarity")
-        return build_index(
-            normalized_column(ctx, what, norm),
-            threshold=threshold,
-            near=near,
-            scorer=scorer,
-            unique=unique_column(ctx, what, norm),
-        )
+        texts = compared_column(ctx, what, norm)
+        unique = ctx.shared(("similarity.unique.compared", what, norm), lambda: unique_ids(texts))
+        return build_index(texts, threshold=threshold, near=near, scorer=scorer, unique=unique)
 
     return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), build)
 

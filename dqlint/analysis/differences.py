@@ -1,0 +1,274 @@
+"""What differs between two similar texts, and whether the difference makes them different examples.
+
+A character ratio says two texts are close; it does not say whether what differs matters:
+"What is the population of China?" and "... of Ohio?" score 92, "23rd president" and "3rd
+president" 99. Here the two normalised texts are compared word by word (each CJK character is a
+word: those scripts have no spaces), and every differing span is classified:
+
+- harmless: ``spacing`` (the same letters split differently), ``typo`` (one or two letters off in
+  a word of four letters or more, or two letters swapped), ``filler`` (articles, hedges,
+  greetings and sign-offs: "Hi," / "Urgent:" / "Cheers"), ``order`` (the same
+  words moved), ``number-form`` (the same number spelt otherwise: "twelve" / "12"), ``clipped``
+  (one text's end cut off by a few characters);
+- meaningful: ``number`` (digits or number words), ``negation`` (not, never, ...), ``word``
+  (another content word).
+
+Two texts stay duplicates when no number or negation differs and the content words that differ
+fit the text's length (see ``same_example``): short texts need a stricter test than long ones.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# A run of CJK / kana / hangul characters is split into single characters; anything else is split on spaces.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(f"[{_CJK}]|[^\\s{_CJK}]+")
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_DIGIT = re.compile(r"\d")
+
+FILLER = frozenset(
+    "a an the please pls kindly just really very actually basically honestly literally simply quite so well "
+    "um uh oh hey hi hello thanks thank ok okay".split()
+) | frozenset("的了吧哦啊呀呢嘛啦哈很挺真太也")  # Chinese particles and intensifiers (one character each)
+# Greetings, openers and sign-offs: "Hi," / "Urgent:" / "Good morning!" in front of the same request.
+_GREETINGS = re.compile(
+    r"\b(?:good (?:morning|afternoon|evening|day)|(?:hi|hey|hello) there|quick (?:one|question)|"
+    r"(?:best|kind|warm) regards|thanks in advance|thank you|many thanks|dear \w+|(?:hi|hello) (?:team|support|all)|"
+    r"hi|hey|hello|greetings|dear|cheers|regards|sincerely|urgent|asap|fyi)\b"
+)
+NEGATION = frozenset(
+    "not no never none nothing nobody nor neither without cannot cant dont doesnt didnt isnt wasnt arent "
+    "werent wont wouldnt shouldnt couldnt hasnt havent hadnt aint".split()
+) | frozenset("不没无未别")  # Chinese negations: 好吃 / 不好吃
+_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
+_ORDINALS = "first second third fourth fifth sixth seventh eighth ninth tenth".split()
+# Number words and the value they stand for, so "twelve" and "12" are the same number.
+NUMBER_VALUES: dict[str, str] = {
+    **{w: str(i) for i, w in enumerate(_UNITS)},
+    **{w: str(20 + 10 * i) for i, w in enumerate(_TENS)},
+    **{w: f"{i + 1}th" for i, w in enumerate(_ORDINALS)},
+    "hundred": "100", "thousand": "1000", "million": "1000000", "billion": "1000000000", "trillion": "1000000000000",
+    "dozen": "12", "half": "0.5", "twice": "x2", "once": "x1", "thrice": "x3", "double": "x2", "triple": "x3",
+}
+# Chinese / Japanese numerals (one character each, as CJK text is split).
+CJK_NUMERALS = frozenset("零〇一二三四五六七八九十百千万亿两半")
+NUMBER_WORDS = frozenset(NUMBER_VALUES) | CJK_NUMERALS
+_ORDINAL_SUFFIX = re.compile(r"^(\d+)(st|nd|rd|th)$")
+# Below this many words a text is short: no content word may be substituted, one may be added or dropped.
+SHORT_WORDS = 12
+# Below this many, still no content word may be substituted (a question about another place).
+MEDIUM_WORDS = 20
+# The end of one text cut off (at most this many characters) is a clipped copy, not another example.
+CLIP_CHARS = 8
+# From this many words on, a differing number is one more changed word, not another example
+# (a long document clipped or revised), so only the share of changed words decides.
+LONG_WORDS = 100
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One differing span: its kind and the words on each side ("" when absent)."""
+
+    kind: str
+    this: str
+    other: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"kind": self.kind, "this": self.this, "other": self.other}
+
+
+MEANINGFUL = ("number", "negation", "word")
+
+
+def words(text: str) -> list[str]:
+    """The words of a normalised text (CJK characters one by one)."""
+    return text.split() if text.isascii() else _WORD.findall(text)
+
+
+def word_count(tokens: Sequence[str]) -> float:
+    """How many words the tokens make: a CJK character counts as half a word (words there
+    are one to three characters long), so short Chinese reviews count as short texts."""
+    cjk = sum(1 for t in tokens if len(t) == 1 and _CJK_CHAR.match(t))
+    return len(tokens) - 0.5 * cjk
+
+
+def is_number(word: str) -> bool:
+    """Whether a word is a number: it has a digit, or is a number word (twelve, twice, third, 三)."""
+    return bool(_DIGIT.search(word)) or word in NUMBER_WORDS
+
+
+def _number_value(word: str) -> str:
+    """A canonical form of a number word or numeral: "twelve" -> "12", "3rd" -> "3th"."""
+    if word in NUMBER_VALUES:
+        return NUMBER_VALUES[word]
+    m = _ORDINAL_SUFFIX.match(word)
+    return f"{m.group(1)}th" if m else word
+
+
+def _typo_budget(length: int) -> int:
+    """Letters that may be wrong in a word (or span) of ``length`` letters."""
+    return 0 if length < 4 else 1 if length < 8 else 2
+
+
+def _classify(this: list[str], other: list[str]) -> str:
+    """The kind of one differing span (words of this text, words of the other)."""
+    from rapidfuzz.distance import OSA
+
+    a, b = " ".join(this), " ".join(other)
+    if a.replace(" ", "") == b.replace(" ", ""):
+        return "spacing"
+    content_a, content_b = _content_words(a), _content_words(b)
+    if not content_a and not content_b:
+        return "filler"
+    if len(this) == len(other) == 1 and len(a) >= 3 and sorted(a) == sorted(b) and not _DIGIT.search(a):
+        return "typo"  # letters swapped: "teh" / "the"
+    if len(content_a) == len(content_b) == 1 and not _DIGIT.search(a + b):
+        x, y = content_a[0], content_b[0]
+        if OSA.distance(x, y) <= _typo_budget(min(len(x), len(y))):
+            return "typo"  # also a misspelt number word ("twelfe")
+    if any(w in NEGATION for w in content_a + content_b):
+        return "negation"
+    numbers_a = [_number_value(w) for w in content_a if is_number(w)]
+    numbers_b = [_number_value(w) for w in content_b if is_number(w)]
+    if sorted(numbers_a) != sorted(numbers_b):
+        return "number"
+    # The same numbers (perhaps spelt differently): compare the words around them.
+    content_a = [w for w in content_a if not is_number(w)]
+    content_b = [w for w in content_b if not is_number(w)]
+    if not content_a and not content_b:
+        return "number-form"
+    if content_a and content_b:
+        x, y = " ".join(content_a), " ".join(content_b)
+        if OSA.distance(x, y) <= _typo_budget(min(len(x), len(y))):
+            return "typo"
+    return "word"
+
+
+def differences(a: str, b: str) -> list[Difference]:
+    """The differing spans of two normalised texts, each classified (see the module docs).
+
+    Words removed in one place and added in another cancel out as ``order``."""
+    return _token_differences(words(a), words(b))
+
+
+def _token_differences(wa: list[str], wb: list[str]) -> list[Difference]:
+    """``differences`` of two texts already split into words."""
+    from rapidfuzz.distance import Levenshtein
+
+    hunks: list[tuple[int, int, int, int]] = []
+    for op in Levenshtein.opcodes(wa, wb):
+        if op.tag == "equal":
+            continue
+        if hunks and hunks[-1][1] == op.src_start and hunks[-1][3] == op.dest_start:
+            s1, _, d1, _ = hunks[-1]
+            hunks[-1] = (s1, op.src_end, d1, op.dest_end)
+        else:
+            hunks.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
+    found = []
+    for s1, s2, d1, d2 in hunks:
+        this, other = wa[s1:s2], wb[d1:d2]
+        kind = "clipped" if s2 == len(wa) and d2 == len(wb) and _clipped(this, other) else _classify(this, other)
+        found.append(Difference(kind, " ".join(this), " ".join(other)))
+    return _moved_words(found)
+
+
+def _clipped(this: list[str], other: list[str]) -> bool:
+    """Whether one text ends a few characters short of the other, cut inside its last word
+    (a whole word dropped is a dropped word, not a clip)."""
+    a, b = " ".join(this), " ".join(other)
+    short, long_ = (a, b) if len(a) <= len(b) else (b, a)
+    cut = long_[len(short) :]
+    return bool(short) and long_.startswith(short) and not cut.startswith(" ") and len(cut) <= CLIP_CHARS and not _DIGIT.search(cut)
+
+
+def _moved_words(found: list[Difference]) -> list[Difference]:
+    """Mark as ``order`` the meaningful spans whose words only moved (removed here, added there)."""
+    meaningful = [d for d in found if d.kind in MEANINGFUL]
+    if not meaningful:
+        return found
+    removed = Counter(w for d in meaningful for w in d.this.split(" ") if w)
+    added = Counter(w for d in meaningful for w in d.other.split(" ") if w)
+    moved = removed & added
+    if not moved:
+        return found
+    out = []
+    for d in found:
+        if d.kind in MEANINGFUL:
+            left = [w for w in d.this.split(" ") if w and w not in moved]
+            right = [w for w in d.other.split(" ") if w and w not in moved]
+            if not left and not right:
+                d = Difference("order", d.this, d.other)
+        out.append(d)
+    return out
+
+
+def same_example(a: str, b: str, threshold: float = 90.0, found: Sequence[Difference] | None = None) -> bool:
+    """Whether two similar normalised texts are the same example: no number or negation differs
+    (in texts under ``LONG_WORDS`` words), and the differing content words fit the length: under
+    ``SHORT_WORDS`` words none substituted and at most one added or dropped; under
+    ``MEDIUM_WORDS`` none substituted; otherwise as many changed words as the similarity
+    ``threshold`` leaves free (one in ten at 90, at least two)."""
+    if a == b:
+        return True
+    wa, wb = words(a), words(b)
+    return _same_tokens(wa, wb, min(word_count(wa), word_count(wb)), threshold, found)
+
+
+def _same_tokens(wa: list[str], wb: list[str], n: float, threshold: float, found: Sequence[Difference] | None = None) -> bool:
+    """``same_example`` on texts split into words, ``n`` the shorter one's word count."""
+    found = _token_differences(wa, wb) if found is None else found
+    meaningful = [d for d in found if d.kind in MEANINGFUL]
+    if not meaningful:
+        return True
+    if any(d.kind == "negation" or (d.kind == "number" and n < LONG_WORDS) for d in meaningful):
+        return False
+    changed = sum(max(_content(d.this, n), _content(d.other, n)) for d in meaningful)
+    substituted = any(_content(d.this, n) and _content(d.other, n) for d in meaningful)
+    if n < SHORT_WORDS:
+        return not substituted and changed <= 1
+    if n < MEDIUM_WORDS and substituted:
+        return False
+    return changed <= max(2, math.ceil(n * (100.0 - threshold) / 100.0))
+
+
+def _content(span: str, n: float) -> float:
+    """Content words in a span (numbers count only in long texts, where they do not decide)."""
+    return word_count([w for w in _content_words(span) if n >= LONG_WORDS or not is_number(w)])
+
+
+def _content_words(span: str) -> list[str]:
+    """The words of a span that carry content: without greetings, sign-offs and filler."""
+    return [w for w in _GREETINGS.sub(" ", span).split() if w not in FILLER]
+
+
+def same_examples(texts: Sequence[str], a: Sequence[int], b: Sequence[int], threshold: float = 90.0) -> list[bool]:
+    """``same_example`` for each pair (texts[a[i]], texts[b[i]]). Each text is split once; a
+    pair of texts under ``LONG_WORDS`` words whose numerals differ is told apart without
+    comparing words (a template with other order numbers: thousands of such pairs)."""
+    tokens: dict[int, list[str]] = {}
+    length: dict[int, float] = {}
+    numerals: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+    for i in set(a) | set(b):
+        w = tokens[i] = words(texts[i])
+        length[i] = word_count(w)
+        # Numerals, and number words apart: "twelve" / "12" (the same) and "twelfe" (a typo)
+        # need the word by word comparison.
+        numerals[i] = (
+            tuple(sorted(_number_value(t) for t in w if _DIGIT.search(t))),
+            tuple(sorted(t for t in w if t in NUMBER_WORDS)),
+        )
+    out = []
+    for i, j in zip(a, b):
+        n = min(length[i], length[j])
+        (digits_i, spelt_i), (digits_j, spelt_j) = numerals[i], numerals[j]
+        if n < LONG_WORDS and digits_i != digits_j and spelt_i == spelt_j:
+            out.append(False)
+        else:
+            out.append(texts[i] == texts[j] or _same_tokens(tokens[i], tokens[j], n, threshold))
+    return out
