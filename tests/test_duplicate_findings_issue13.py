@@ -9,6 +9,7 @@ small files, and checks that the true positives next to it are still found.
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import re
@@ -328,3 +329,19 @@ def test_gsm8k_has_no_leaks():
     # found before were problems with other numbers or one shared sentence.
     leak = check(REAL / "gsm8k" / "train.jsonl", REAL / "gsm8k" / "test.jsonl", rules=(LEAK,))[LEAK]
     assert leak["metric"]["value"] == 0, [f["details"]["texts"][:2] for f in leak["findings"]]
+
+
+def test_clean_drops_exactly_the_rows_the_metric_counts(dqlint_cli, tmp_path):
+    # Line 1 kept; 2 is its exact copy; 3 a near copy and 5 the exact copy of 3; 4 (a chain's
+    # far end: near 3 but not 1) and 6 (unrelated) stay.
+    a, b, c = _chain()
+    other = "Photosynthesis converts light energy into chemical energy stored in glucose, releasing oxygen."
+    rows = [a, a.upper(), b, c, b + "!", other]
+    train = write_jsonl(tmp_path / "train.jsonl", [user_chat(t, "Noted.") for t in rows])
+    dups = check(train, rules=(DUPS,))[DUPS]
+    assert dups["details"]["redundant_rows"] == 3
+    assert dups["details"]["exact_groups"] == 2  # lines 1+2 and 3+5, both reported as exact
+    res = dqlint_cli("clean", str(train), "--isolated", "--max-drop", "1")
+    assert res.code == 0, res.err
+    kept = (tmp_path / "train.clean.jsonl").read_text(encoding="utf-8").splitlines()
+    assert [json.loads(line)["messages"][0]["content"] for line in kept] == [a, c, other]
