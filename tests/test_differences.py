@@ -93,3 +93,17 @@ def test_ngram_overlap_reports_coverage_and_spans_and_needs_enough_of_the_text()
 def test_ngram_overlap_with_another_number_outside_the_spans_is_not_a_leak():
     template = "my order number is {} and it still has not arrived after three weeks of waiting for it"
     assert ngram_overlaps([template.format(123456)], [template.format(654321)], 13, normalize=False, min_coverage=0.5) == []
+
+
+def test_every_star_member_is_joined_to_its_centre_directly():
+    rng = np.random.default_rng(13)
+    for _ in range(300):
+        n = int(rng.integers(2, 30))
+        a, b = rng.integers(0, n, size=(2, int(rng.integers(0, 60))))
+        a, b = a[a != b], b[a != b]
+        centre = star_groups(n, a, b, order=rng.permutation(n))
+        joined = set(zip(a.tolist(), b.tolist())) | set(zip(b.tolist(), a.tolist()))
+        for node, c in enumerate(centre.tolist()):
+            if c != node:
+                assert (node, c) in joined  # a direct pair, never a chain
+                assert centre[c] == c  # a centre is no one's member
