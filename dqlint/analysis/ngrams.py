@@ -192,6 +192,8 @@ def _common_grams(ch: np.ndarray, cd: np.ndarray, qh: np.ndarray, qd: np.ndarray
     import numpy as np
 
     corpus_pairs = np.unique(np.stack([ch, cd.astype(np.uint64)], axis=1), axis=0)
-    query_pairs = np.unique(np.stack([qh, qd.astype(np.uint64)], axis=1), axis=0)
+    # Only the query grams that hit the corpus can be boilerplate worth counting.
+    hit = np.isin(qh, corpus_pairs[:, 0])
+    query_pairs = np.unique(np.stack([qh[hit], qd[hit].astype(np.uint64)], axis=1), axis=0)
     values, counts = np.unique(np.concatenate([corpus_pairs[:, 0], query_pairs[:, 0]]), return_counts=True)
     return values[counts > max_rows]
