@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dqlint.analysis.affixes import SharedAffix
+from dqlint.analysis.affixes import SharedAffix, SharedLines
 from dqlint.analysis.differences import differences
 from dqlint.analysis.minhash import DuplicateGroup, SimilarityIndex
 from dqlint.analysis.verify import SCORERS
@@ -28,6 +28,7 @@ from dqlint.toolkit.similarity import (
     dataset_index,
     normalized_column,
     shared_affixes_of,
+    shared_lines_of,
     unique_column,
 )
 
@@ -57,9 +58,10 @@ class NearDuplicates(Rule):
     different outputs ("one prompt, two answers") are reported too.
 
     Text that a large share of rows start or end with (a tool preamble, a system prompt
-    inlined in the instruction, a templated answer) is reported once ("100% of examples start
-    with the same 1,200-character preamble") and left out when rows are compared, so what
-    differs decides. When families of similar rows (one template with other slot values)
+    inlined in the instruction, a templated answer), and lines that a large share of rows
+    contain anywhere (a form letter's body between a varying greeting and signature), are
+    reported once ("100% of examples start with the same 1,200-character preamble") and left
+    out when rows are compared, so what differs decides. When families of similar rows (one template with other slot values)
     cover at least `template-share` of the rows, one finding says so ("5 templates cover 99%
     of rows") with the largest families, and the rule warns.
 
@@ -135,7 +137,9 @@ class NearDuplicates(Rule):
         shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
         group_findings = [self._group_finding(ds, options.compare, index, groups[i], conflicts[i]) for i in shown]
         affixes = shared_affixes_of(ctx, options.compare, norm)
-        template_findings = [_affix_finding(ds, options.compare, a, len(ds)) for a in affixes]
+        lines = shared_lines_of(ctx, options.compare)
+        template_findings = [_lines_finding(ds, options.compare, lines, len(ds))] if lines else []
+        template_findings += [_affix_finding(ds, options.compare, a, len(ds)) for a in affixes]
         templates = _templates(ds, options.compare, families, checked, options.template_share)
         if templates is not None:
             template_findings.append(templates[0])
@@ -172,8 +176,10 @@ class NearDuplicates(Rule):
             "index": {k: v for k, v in index.stats.items() if k != "seconds"},
             "charts": [_group_size_chart([len(g.rows) for g in groups])],
         }
-        if affixes:
-            details["shared_text"] = [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+        shared = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
+        shared += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+        if shared:
+            details["shared_text"] = shared
         if templates is not None:
             details["templates"] = templates[1]
         if len(groups) + len(same_input) > len(findings):
@@ -334,6 +340,23 @@ def _affix_finding(ds: Any, what: str, affix: SharedAffix, total: int) -> Findin
         ds.locations(rows[:20]),
         clip(affix.text, 120),
         {"kind": f"shared-{affix.where}", "rows": len(rows), "share": round(share, 4), "chars": len(affix.text), "text": clip(affix.text, 400)},
+    )
+
+
+def _lines_finding(ds: Any, what: str, lines: SharedLines, total: int) -> Finding:
+    """One finding for the lines many rows contain (a form letter's body), left out of comparison."""
+    share = len(lines.rows) / max(total, 1)
+    n = len(lines.lines)
+    message = (
+        f"{share:.0%} of {_WHAT.get(what, 'rows')} contain the same {n:,} line{'s' if n > 1 else ''} "
+        f"({lines.chars:,} characters) as many other rows; {'they are' if n > 1 else 'it is'} left out when rows are compared"
+    )
+    return Finding(
+        message,
+        ds.locations(list(lines.rows[:20])),
+        clip(lines.lines[0], 120),
+        {"kind": "shared-lines", "rows": len(lines.rows), "share": round(share, 4), "chars": lines.chars,
+         "lines": [clip(line, 400) for line in lines.lines[:10]]},
     )
 
 

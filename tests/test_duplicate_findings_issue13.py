@@ -345,3 +345,23 @@ def test_clean_drops_exactly_the_rows_the_metric_counts(dqlint_cli, tmp_path):
     assert res.code == 0, res.err
     kept = (tmp_path / "train.clean.jsonl").read_text(encoding="utf-8").splitlines()
     assert [json.loads(line)["messages"][0]["content"] for line in kept] == [a, c, other]
+
+
+FORM_BODY = (
+    "Thank you for contacting the Acme customer care team about your recent order with us.\n"
+    "We have read your message carefully and a member of our team will reply within two working days.\n"
+    "In the meantime you can track every order and download invoices from the Orders page of your account.\n"
+)
+
+
+def test_a_form_letter_body_between_varying_greeting_and_signature_is_left_out(tmp_path):
+    names = ["Anna", "Ben", "Chloe", "David", "Emma", "Farid", "Grace", "Hugo", "Ines", "Jamal", "Kira", "Liam"]
+    requests = [f"Request: please {verb} my {thing}." for verb, thing in zip(
+        ["cancel", "refund", "resend", "upgrade", "pause", "close", "reopen", "split", "merge", "check", "ship", "wrap"],
+        ["order", "payment", "invoice", "plan", "subscription", "account", "ticket", "parcel", "baskets", "address", "gift", "present"])]
+    records = [{"text": f"Dear {n},\n{FORM_BODY}{r}\nRegards, agent {n[::-1]}"} for n, r in zip(names, requests)]
+    train = write_jsonl(tmp_path / "train.jsonl", records)
+    dups = check(train, rules=(DUPS,))[DUPS]
+    (block,) = [f for f in dups["findings"] if f["details"]["kind"] == "shared-lines"]
+    assert block["message"].startswith("100% of examples contain the same 3 lines")
+    assert dups["details"]["redundant_rows"] == 0

@@ -111,3 +111,44 @@ def without_affixes(texts: Sequence[str], affixes: Sequence[SharedAffix]) -> lis
             if rest:
                 out[r] = rest
     return out
+
+
+@dataclass(frozen=True)
+class SharedLines:
+    """Lines (raw text) that many rows contain anywhere, ``rows`` the rows with at least one:
+    the body of a form letter, a policy pasted into every prompt between varying parts."""
+
+    lines: tuple[str, ...]
+    rows: tuple[int, ...]
+
+    @property
+    def chars(self) -> int:
+        return sum(len(line) for line in self.lines)
+
+
+# A line is boilerplate when at least this long and on at least this share (and number) of rows.
+_MIN_LINE_CHARS, _MIN_LINE_SHARE = 32, 0.3
+
+
+def shared_lines(texts: Sequence[str]) -> SharedLines | None:
+    """The lines of at least ``_MIN_LINE_CHARS`` characters (stripped) found in at least
+    ``_MIN_LINE_SHARE`` of the non-empty texts (and ``_MIN_ROWS``), or None. Only texts of
+    several lines are read (one C-speed split and set per text)."""
+    total = sum(1 for t in texts if t)
+    if total < _MIN_ROWS:
+        return None
+    counts: Counter[str] = Counter()
+    for t in texts:
+        if "\n" in t:
+            counts.update({line.strip() for line in t.split("\n")})
+    floor = max(_MIN_ROWS, math.ceil(_MIN_LINE_SHARE * total))
+    common = {line for line, n in counts.items() if n >= floor and len(line) >= _MIN_LINE_CHARS}
+    if not common:
+        return None
+    rows = tuple(i for i, t in enumerate(texts) if "\n" in t and any(line.strip() in common for line in t.split("\n")))
+    return SharedLines(tuple(sorted(common, key=lambda line: (-counts[line], line))), rows)
+
+
+def without_lines(text: str, lines: frozenset[str] | set[str]) -> str:
+    """``text`` without the given lines (compared stripped)."""
+    return "\n".join(line for line in text.split("\n") if line.strip() not in lines)

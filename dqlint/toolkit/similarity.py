@@ -14,11 +14,11 @@ from dqlint.analysis.minhash import SimilarityIndex, build_index
 from dqlint.analysis.normalize import normalize_texts
 
 if TYPE_CHECKING:
-    from dqlint.analysis.affixes import SharedAffix
+    from dqlint.analysis.affixes import SharedAffix, SharedLines
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'compared_column', 'shared_affixes_of']
+__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'compared_column', 'shared_affixes_of', 'shared_lines_of']
 
 
 COMPARED_FIELDS = ("example", "input", "output")
@@ -88,21 +88,50 @@ def unique_column(ctx: CheckContext, what: str, norm: Normalization) -> tuple[li
     return ctx.shared(("similarity.unique", what, norm), lambda: unique_ids(normalized_column(ctx, what, norm)))
 
 
-def shared_affixes_of(ctx: CheckContext, what: str, norm: Normalization) -> list[SharedAffix]:
-    """Starts and ends that a large share of the normalised compared texts share (a tool
-    preamble, a system prompt inlined in the instruction, a form letter), once per run."""
-    from dqlint.analysis.affixes import shared_affixes
+def shared_lines_of(ctx: CheckContext, what: str) -> SharedLines | None:
+    """Lines that a large share of the compared texts contain anywhere (the body of a form
+    letter between a varying greeting and signature), once per run."""
+    from dqlint.analysis.affixes import shared_lines
 
-    return ctx.shared(("similarity.affixes", what, norm), lambda: shared_affixes(normalized_column(ctx, what, norm)))
+    return ctx.shared(("similarity.lines", what), lambda: shared_lines(compared_texts(ctx.dataset, what)))
 
 
-def compared_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
-    """The normalised compared texts without their shared starts and ends, once per run: what
-    differs between rows decides whether they are duplicates, not the template they share."""
-    from dqlint.analysis.affixes import without_affixes
+def _without_shared_lines(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
+    """The normalised compared texts, the rows with shared lines normalised again without them."""
+    from dqlint.analysis.affixes import without_lines
 
     def build() -> list[str]:
         texts = normalized_column(ctx, what, norm)
+        found = shared_lines_of(ctx, what)
+        if found is None:
+            return texts
+        raw = compared_texts(ctx.dataset, what)
+        lines = frozenset(found.lines)
+        rows = list(found.rows)
+        out = list(texts)
+        for r, text in zip(rows, norm.apply(without_lines(raw[r], lines) for r in rows)):
+            if text:  # a row that is nothing but the shared lines keeps them, so its copies still match
+                out[r] = text
+        return out
+
+    return ctx.shared(("similarity.without-lines", what, norm), build)
+
+
+def shared_affixes_of(ctx: CheckContext, what: str, norm: Normalization) -> list[SharedAffix]:
+    """Starts and ends that a large share of the normalised compared texts share (a tool
+    preamble, a system prompt inlined in the instruction, a templated answer), once per run."""
+    from dqlint.analysis.affixes import shared_affixes
+
+    return ctx.shared(("similarity.affixes", what, norm), lambda: shared_affixes(_without_shared_lines(ctx, what, norm)))
+
+
+def compared_column(ctx: CheckContext, what: str, norm: Normalization) -> list[str]:
+    """The normalised compared texts without the lines, starts and ends most rows share, once
+    per run: what differs between rows decides whether they are duplicates, not the template."""
+    from dqlint.analysis.affixes import without_affixes
+
+    def build() -> list[str]:
+        texts = _without_shared_lines(ctx, what, norm)
         affixes = shared_affixes_of(ctx, what, norm)
         return without_affixes(texts, affixes) if affixes else texts
 
