@@ -21,6 +21,8 @@ _MIN_SHARE_MOSTLY, _MOSTLY, _MIN_ROWS_MOSTLY = 0.05, 0.5, 50
 _KEY = 16  # characters compared first
 # A longer start is followed while this share of the rows still has it.
 _KEEP = 0.9
+# Texts read to find candidates (then counted over all texts).
+_SAMPLE = 4000
 # Fewer rows than this sharing a start are copies of one another, not a template.
 _MIN_ROWS = 10
 
@@ -70,31 +72,51 @@ def _is_template(chars: int, rows: int, total: int, median_length: float) -> boo
     )
 
 
-def shared_prefixes(texts: Sequence[str], where: str = "prefix") -> list[SharedAffix]:
-    """Starts shared by a large share of the non-empty texts (see the module's thresholds)."""
-    nonempty = [i for i, t in enumerate(texts) if len(t) >= _KEY]
+def _sample(texts: Sequence[str]) -> Sequence[str]:
+    """Every k-th text, about ``_SAMPLE`` of them: text on a share of all rows is on about that
+    share of the sample, so candidates are found without a pass over a million texts."""
+    return texts[:: max(1, len(texts) // _SAMPLE)]
+
+
+def _shared(texts: Sequence[str], where: str) -> list[SharedAffix]:
+    """Starts (``where`` = "prefix") or ends ("suffix") shared by a large share of the
+    non-empty texts (see the module's thresholds). Candidates come from a sample; each is then
+    counted over every text (a C-speed startswith / endswith per text)."""
     total = sum(1 for t in texts if t)
-    if not total:
+    if total < _MIN_ROWS:
         return []
+    sample = _sample(texts)
+    head = (lambda t: t[:_KEY]) if where == "prefix" else (lambda t: t[-_KEY:])
+    counts = Counter(head(t) for t in sample if len(t) >= _KEY)
+    # Half the smallest share, so sampling noise does not hide a candidate.
+    candidates = [key for key, n in counts.most_common() if n >= max(2, 0.5 * _MIN_SHARE_MOSTLY * len(sample))]
+    min_rows = max(_MIN_ROWS, math.ceil(_MIN_SHARE_MOSTLY * total))
     out = []
-    groups = Counter(texts[i][:_KEY] for i in nonempty)
-    for key, count in groups.most_common():
-        if count < _MIN_SHARE_MOSTLY * total or count < _MIN_ROWS:
-            break
-        rows = [i for i in nonempty if texts[i].startswith(key)]
-        prefix, rows = _longest_shared_start(texts, rows, max(_MIN_ROWS, math.ceil(_MIN_SHARE_MOSTLY * total)))
-        prefix = _cut_to_word(prefix, texts, rows)
-        if len(rows) >= _MIN_ROWS and _is_template(len(prefix), len(rows), total, statistics.median(len(texts[r]) for r in rows)):
-            out.append(SharedAffix(where, prefix, tuple(rows)))
+    for key in candidates:
+        has = (lambda t, k=key: t.startswith(k)) if where == "prefix" else (lambda t, k=key: t.endswith(k))
+        rows = [i for i, t in enumerate(texts) if has(t)]
+        if len(rows) < min_rows:
+            continue
+        # Ends are found as the starts of the reversed texts (only this group's are reversed).
+        group = [texts[r] if where == "prefix" else texts[r][::-1] for r in rows]
+        start, local = _longest_shared_start(group, list(range(len(group))), min_rows)
+        start = _cut_to_word(start, group, local)
+        median = statistics.median(len(group[j]) for j in local)
+        if len(local) >= _MIN_ROWS and _is_template(len(start), len(local), total, median):
+            out.append(SharedAffix(where, start if where == "prefix" else start[::-1], tuple(rows[j] for j in local)))
     return out
 
 
+def shared_prefixes(texts: Sequence[str]) -> list[SharedAffix]:
+    """Starts shared by a large share of the non-empty texts."""
+    return _shared(texts, "prefix")
+
+
 def shared_affixes(texts: Sequence[str]) -> list[SharedAffix]:
-    """Shared starts, then shared ends (found on the reversed texts without the shared starts)."""
-    prefixes = shared_prefixes(texts)
-    # Ends are looked for once the shared starts are cut, so they are measured against what is left.
-    reversed_texts = [t[::-1] for t in (without_affixes(texts, prefixes) if prefixes else texts)]
-    suffixes = [SharedAffix("suffix", a.text[::-1], a.rows) for a in shared_prefixes(reversed_texts)]
+    """Shared starts, then shared ends (found once the shared starts are cut, so they are
+    measured against what is left)."""
+    prefixes = _shared(texts, "prefix")
+    suffixes = _shared(without_affixes(texts, prefixes) if prefixes else texts, "suffix")
     return prefixes + suffixes
 
 
@@ -132,21 +154,33 @@ _MIN_LINE_CHARS, _MIN_LINE_SHARE = 32, 0.3
 
 def shared_lines(texts: Sequence[str]) -> SharedLines | None:
     """The lines of at least ``_MIN_LINE_CHARS`` characters (stripped) found in at least
-    ``_MIN_LINE_SHARE`` of the non-empty texts (and ``_MIN_ROWS``), or None. Only texts of
-    several lines are read (one C-speed split and set per text)."""
+    ``_MIN_LINE_SHARE`` of the non-empty texts (and ``_MIN_ROWS``), or None. Candidates come
+    from a sample; only when there are any is every text read."""
     total = sum(1 for t in texts if t)
     if total < _MIN_ROWS:
         return None
-    counts: Counter[str] = Counter()
-    for t in texts:
+    sample = _sample(texts)
+    seen: Counter[str] = Counter()
+    for t in sample:
         if "\n" in t:
-            counts.update({line.strip() for line in t.split("\n")})
+            seen.update({line.strip() for line in t.split("\n")})
+    candidates = {line for line, n in seen.items() if len(line) >= _MIN_LINE_CHARS and n >= max(2, 0.5 * _MIN_LINE_SHARE * len(sample))}
+    if not candidates:
+        return None
+    counts: Counter[str] = Counter()
+    rows = []
+    for i, t in enumerate(texts):
+        if "\n" in t:
+            found = {line.strip() for line in t.split("\n")} & candidates
+            if found:
+                counts.update(found)
+                rows.append(i)
     floor = max(_MIN_ROWS, math.ceil(_MIN_LINE_SHARE * total))
-    common = {line for line, n in counts.items() if n >= floor and len(line) >= _MIN_LINE_CHARS}
+    common = {line for line in candidates if counts[line] >= floor}
     if not common:
         return None
-    rows = tuple(i for i, t in enumerate(texts) if "\n" in t and any(line.strip() in common for line in t.split("\n")))
-    return SharedLines(tuple(sorted(common, key=lambda line: (-counts[line], line))), rows)
+    rows = [i for i in rows if any(line.strip() in common for line in texts[i].split("\n"))]
+    return SharedLines(tuple(sorted(common, key=lambda line: (-counts[line], line))), tuple(rows))
 
 
 def without_lines(text: str, lines: frozenset[str] | set[str]) -> str:
