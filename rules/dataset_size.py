@@ -22,7 +22,10 @@ class DatasetSize(Rule):
 
     ## Example
     `train.jsonl` with 64 examples and no test file: fails (64 < 100) and warns that nothing is
-    held out.
+    held out. A lone input is the training set whatever its name (`test.csv` alone is checked
+    as training data, and the message says so); names decide splits only among several inputs.
+    With only `--test`/`--eval` data it warns that size and hold-out were not checked. Under
+    `--target`, fewer examples than the provider's minimum (OpenAI: 10) fail.
 
     ## How to fix
     Add examples (start with the edge cases); split off about a fifth of the data as a test or
@@ -50,9 +53,19 @@ class DatasetSize(Rule):
         share = holdout / total if total else 0.0
         metric = Metric("train_examples", train, options.min_examples)
         details = {"train": train, "validation": splits.get("validation", 0), "test": splits.get("test", 0), "holdout_share": round(share, 4)}
+        if train == 0 and holdout:
+            return only_held_out(holdout, metric, details)
         notes = []
         status = Status.PASS
-        if train < options.min_examples:
+        lone = [f.path for f in ds.files if f.split_from == "lone"]
+        if lone:
+            details["lone_input"] = lone[0]
+            notes.append(f"{lone[0]} is the only input: checked as the training set (name the held-out split with --test or --eval)")
+        minimum = ctx.target.min_examples
+        if train < minimum:
+            status = Status.FAIL
+            notes.append(f"{train:,} training examples < {minimum:,}, the least {ctx.target.display} accepts")
+        elif train < options.min_examples:
             status = Status.FAIL
             notes.append(f"{train:,} training examples < {options.min_examples:,}")
         elif train < options.recommended_examples:
@@ -67,3 +80,15 @@ class DatasetSize(Rule):
         if not notes:
             notes.append(f"{train:,} training examples; {share:.0%} held out")
         return RuleResult(status, "; ".join(notes), metric, [], details)
+
+
+def only_held_out(holdout: int, metric: Metric, details: dict) -> RuleResult:
+    """Only test/validation data given: say what that lets dqlint check and what it does not."""
+    return RuleResult(
+        Status.WARN,
+        f"no training set given, only {holdout:,} held-out examples: training-set size and the held-out share "
+        "are not checked, nor leakage into train; format, duplicates and content checks ran on the held-out data",
+        metric,
+        [],
+        details,
+    )

@@ -10,6 +10,7 @@ from typing import Any, Iterator
 
 from dqlint.data.dataset import Dataset, Location
 from dqlint.data.formats import ValidationPolicy, validate_record
+from dqlint.data.formats import file_problems as target_file_problems
 from dqlint.rule import (
     CheckContext,
     Finding,
@@ -25,6 +26,13 @@ from dqlint.rule import (
 # (A record over a [limits] size or depth was never parsed: it is unreadable too.)
 UNREADABLE_KINDS = ("invalid-json", "invalid-csv", "not-object", "encoding", "record-too-large", "too-deep")
 MISSING_VALUE_TEXTS = {"nan", "null", "none", "n/a", "na", "undefined"}
+# What people write in an optional input when there is none; a trainer feeds it as text.
+EMPTY_INPUT_MARKERS = {
+    "<noinput>", "<no input>", "noinput", "no input", "no input.", "<none>", "none", "n/a", "na", "null", "nil",
+    "nan", "-", "--", "empty", "<empty>", "no context", "not applicable", "undefined", "[]", "{}",
+}
+# A prompt about code makes 'undefined', 'null' or 'None' a plain answer, not a missing value.
+CODE_PROMPT = re.compile(r"```|[;{}]|\w\(|=>|\bconsole\.|\bdef |\bfunction\b|\b(?:javascript|typescript|python|sql|java)\b", re.IGNORECASE)
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # Typical mojibake: UTF-8 read as Windows-1252/Latin-1, and the replacement character.
 MOJIBAKE = re.compile(r"\ufffd|Ã[\u0080-\u00bf]|â€[\u0080-\u00bf™œ\u009d]|Â[\u00a0-\u00bf]")
@@ -41,7 +49,19 @@ class FormatConsistency(Rule):
     the allowed set, roles out of order (system only first, user/assistant alternating), no
     assistant reply to learn from, empty or non-string content, bad `weight` values and tool
     calls, mixed formats in one file, label spelling variants (`"Positive "` vs `"positive"`),
-    missing values written as text (`NaN`), control characters and broken encodings (mojibake).
+    missing values written as text (`NaN`), placeholders for an empty input (`<noinput>`,
+    `N/A`) and several of them used in one set, control characters and broken encodings
+    (mojibake). Each file is read with the fields its schema inference found (the report's
+    `inputs[].fields`); fields guessed from the values are reported with how to pin them.
+
+    Checks follow the target profile (`--target openai|together|mistral|trl|axolotl`; default
+    `generic`, which blocks only what no provider accepts): the formats it takes, extra keys,
+    roles and turn order (tool calls answered by `tool` turns in place), tool call id shape,
+    `weight` values, list-valued prompts/completions.
+
+    It deliberately ignores a word that is a plausible answer to its prompt (`undefined` as
+    the output of "what does this JavaScript print?"), and extra keys that most records of a
+    file share (metadata columns), unless the target rejects every extra key.
 
     ## Why it matters
     Providers reject a whole upload for one bad line, and trainers that do not reject it
@@ -99,10 +119,19 @@ class FormatConsistency(Rule):
         for problem in ds.problems:
             add(problem.location, problem.kind, problem.message, problem.fatal)
         ctx.progress("format-consistency: validating records")
-        policy = ValidationPolicy(options.allow_extra_keys, frozenset(options.ignore_keys), options.require_final_assistant)
+        policy = ValidationPolicy(options.allow_extra_keys, frozenset(options.ignore_keys), options.require_final_assistant, ctx.target)
+        for info in ds.files:
+            for kind, message, fatal in target_file_problems(info.format, info.schema, policy):
+                add(Location(info.path, None, None), kind, message, fatal)
+        markers = PlaceholderTally()
         for row, rec in ds.iter_raw():
-            for kind, message, fatal in validate_record(rec, ds.format[row], policy):
+            info = ds.files[ds.file_index[row]]
+            for kind, message, fatal in validate_record(rec, ds.format[row], policy, info.schema):
                 add(ds.location(row), kind, message, fatal)
+            if options.check_text_quality and ds.format[row] == "alpaca":
+                hit = markers.add(row, info.schema.view(rec).get("input"))
+                if hit:
+                    add(ds.location(row), "placeholder", f"input is {hit!r}: a placeholder for no input, which the model reads as text; leave the input empty", False, hit)
         for row_set, kind, message in mixed_format_rows(ds):
             for row in row_set:
                 add(ds.location(row), kind, message, True)
@@ -114,6 +143,10 @@ class FormatConsistency(Rule):
         if options.check_text_quality:
             for row, kind, message, snippet in text_quality_problems(ds):
                 add(ds.location(row), kind, message, kind == "missing-value", snippet)
+            variants = markers.variants_finding(ds)
+            if variants is not None:
+                warnings += 1
+                findings.append(variants)
 
         findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
         ratio = len(bad_records) / total if total else 0.0
@@ -129,7 +162,7 @@ class FormatConsistency(Rule):
             return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
         if findings:
             return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
-        formats = ", ".join(sorted({f.format for f in ds.files}))
+        formats = ", ".join(sorted({_read_as(f) for f in ds.files}))
         return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
 
 
@@ -138,6 +171,48 @@ def _drop_fix(kind: str, message: str, *, has_record: bool) -> Fix:
     no dropping mends: its fix drops nothing, and ``clean`` warns with it."""
     category = "unreadable" if kind in UNREADABLE_KINDS else "format"
     return Fix((0,) if has_record else (), message, category, kind)
+
+
+def _read_as(info: Any) -> str:
+    """A file's format, with the fields it was read with when they are not the format's own."""
+    if info.schema.source == "format":
+        return info.format
+    mapping = ", ".join(f"{role}={'+'.join(keys)}" for role, keys in info.schema.fields.items())
+    return f"{info.format}: {mapping}"
+
+
+class PlaceholderTally:
+    """Empty-input markers met in optional inputs, to report each and their inconsistent use."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, list[int]] = defaultdict(list)
+        self.empty = 0
+
+    def add(self, row: int, value: Any) -> str | None:
+        """Count one optional input; return the marker it holds, if it is one."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            self.empty += 1
+            return None
+        if isinstance(value, str) and len(value) <= 20 and value.strip().casefold() in EMPTY_INPUT_MARKERS:
+            self.rows[value.strip()].append(row)
+            return value.strip()
+        return None
+
+    def variants_finding(self, ds: Dataset) -> Finding | None:
+        """Several ways of writing "no input" in one set: a trainer sees each as different text."""
+        counts = {marker: len(rows) for marker, rows in sorted(self.rows.items(), key=lambda kv: (-len(kv[1]), kv[0]))}
+        if self.rows and self.empty:
+            counts[""] = self.empty
+        if len(counts) < 2:
+            return None
+        listed = ", ".join(f"{m!r} ({n})" for m, n in counts.items())
+        first_rows = [rows[0] for rows in self.rows.values()]
+        return Finding(
+            f"no input written {len(counts)} ways: {listed}; use one (an empty input is best)",
+            ds.locations(sorted(first_rows)),
+            None,
+            {"kind": "placeholder-variants", "blocking": False, "variants": counts},
+        )
 
 
 # -- cross-record checks -----------------------------------------------------------------------
@@ -191,6 +266,8 @@ def text_quality_problems(ds: Dataset) -> Iterator[tuple[int, str, str, str]]:
     found: list[tuple[int, int, str, str, str, str]] = []  # (row, column order, ...) for a stable order
     for order, name in enumerate(("input", "output")):
         for row, kind, message, snippet in _scan_column(getattr(ds, name), name):
+            if kind == "missing-value" and name == "output" and _plausible_answer(ds.input[row], ds.output[row]):
+                continue
             found.append((row, order, kind, message, snippet, name))
     # Rows share a few system prompts: scan each distinct one once.
     distinct = list(dict.fromkeys(ds.system))
@@ -210,6 +287,12 @@ def text_quality_problems(ds: Dataset) -> Iterator[tuple[int, str, str, str]]:
             found.append((row, 4, "missing-value", "label is missing", ds.input[row][:80], ""))
     for row, _, kind, message, snippet, _ in sorted(found, key=lambda f: (f[0], f[1])):
         yield row, kind, message, snippet
+
+
+def _plausible_answer(prompt: str, answer: str) -> bool:
+    """'undefined', 'null' or 'None' answers a prompt about code, or one that names the word."""
+    word = answer.strip()
+    return bool(CODE_PROMPT.search(prompt)) or re.search(rf"\b{re.escape(word)}\b", prompt, re.IGNORECASE) is not None
 
 
 def _scan_column(column: list[str], name: str) -> Iterator[tuple[int, str, str, str]]:

@@ -59,8 +59,12 @@ def test_json_contract_shape(dqlint_cli):
     res = dqlint_cli("check", str(SAMPLES / "classification/train.csv"), "--test", str(SAMPLES / "classification/test.csv"), "--select", CORE, "-f", "json")
     report = res.json()
     assert report["schema_version"] == 1
-    assert set(report) >= {"schema_version", "dqlint_version", "verdict", "inputs", "rules", "summary"}
-    assert report["inputs"][0] == {"path": str(SAMPLES / "classification/train.csv"), "split": "train", "format": "classification", "records": 270}
+    assert set(report) >= {"schema_version", "dqlint_version", "verdict", "target", "inputs", "rules", "summary"}
+    assert report["target"] == "generic"
+    assert report["inputs"][0] == {
+        "path": str(SAMPLES / "classification/train.csv"), "split": "train", "format": "classification", "records": 270,
+        "fields": {"text": ["text"], "label": ["label"]}, "fields_from": "format",
+    }
     for rule in report["rules"]:
         assert set(rule) >= {"id", "severity", "status", "metric", "message", "findings"}
         assert rule["severity"] in ("error", "warning")

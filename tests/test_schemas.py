@@ -18,7 +18,6 @@ import pytest
 import dqlint
 from conftest import write_jsonl
 
-XFAIL = "issue 12: "
 SHARED = Path(os.environ.get("DQLINT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 REAL = SHARED / "data" / "real"
 FORMAT = ["format-consistency"]
@@ -65,7 +64,6 @@ def news_rows(n: int) -> list[list]:
 # -- 1. schema inference by key variants -------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "instruction/input/response is read as alpaca with output=response")
 def test_instruction_input_response_is_alpaca_with_output_response(tmp_path):
     records = [{"instruction": f"Summarise note {i}", "input": f"Note {i}: the meeting moved to room {i % 9}." if i % 3 else "", "response": f"Meeting in room {i % 9}."} for i in range(150)]
     report = dqlint.check(str(write_jsonl(tmp_path / "data.jsonl", records)), rules=FORMAT, config={})
@@ -76,7 +74,6 @@ def test_instruction_input_response_is_alpaca_with_output_response(tmp_path):
     assert fc(report)["status"] == "pass"
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "label,title,description CSV is classification with title+description as text")
 def test_news_csv_named_test_is_classification_and_a_lone_training_set(tmp_path):
     path = write_csv(tmp_path / "test.csv", ["label", "title", "description"], news_rows(200))
     report = dqlint.check(str(path), rules=CORE, config={})
@@ -99,7 +96,6 @@ def test_split_names_apply_when_several_inputs_are_given(tmp_path):
     assert "only input" not in report.rule("dataset-size")["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "a dataset given only as test says what could not be checked")
 def test_only_test_data_says_what_it_could_not_check(tmp_path, dqlint_cli):
     path = write_csv(tmp_path / "held.csv", ["text", "label"], [[f"text number {i} here", str(i % 2)] for i in range(60)])
     result = dqlint_cli("check", "--test", str(path), "--isolated", "--no-cache", "--select", "dataset-size", "-f", "json")
@@ -111,7 +107,6 @@ def test_only_test_data_says_what_it_could_not_check(tmp_path, dqlint_cli):
 # -- inference from values ---------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "unknown column names: text, label and id inferred from the values, and said so")
 def test_fields_inferred_from_values_are_reported_with_how_to_pin_them(tmp_path):
     rows = [[str(1000 + i), f"The delivery number {i} came {i % 7} minutes late but the food was still warm and tasty, thanks.", ["good", "bad", "okay"][i % 3]] for i in range(120)]
     path = write_csv(tmp_path / "reviews.csv", ["rid", "body_txt", "verdict"], rows)
@@ -127,21 +122,21 @@ def test_fields_inferred_from_values_are_reported_with_how_to_pin_them(tmp_path)
     assert report.rule("class-balance")["details"]["classes"] == 3
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "an extra key on a few records is the finding; one on every record is not")
 def test_extra_keys_warn_only_on_the_minority_that_has_them():
     common = [{"text": f"sentence {i} about things", "label": str(i % 2), "source_url": f"https://example.org/{i}"} for i in range(300)]
     common[7]["annotator_note"] = "unsure"
     report = dqlint.check(common, rules=FORMAT, config={})
     result = fc(report)
-    assert kinds(result) == [(7, "unknown-key")]
-    assert "annotator_note" in result["findings"][0]["message"]
-    assert result["status"] == "warn"
+    # One note for the key every record shares, one warning on the record with its own key.
+    assert kinds(result) == [(None, "unknown-key"), (7, "unknown-key")]
+    assert "source_url" in result["findings"][0]["message"] and result["findings"][0]["locations"][0]["line"] is None
+    assert "annotator_note" in result["findings"][1]["message"]
+    assert result["status"] == "warn" and result["details"]["invalid_records"] == 0
 
 
 # -- 2. --field for every format, validated ----------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "--field output=response is honoured for every record shape")
 @pytest.mark.parametrize(
     "record, fields",
     [
@@ -164,7 +159,6 @@ def test_field_output_override_for_every_shape(tmp_path, dqlint_cli, record, fie
     assert report["rules"][0]["details"]["invalid_records"] == 0, report["rules"][0]["message"]
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "a --field naming a field present in no record is a usage error")
 def test_field_naming_an_absent_field_is_exit_2_naming_it(tmp_path, dqlint_cli):
     path = write_jsonl(tmp_path / "data.jsonl", [{"question": f"q{i}", "answer": f"a{i}"} for i in range(5)])
     result = dqlint_cli("check", str(path), "--field", "output=respnse", "--isolated", "--no-cache", "--select", "format-consistency", "-f", "json")
@@ -223,7 +217,6 @@ def check_cli(dqlint_cli, path: Path, *extra: str):
     return dqlint_cli("check", str(path), "--isolated", "--no-cache", "--select", "format-consistency", "-f", "json", *extra)
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "valid tool-call, parallel-call and content-parts conversations pass under openai")
 @pytest.mark.parametrize("make", [tool_chat, parallel_chat, parts_chat], ids=["tool-call", "parallel-calls", "content-parts"])
 def test_valid_provider_conversations_pass_under_openai(tmp_path, dqlint_cli, make):
     path = write_jsonl(tmp_path / "train.jsonl", [make(i) for i in range(12)])
@@ -234,14 +227,12 @@ def test_valid_provider_conversations_pass_under_openai(tmp_path, dqlint_cli, ma
     assert report["rules"][0]["status"] == "pass", report["rules"][0]["findings"][:2]
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "the default profile passes a valid tool-call conversation too")
 def test_valid_tool_call_conversation_passes_the_generic_profile():
     report = dqlint.check([tool_chat(i) for i in range(12)], rules=FORMAT, config={})
     assert report.to_dict()["target"] == "generic"
     assert fc(report)["status"] == "pass", fc(report)["findings"][:2]
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "system -> assistant -> user -> assistant breaks turn order")
 def test_assistant_before_any_user_turn_fails_turn_order():
     bad = {"messages": [{"role": "system", "content": "s"}, {"role": "assistant", "content": "Hello!"}, {"role": "user", "content": "Hi"}, {"role": "assistant", "content": "How can I help?"}]}
     report = dqlint.check([tool_chat(0), bad], rules=FORMAT, config={})
@@ -249,7 +240,6 @@ def test_assistant_before_any_user_turn_fails_turn_order():
     assert fc(report)["findings"][0]["details"]["blocking"] is True
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "a tool message must answer an earlier call id")
 def test_tool_message_answering_an_unknown_call_id_fails():
     bad = tool_chat(1)
     bad["messages"][3]["tool_call_id"] = "call_nobody_made"
@@ -273,13 +263,13 @@ REAL_SETS = [
     ("meituan_waimai/train.jsonl", "alpaca", {"input": ["instruction", "input"], "output": ["output"]}, set()),
     ("fastchat_sharegpt/dummy_conversation.json", "sharegpt", {"messages": ["conversations"]}, set()),
     ("openai_chat/weather_chat_fine_tuning.jsonl", "openai-chat", {"messages": ["messages"]}, set()),
-    # Line 4 of the cookbook's deliberately flawed toy file is system + assistant, no user turn.
-    ("openai_chat/toy_chat_fine_tuning.jsonl", "openai-chat", {"messages": ["messages"]}, {3}),
+    # Line 4 of the cookbook's deliberately flawed toy file is system + assistant, no user turn;
+    # lines 9 and 10 repeat it.
+    ("openai_chat/toy_chat_fine_tuning.jsonl", "openai-chat", {"messages": ["messages"]}, {3, 8, 9}),
 ]
 
 
 @needs_real
-@pytest.mark.xfail(strict=True, reason=XFAIL + "real sets read with the right fields, only truly broken records failing")
 @pytest.mark.parametrize("name, fmt, fields, broken", REAL_SETS, ids=[r[0].split("/")[0] + ":" + r[0].split("/")[1] for r in REAL_SETS])
 def test_real_set_is_read_with_the_right_fields(name, fmt, fields, broken):
     report = dqlint.check(str(REAL / name), rules=FORMAT, config={})
@@ -291,7 +281,6 @@ def test_real_set_is_read_with_the_right_fields(name, fmt, fields, broken):
 
 
 @needs_real
-@pytest.mark.xfail(strict=True, reason=XFAIL + "gsm8k test.jsonl alone is a training set; with train.jsonl it is the test split")
 def test_real_gsm8k_splits_only_with_several_inputs():
     alone = dqlint.check(str(REAL / "gsm8k/test.jsonl"), rules=["dataset-size"], config={})
     assert alone.rule("dataset-size")["details"]["train"] == 1319
@@ -301,14 +290,12 @@ def test_real_gsm8k_splits_only_with_several_inputs():
 
 
 @needs_real
-@pytest.mark.xfail(strict=True, reason=XFAIL + "bbc news: five categories counted from the Category column")
 def test_real_bbc_news_classes():
     report = dqlint.check(str(REAL / "bbc_news/bbc_news_train.csv"), rules=["class-balance"], config={})
     assert report.rule("class-balance")["details"]["classes"] == 5
 
 
 @needs_real
-@pytest.mark.xfail(strict=True, reason=XFAIL + "weather tool-call file passes under openai apart from its duplicates")
 def test_real_weather_tool_calls_pass_under_openai(dqlint_cli):
     result = check_cli(dqlint_cli, REAL / "openai_chat/weather_chat_fine_tuning.jsonl", "--target", "openai")
     assert result.json()["rules"][0]["status"] == "pass"
@@ -321,7 +308,6 @@ def alpaca(i: int, extra: str) -> dict:
     return {"instruction": f"Write a title for story number {i}", "input": extra, "output": f"The story of {i}"}
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "empty-input markers are placeholders, and several of them in one set are inconsistent")
 def test_placeholder_markers_and_their_inconsistent_use():
     records = [alpaca(i, f"A story about the number {i}") for i in range(40)]
     records[3]["input"] = "<noinput>"
@@ -336,7 +322,6 @@ def test_placeholder_markers_and_their_inconsistent_use():
     assert mixed["details"]["variants"] == {"<noinput>": 2, "N/A": 1, "none": 1}
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "a plain word that answers the question is not a placeholder")
 def test_undefined_as_the_answer_to_a_javascript_question_is_not_a_placeholder():
     records = [alpaca(i, f"A story about the number {i}") for i in range(20)]
     records.append({"instruction": "What does this JavaScript print?", "input": "let x;\nconsole.log(x);", "output": "undefined"})
@@ -348,7 +333,6 @@ def test_undefined_as_the_answer_to_a_javascript_question_is_not_a_placeholder()
 # -- 7. list-valued completions ----------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "list-valued completions are checked against the provider")
 @pytest.mark.parametrize(
     "completion, target, blocking",
     [
@@ -370,7 +354,6 @@ def test_list_valued_completion_per_provider(completion, target, blocking):
 # -- 5. provider profiles ----------------------------------------------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "--target names the profile; unknown ones are a usage error")
 def test_target_is_reported_and_validated(tmp_path, dqlint_cli):
     path = write_jsonl(tmp_path / "train.jsonl", [tool_chat(i) for i in range(12)])
     assert check_cli(dqlint_cli, path).json()["target"] == "generic"
@@ -380,7 +363,6 @@ def test_target_is_reported_and_validated(tmp_path, dqlint_cli):
     assert bad.code == 2 and "openia" in bad.err
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "mistral: tool call ids are 9 alphanumeric characters")
 def test_mistral_tool_call_ids(tmp_path, dqlint_cli):
     ok = tool_chat(0)
     for m in ok["messages"]:
@@ -394,17 +376,16 @@ def test_mistral_tool_call_ids(tmp_path, dqlint_cli):
     assert check_cli(dqlint_cli, path, "--target", "openai").json()["rules"][0]["status"] == "pass"
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "together rejects extra top-level keys; trl and the generic profile ignore them")
 def test_extra_columns_per_provider(tmp_path, dqlint_cli):
     records = [{"prompt": f"Question {i}?", "completion": f"Answer {i}.", "source": "faq", "topic": "t"} for i in range(20)]
     path = write_jsonl(tmp_path / "train.jsonl", records)
     together = check_cli(dqlint_cli, path, "--target", "together").json()["rules"][0]
     assert together["status"] == "fail" and together["details"]["invalid_records"] == 20
-    for target in ("generic", "trl"):
-        assert check_cli(dqlint_cli, path, "--target", target).json()["rules"][0]["status"] == "pass"
+    generic = check_cli(dqlint_cli, path).json()["rules"][0]
+    assert kinds(generic) == [(None, "unknown-key")] and generic["status"] == "warn"  # one note: 'topic'
+    assert check_cli(dqlint_cli, path, "--target", "trl").json()["rules"][0]["status"] == "pass"  # TRL drops them
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "openai and together do not take alpaca or sharegpt; axolotl does")
 def test_formats_each_provider_accepts(tmp_path, dqlint_cli):
     records = [{"instruction": f"Do task {i}", "input": "", "output": f"Done {i}"} for i in range(20)]
     path = write_jsonl(tmp_path / "train.jsonl", records)
@@ -415,7 +396,6 @@ def test_formats_each_provider_accepts(tmp_path, dqlint_cli):
             assert {f["details"]["kind"] for f in entry["findings"]} == {"unsupported-format"}
 
 
-@pytest.mark.xfail(strict=True, reason=XFAIL + "config `target = ...` selects the profile")
 def test_target_from_config_file(tmp_path, dqlint_cli, monkeypatch):
     write_jsonl(tmp_path / "train.jsonl", [tool_chat(i) for i in range(12)])
     (tmp_path / "dqlint.toml").write_text('target = "mistral"\n', encoding="utf-8")

@@ -16,6 +16,9 @@ from typing import Any, Sequence
 import click
 
 from dqlint import __version__
+from dqlint.data.profiles import PROFILES
+
+PROFILE_NAMES = tuple(PROFILES)
 
 # Sub-commands defined in other modules load only when used, keeping `dqlint --help` fast.
 LAZY_COMMANDS: dict[str, tuple[str, str]] = {
@@ -92,7 +95,8 @@ def cli() -> None:
 @click.option("--extend-ignore", metavar="IDS", multiple=True, help="Skip these too, on top of the config's ignore.")
 @click.option("--set", "settings", multiple=True, metavar="RULE.OPTION=VALUE", help="Set a rule option.")
 @click.option("--severity", "severities", multiple=True, metavar="RULE=LEVEL", help="error (blocks) or warning.")
-@click.option("--field", "field_names", multiple=True, metavar="KEY=NAME", help="Field name override (input, output, text, label, split, system).")
+@click.option("--field", "field_names", multiple=True, metavar="KEY=NAME", help="Pin a field: input, output, text, label, system, id or split (NAME may be a,b to join fields).")
+@click.option("--target", type=click.Choice(list(PROFILE_NAMES)), default=None, help="Provider profile to check against (default: generic, or target in config).")
 @click.option("-f", "--format", "formats", multiple=True, metavar="NAME",
               help="terminal, concise, json, markdown, sarif, junit, github, gitlab, html, statistics (repeatable).")
 @click.option("--statistics", is_flag=True, help="Print counts per rule and finding kind instead of the report.")
@@ -126,6 +130,7 @@ class CheckArgs:
     settings: tuple[str, ...]
     severities: tuple[str, ...]
     field_names: tuple[str, ...]
+    target: str | None
     formats: tuple[str, ...]
     outputs: tuple[str, ...]
     fail_on: str | None
@@ -190,9 +195,10 @@ def build_config(args: CheckArgs) -> Any:
     for setting in args.severities:
         rule_id, level = key_value(setting, "--severity", "RULE=LEVEL")
         config = config.with_rule_setting(rule_id, "severity", level)
+    if args.target:
+        config = replace(config, target=args.target)
     if args.field_names:
-        table = {k: getattr(config.fields, k) for k in ("input", "output", "text", "label", "split", "system")}
-        table = {k: list(v) if isinstance(v, tuple) else v for k, v in table.items() if v is not None}
+        table = config.fields.as_table()
         for setting in args.field_names:
             key, value = key_value(setting, "--field", "KEY=NAME")
             table[key] = value

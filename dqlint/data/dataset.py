@@ -16,6 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from dqlint.data.schema import Schema
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -80,9 +82,21 @@ class InputFile:
     # For text files: the encoding actually used and whether it began with a BOM.
     encoding: str | None = None
     kind: str = "file"  # file | folder | hub | memory
+    # How its records are read (inferred per file; see dqlint.data.schema).
+    schema: Schema = field(default_factory=Schema)
+    # Why it has its split: "forced" (--test/--eval), "name", "column", "lone" (the only input,
+    # checked as the training set whatever its name) or "default".
+    split_from: str = "default"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "split": self.split, "format": self.format, "records": self.records}
+        return {
+            "path": self.path,
+            "split": self.split,
+            "format": self.format,
+            "records": self.records,
+            "fields": {role: list(keys) for role, keys in self.schema.fields.items()},
+            "fields_from": self.schema.source,
+        }
 
 
 class Dataset:

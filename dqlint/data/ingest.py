@@ -8,13 +8,19 @@ Only an input that cannot be read at all (missing, binary, unknown type) raises
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain, islice
 from typing import Any, Callable, Iterable, Sequence
 
 from dqlint.data.dataset import Dataset, InputFile, Location, Problem
 from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonical
 from dqlint.data.limits import Limits, nesting_deeper_than
 from dqlint.data.readers import json_type
+from dqlint.data.schema import SPECIFIC_FORMATS, Schema, infer_schema
 from dqlint.data.sources import SKIPPED, InputSpec, Reader, normalise_split, unique_parts
+from dqlint.errors import UsageError
+
+# Records read before the rest to infer a file's schema (they are kept, not read twice).
+SCHEMA_SAMPLE = 1000
 
 __all__ = ['load_inputs', 'dataset_from_records']
 
@@ -31,13 +37,21 @@ def load_inputs(
     fields = fields or FieldMap()
     limits = limits or Limits()
     ds = Dataset()
-    for part in unique_parts(specs, limits):
+    parts = unique_parts(specs, limits)
+    inputs = [part for part in parts if part.kind != SKIPPED]
+    for part in parts:
         if progress:
             progress(f"loading {part.display}")
         if part.kind == SKIPPED:
             _note_skipped(ds, part.display, part.reader)
-        else:
-            _ingest(ds, part.display, part.forced, part.by_name, part.reader, fields, part.kind, limits)
+            continue
+        # Split names in file names tell splits apart; a lone input is the training set
+        # whatever its name (a set shipped as test.csv is still what the user wants to train on).
+        lone = len(inputs) == 1 and part.forced is None and part.by_name not in (None, "train") and part.kind == "file"
+        _ingest(ds, part.display, part.forced, None if lone else part.by_name, part.reader, fields, part.kind, limits)
+        if lone:
+            ds.files[-1].split_from = "lone"
+    _check_pinned_fields(ds, fields)
     return ds
 
 
@@ -46,6 +60,19 @@ def _note_skipped(ds: Dataset, display: str, reader: Reader) -> None:
     for raw in reader():
         kind, message, fatal = raw.problem
         ds.problems.append(Problem(Location(display, None, None), kind, message, None, fatal))
+
+
+def _check_pinned_fields(ds: Dataset, fields: FieldMap) -> None:
+    """A pinned field that no record of any input has is a typo, not a finding: stop the run."""
+    if not any(f.records for f in ds.files):
+        return
+    seen = set().union(*(f.field_types for f in ds.files))
+    for role, keys in fields.pins().items():
+        for key in keys:
+            if key not in seen:
+                paths = ", ".join(f.path for f in ds.files[:3]) + (f" and {len(ds.files) - 3} more" if len(ds.files) > 3 else "")
+                have = ", ".join(sorted(map(str, seen))[:12])
+                raise UsageError(f"field {role}={key!r} (--field or [fields]): no record of {paths} has a field {key!r}; its fields are {have}")
 
 
 def dataset_from_records(
@@ -74,7 +101,15 @@ def _ingest(
     row_splits: set[str] = set()
     count = 0
     first_row = len(ds)
-    for raw in reader():
+    by_column = False
+    items = reader()
+    head = list(islice(items, SCHEMA_SAMPLE))
+    sample = [{k: v for k, v in r.value.items() if k != fields.split} for r in head if isinstance(r.value, dict)]
+    schema = info.schema = _file_schema(sample, fields)
+    if schema.source == "values":
+        ds.problems.append(Problem(Location(display, None, None), "inferred-fields", _inferred_message(schema), None, False))
+    reading = schema.reading_fields()
+    for raw in chain(head, items):
         location = Location(display, raw.line, raw.record)
         if raw.record is not None:
             count = max(count, raw.record + 1)
@@ -92,7 +127,10 @@ def _ingest(
                 kind_, message, fatal = raw.problem
                 ds.problems.append(Problem(location, kind_, message, None, fatal))
             continue
-        fmt = detect_format(rec, fields)
+        view = schema.view(rec)
+        fmt = detect_format(view, reading)
+        if schema.format and fmt in ("unknown", "text") and fmt != schema.format:
+            fmt = schema.format  # a record missing some of its file's fields: say which
         tally.add(fmt)
         for key, value in rec.items():
             types = field_types.get(key)
@@ -101,11 +139,12 @@ def _ingest(
             types[json_type(value)] += 1
         column = rec.get(fields.split) if forced is None else None
         row_split = forced or normalise_split(column) or fallback
+        by_column = by_column or normalise_split(column) is not None
         row_splits.add(row_split)
         if column is not None and normalise_split(column) is None:
             unknown_split = ("split", f"{fields.split} value {column!r} is not a known split (train, validation, test); counted as {row_split}", False)
             raw = raw if raw.problem else raw._replace(problem=unknown_split)
-        canon = to_canonical(rec, fmt, fields)
+        canon = to_canonical(view, fmt, reading)
         row = ds.add_row(
             file_index=file_index,
             record=raw.record if raw.record is not None else count,
@@ -129,7 +168,25 @@ def _ingest(
         info.split = "mixed"
     elif row_splits:
         info.split = next(iter(row_splits))
+    info.split_from = "forced" if forced else "column" if by_column else "name" if by_name else "default"
     info.iter_raw = lambda: ((r.record, r.value) for r in reader() if isinstance(r.value, dict))
+
+
+def _file_schema(sample: list[dict], fields: FieldMap) -> Schema:
+    """The schema of one file: the format most sampled records have by their own keys, when it
+    is a specific one, else what the keys and values say (see :mod:`dqlint.data.schema`)."""
+    plain = FieldMap()
+    counts = Counter(detect_format(rec, plain) for rec in sample)
+    top = counts.most_common(1)[0][0] if counts else None
+    return infer_schema(sample, fields, top if top in SPECIFIC_FORMATS else None)
+
+
+def _inferred_message(schema: Schema) -> str:
+    mapping = ", ".join(f"{role}={'+'.join(keys)}" for role, keys in schema.fields.items())
+    return (
+        f"no known field names: read as {schema.format} with {mapping}, guessed from the values; "
+        f"pin them with {schema.pin_hint()} (or [tool.dqlint.fields] in config)"
+    )
 
 
 def _share_repeated_system_prompts(ds: Dataset, start: int) -> None:

@@ -180,6 +180,7 @@ def request_key(request: CheckRequest, plugins: Sequence[PluginRule]) -> str | N
         "engine": _engine_digest(),
         "rules": rules,
         "fields": dataclasses.asdict(config.fields),
+        "target": config.target,
         "fail_on": config.fail_on,
         "limits": dataclasses.asdict(config.limits),
         "base_dir": os.path.dirname(config.source) if config.source else None,

@@ -87,6 +87,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         schema=request.schema or config.schema,
         progress=progress,
         base_dir=os.path.dirname(config.source) if config.source else None,
+        target=config.target,
     )
     outcomes = run_rules(
         ctx,
@@ -98,7 +99,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     rules = [outcome.to_dict() for outcome in outcomes]
     add_fingerprints(rules, dataset)
     verdict, reason = judge(rules, config.fail_on)
-    report = build_report(dataset, rules, verdict, reason, __version__)
+    report = build_report(dataset, rules, verdict, reason, __version__, target=config.target)
     for section in request.sections:
         report[section.key] = section.build(ctx, report)
     report = json_ready(report)

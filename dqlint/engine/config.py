@@ -9,6 +9,8 @@ Example::
     ignore = ["edge-case-ratio"]
     fail-on = "error"
 
+    target = "openai"                     # provider profile: generic, openai, together, mistral, trl, axolotl
+
     [tool.dqlint.fields]
     label = "intent"
 
@@ -27,6 +29,7 @@ from typing import Any, Mapping
 
 from dqlint.data.formats import FieldMap
 from dqlint.data.limits import Limits
+from dqlint.data.profiles import DEFAULT_TARGET, PROFILES
 from dqlint.errors import ConfigError
 
 if sys.version_info >= (3, 11):
@@ -39,7 +42,7 @@ __all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 INPUT_KEYS = ("train", "test", "eval", "reference")
 PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
-TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", *INPUT_KEYS, *PATH_KEYS}
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", "target", *INPUT_KEYS, *PATH_KEYS}
 # [tool.dqlint.cost]: the fine-tuning cost estimate (`dqlint cost`; a `cost` section of the check
 # report when requests-per-month is set). Value kinds: number, whole number, text, path, prices.
 COST_KEYS = {
@@ -63,6 +66,8 @@ class Config:
     ignore: tuple[str, ...] = ()
     fail_on: str = "error"
     fields: FieldMap = field(default_factory=FieldMap)
+    # The provider profile records are checked against (dqlint.data.profiles).
+    target: str = DEFAULT_TARGET
     # rule id -> {"severity": ..., option: value, ...}
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     inputs: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -192,6 +197,9 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
     fail_on = data.get("fail-on", "error")
     if fail_on not in ("error", "warning"):
         raise ConfigError(f"{where}: fail-on must be 'error' or 'warning', got {fail_on!r}")
+    target = data.get("target", DEFAULT_TARGET)
+    if target not in PROFILES:
+        raise ConfigError(f"{where}: target must be one of {', '.join(PROFILES)}, got {target!r}")
     fields = data.get("fields", {})
     if not isinstance(fields, dict):
         raise ConfigError(f"{where}: [fields] must be a table")
@@ -216,6 +224,7 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
         cost=_cost_table(data.get("cost", {}), where, rel),
         fail_on=fail_on,
         fields=field_map,
+        target=target,
         rules={k: dict(v) for k, v in rules.items()},
         inputs=inputs,
         review=paths["review"],

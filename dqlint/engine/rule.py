@@ -22,6 +22,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, Mapping, TypeVar
 
+from dqlint.data.profiles import DEFAULT_TARGET, profile_named
+
 if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset, Location
 
@@ -230,6 +232,7 @@ class CheckContext:
     ``dataset`` holds every split; ``reference`` is a production sample when the user gave one;
     ``review`` is a filled-in review sheet; ``expectations`` a Great Expectations suite file;
     ``schema`` a JSON Schema file every record must satisfy.
+    ``target`` is the provider profile records are checked against (``--target``).
     ``shared`` memoises expensive work (a similarity index, a token count) so two rules that
     need the same thing compute it once per run.
     """
@@ -244,8 +247,11 @@ class CheckContext:
         schema: str | None = None,
         progress: Callable[[str], None] | None = None,
         base_dir: str | None = None,
+        target: str = DEFAULT_TARGET,
     ) -> None:
         self.dataset = dataset
+        # The provider profile to check against (``--target``): a dqlint.data.profiles.Profile.
+        self.target = profile_named(target)
         self.reference = reference
         self.review = review
         self.expectations = expectations

@@ -18,14 +18,18 @@ __all__ = ["SCHEMA_VERSION", "build_report", "json_ready", "report_schema", "sch
 SCHEMA_VERSION = 1
 
 
-def build_report(dataset: Dataset, rules: Sequence[Mapping[str, Any]], verdict: str, reason: str, version: str) -> dict[str, Any]:
-    """The report dictionary: the verdict and its reason, a summary, the inputs and each rule's entry
+def build_report(
+    dataset: Dataset, rules: Sequence[Mapping[str, Any]], verdict: str, reason: str, version: str, *, target: str = "generic"
+) -> dict[str, Any]:
+    """The report dictionary: the verdict and its reason, the provider profile it was judged
+    against, a summary, the inputs (with the fields each was read with) and each rule's entry
     (already in report form, in report order)."""
     rules = list(rules)
     return {
         "schema_version": SCHEMA_VERSION,
         "dqlint_version": version,
         "verdict": verdict,
+        "target": target,
         "summary": {
             "reason": reason,
             "records": sum(f.records for f in dataset.files),

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator, NamedTuple
 
 from dqlint.data.fields import FieldMap
+from dqlint.data.profiles import PROFILES, Profile
 
 __all__ = [
     "Canonical",
@@ -43,11 +44,13 @@ class Canonical(NamedTuple):
 
 @dataclass(frozen=True)
 class ValidationPolicy:
-    """What the user accepts beyond what a format defines (the format-consistency options)."""
+    """What the user accepts beyond what a format defines (the format-consistency options), and
+    the provider profile records are checked against (``--target``)."""
 
     allow_extra_keys: bool = False
     ignore_keys: frozenset[str] = frozenset()
     require_final_assistant: bool = True
+    profile: Profile = PROFILES["generic"]
 
 
 Detector = Callable[[dict, FieldMap], bool]
@@ -142,28 +145,30 @@ def kind_name(value: Any) -> str:
 # -- validators shared by formats whose fields are plain strings ---------------------------------
 
 
-def text_fields(*keys: str, optional: tuple[str, ...] = ()) -> Validator:
-    """Validator for formats whose fields are strings (or message lists) that must not be empty."""
+def text_fields(*keys: str, optional: tuple[str, ...] = (), message_lists: bool = False) -> Validator:
+    """Validator for formats whose fields are strings that must not be empty; with
+    ``message_lists`` a field may also be a list of messages where the profile takes one (TRL's
+    conversational prompt/completion)."""
 
     def validate(rec: dict, policy: ValidationPolicy) -> Iterator[Problem]:
+        lists = message_lists and policy.profile.message_list_completions
         for key in keys:
-            yield from text_value(rec, key, required=True)
+            yield from text_value(rec, key, required=True, message_lists=lists, profile=policy.profile)
         for key in optional:
             if key in rec:
-                yield from text_value(rec, key, required=False)
+                yield from text_value(rec, key, required=False, message_lists=lists, profile=policy.profile)
 
     return validate
 
 
-def text_value(rec: dict, key: str, *, required: bool) -> Iterator[Problem]:
+def text_value(rec: dict, key: str, *, required: bool, message_lists: bool = False, profile: Profile | None = None) -> Iterator[Problem]:
     if key not in rec:
         if required:
             yield ("missing-key", f"missing key {key!r}", True)
         return
     value = rec[key]
-    if isinstance(value, list):  # TRL conversational prompt/completion
-        if not value:
-            yield ("empty-content", f"{key!r} is an empty list", True)
+    if isinstance(value, list):
+        yield from _list_value(key, value, message_lists, profile)
         return
     if value is None or (isinstance(value, float) and value != value):
         if required:
@@ -172,6 +177,23 @@ def text_value(rec: dict, key: str, *, required: bool) -> Iterator[Problem]:
         yield ("content-type", f"{key!r} is {kind_name(value)}, not a string", True)
     elif required and not value.strip():
         yield ("empty-content", f"{key!r} is empty", True)
+
+
+def _list_value(key: str, value: list, message_lists: bool, profile: Profile | None) -> Iterator[Problem]:
+    """A list where a string is expected: only a list of messages, only where the target takes
+    one (TRL's conversational prompt/completion); a list of strings no provider reads."""
+    if not value:
+        yield ("empty-content", f"{key!r} is an empty list", True)
+    elif not all(isinstance(m, dict) and "role" in m for m in value):
+        yield ("content-type", f"{key!r} is a list of {_list_items(value)}, not a string: no provider reads it (join it into one string, or write a list of messages)", True)
+    elif not message_lists:
+        target = profile.display if profile else "this target"
+        yield ("content-type", f"{key!r} is a list of messages; {target} wants a string here (TRL takes message lists)", True)
+
+
+def _list_items(value: list) -> str:
+    kinds = {kind_name(v) for v in value}
+    return "strings" if kinds == {"a string"} else "values that are not messages"
 
 
 def messages_field(key: str) -> Validator:

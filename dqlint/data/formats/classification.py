@@ -18,4 +18,4 @@ def to_canonical(rec: dict, fields: FieldMap) -> Canonical:
     return Canonical(text, "", scalar_text(rec.get(fields.system)) if fields.system else "", label, 1)
 
 
-FORMAT = Format("classification", order=8, priority=9, detect=detect, to_canonical=to_canonical)
+FORMAT = Format("classification", order=8, priority=9, detect=detect, to_canonical=to_canonical, keys=frozenset({"text", "label", "labels"}))

@@ -19,5 +19,5 @@ def to_canonical(rec: dict, fields: FieldMap) -> Canonical:
 
 FORMAT = Format(
     "prompt-completion", order=2, priority=8, detect=detect, to_canonical=to_canonical,
-    validate=text_fields("prompt", "completion"), keys=frozenset({"prompt", "completion", "label"}),
+    validate=text_fields("prompt", "completion", message_lists=True), keys=frozenset({"prompt", "completion", "label"}),
 )

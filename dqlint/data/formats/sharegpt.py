@@ -12,7 +12,7 @@ from dqlint.data.formats.base import (
     ValidationPolicy,
     scalar_text,
 )
-from dqlint.data.formats.messages import messages_view
+from dqlint.data.formats.messages import TurnOrder, messages_view
 
 SHAREGPT_ROLES = {
     "human": "user",
@@ -44,7 +44,7 @@ def validate(rec: dict, policy: ValidationPolicy) -> Iterator[Problem]:
     if not isinstance(conv, list) or not conv:
         yield ("messages", "'conversations' must be a non-empty list", True)
         return
-    previous = None
+    order = TurnOrder(policy.profile)
     roles = []
     for i, turn in enumerate(conv):
         n = f"turn {i + 1}"
@@ -57,10 +57,10 @@ def validate(rec: dict, policy: ValidationPolicy) -> Iterator[Problem]:
         roles.append(role)
         if not isinstance(turn["value"], str) or not turn["value"].strip():
             yield ("empty-content", f"{n} has an empty or non-string 'value'", True)
-        if role in ("user", "assistant") and role == previous:
-            yield ("role-order", f"{n}: two '{turn['from']}' turns in a row; turns must alternate", True)
-        if role in ("user", "assistant"):
-            previous = role
+        # A function_call turn calls a tool; the observation after it answers that call.
+        calls = [f"call in turn {i + 1}"] if turn["from"] == "function_call" else []
+        answers = next(iter(order.open_calls), None) if role == "tool" else None
+        yield from order.step(role, n, calls, answers)
     if "assistant" not in roles:
         yield ("no-assistant", "no 'gpt' turn: nothing to learn from", True)
 

@@ -15,4 +15,4 @@ def to_canonical(rec: dict, fields: FieldMap) -> Canonical:
     return Canonical(scalar_text(rec.get(text_field)), "", "", None, 1)
 
 
-FORMAT = Format("text", order=9, priority=10, detect=detect, to_canonical=to_canonical, validate=text_fields("text"))
+FORMAT = Format("text", order=9, priority=10, detect=detect, to_canonical=to_canonical, validate=text_fields("text"), keys=frozenset({"text"}))

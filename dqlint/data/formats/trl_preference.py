@@ -29,7 +29,7 @@ def to_canonical(rec: dict, fields: FieldMap) -> Canonical:
     return Canonical(prompt, response_side(chosen), system, None, turns + 1)
 
 
-_fields = text_fields("chosen", "rejected", optional=("prompt",))
+_fields = text_fields("chosen", "rejected", optional=("prompt",), message_lists=True)
 
 
 def validate(rec: dict, policy: ValidationPolicy) -> Iterator[Problem]:
