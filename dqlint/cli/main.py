@@ -130,7 +130,6 @@ class CheckArgs:
     settings: tuple[str, ...]
     severities: tuple[str, ...]
     field_names: tuple[str, ...]
-    target: str | None
     formats: tuple[str, ...]
     outputs: tuple[str, ...]
     fail_on: str | None
@@ -146,6 +145,7 @@ class CheckArgs:
     extend_select: tuple[str, ...] = ()
     extend_ignore: tuple[str, ...] = ()
     statistics: bool = False
+    target: str | None = None
 
 
 def run_check_command(args: CheckArgs) -> int:
