@@ -402,3 +402,68 @@ def test_target_from_config_file(tmp_path, dqlint_cli, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = dqlint_cli("check", "train.jsonl", "--no-cache", "--select", "format-consistency", "-f", "json")
     assert result.json()["target"] == "mistral"
+
+
+def run_target(dqlint_cli, tmp_path, records, target: str, *extra: str) -> dict:
+    path = write_jsonl(tmp_path / f"train-{target}.jsonl", records)
+    return check_cli(dqlint_cli, path, "--target", target, *extra).json()["rules"][0]
+
+
+def user_assistant(i: int) -> dict:
+    return {"messages": [{"role": "user", "content": f"Question {i}?"}, {"role": "assistant", "content": f"Answer {i}."}]}
+
+
+@pytest.mark.parametrize(
+    "odd, accepts, rejects",
+    [
+        # weight on a user turn: OpenAI and Mistral take it on assistant turns only.
+        ({"messages": [{"role": "user", "content": "q", "weight": 0}, {"role": "assistant", "content": "a"}]}, ("generic", "together", "trl"), ("openai", "mistral")),
+        # The assistant opens, and two user turns in a row: Mistral's validator allows both.
+        ({"messages": [{"role": "system", "content": "s"}, {"role": "assistant", "content": "Hi!"}, {"role": "user", "content": "a"}, {"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}, ("mistral",), ("generic", "openai", "together", "trl")),
+        # A conversation that ends on the user: a warning elsewhere, rejected by Mistral.
+        ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "a"}, {"role": "user", "content": "thanks"}]}, ("generic", "openai", "together"), ("mistral",)),
+        # Content and tool calls in one assistant turn: Mistral wants one or the other.
+        ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": "Let me look.", "tool_calls": [call("abcDEF123", "Rome")]}, {"role": "tool", "tool_call_id": "abcDEF123", "content": "{}"}, {"role": "assistant", "content": "Sunny."}]}, ("generic", "openai"), ("mistral",)),
+        # Legacy function calling: OpenAI still reads function_call / function turns; Together has no 'function' role.
+        ({"messages": [{"role": "user", "content": "q"}, {"role": "assistant", "content": None, "function_call": {"name": "get_weather", "arguments": "{}"}}, {"role": "function", "name": "get_weather", "content": "{}"}, {"role": "assistant", "content": "Sunny."}]}, ("generic", "openai"), ("together", "mistral")),
+    ],
+    ids=["weight-on-user", "assistant-first-and-user-twice", "ends-on-user", "content-and-tool-calls", "legacy-function-call"],
+)
+def test_what_each_profile_accepts_and_rejects(tmp_path, dqlint_cli, odd, accepts, rejects):
+    records = [user_assistant(i) for i in range(12)] + [odd]
+    for target in accepts:
+        entry = run_target(dqlint_cli, tmp_path, records, target)
+        assert entry["details"]["invalid_records"] == 0, (target, entry["findings"])
+    for target in rejects:
+        entry = run_target(dqlint_cli, tmp_path, records, target)
+        blocked = {f["locations"][0]["record"] for f in entry["findings"] if f["details"]["blocking"] and f["locations"]}
+        assert blocked == {12}, (target, entry["findings"])
+
+
+def test_renamed_keys_are_fine_for_trainers_with_a_field_config_only(tmp_path, dqlint_cli):
+    records = [{"question": f"What is {i} + 1?", "answer": f"{i + 1}"} for i in range(20)]
+    for target in ("generic", "axolotl"):
+        assert run_target(dqlint_cli, tmp_path, records, target)["status"] == "pass"
+    for target in ("together", "trl"):
+        entry = run_target(dqlint_cli, tmp_path, records, target)
+        assert entry["status"] == "fail" and [f["details"]["kind"] for f in entry["findings"]] == ["field-names"]
+        assert "question -> prompt" in entry["findings"][0]["message"]
+
+
+def test_provider_minimum_example_count(tmp_path, dqlint_cli):
+    path = write_jsonl(tmp_path / "train.jsonl", [user_assistant(i) for i in range(5)])
+    args = ("check", str(path), "--isolated", "--no-cache", "--select", "dataset-size", "--set", "dataset-size.min-examples=1", "-f", "json")
+    openai = dqlint_cli(*args, "--target", "openai").json()["rules"][0]
+    assert openai["status"] == "fail" and "the least OpenAI fine-tuning accepts" in openai["message"]
+    assert dqlint_cli(*args).json()["rules"][0]["status"] == "warn"
+
+
+def test_sharegpt_function_call_turns_are_in_order(tmp_path):
+    conv = {"conversations": [
+        {"from": "human", "value": "Weather in Rome?"},
+        {"from": "function_call", "value": "{\"name\": \"get_weather\", \"arguments\": {\"city\": \"Rome\"}}"},
+        {"from": "observation", "value": "{\"temp\": 20}"},
+        {"from": "gpt", "value": "20 degrees in Rome."},
+    ]}
+    report = dqlint.check([conv] * 3, rules=FORMAT, config={})
+    assert fc(report)["status"] == "pass", fc(report)["findings"]
