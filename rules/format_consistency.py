@@ -46,7 +46,8 @@ class FormatConsistency(Rule):
     Detects each file's format (OpenAI chat, preference, prompt/completion, Alpaca, ShareGPT,
     classification, ...) and checks every record against the rules fine-tuning providers apply:
     invalid JSON lines, records that are not objects, missing or unknown keys, roles outside
-    the allowed set, roles out of order (system only first, user/assistant alternating), no
+    the allowed set, roles out of order (system only first, then a user turn, user/assistant
+    alternating, tool results right after the call they answer), no
     assistant reply to learn from, empty or non-string content, bad `weight` values and tool
     calls, mixed formats in one file, label spelling variants (`"Positive "` vs `"positive"`),
     missing values written as text (`NaN`), placeholders for an empty input (`<noinput>`,

@@ -91,13 +91,6 @@ class Schema:
                 out[target] = _join(rec[s] for s in present)
         return out
 
-    def source_name(self, key: str) -> str:
-        """The record key(s) behind one of the format's keys, as a message names them."""
-        for target, sources in self.renames:
-            if target == key:
-                return "+".join(sources)
-        return key
-
     def in_record_names(self, message: str) -> str:
         """A validation message about the view, naming the record's own keys."""
         for target, sources in self.renames:

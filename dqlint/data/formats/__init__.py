@@ -28,7 +28,6 @@ from typing import Iterator
 
 from dqlint.data.fields import FieldMap
 from dqlint.data.formats.base import Canonical, Format, Problem, ValidationPolicy
-from dqlint.data.profiles import Profile
 from dqlint.data.schema import Schema
 
 PLAIN = Schema()
