@@ -6,11 +6,13 @@ import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any, Iterator
 
 from dqlint.data.dataset import Dataset, Location
 from dqlint.data.formats import ValidationPolicy, validate_record
 from dqlint.data.formats import file_problems as target_file_problems
+from dqlint.data.profiles import upload_problems
 from dqlint.rule import (
     CheckContext,
     Finding,
@@ -122,7 +124,10 @@ class FormatConsistency(Rule):
         ctx.progress("format-consistency: validating records")
         policy = ValidationPolicy(options.allow_extra_keys, frozenset(options.ignore_keys), options.require_final_assistant, ctx.target)
         for info in ds.files:
-            for kind, message, fatal in target_file_problems(info.format, info.schema, policy):
+            problems = target_file_problems(info.format, info.schema, policy)
+            if info.kind == "file":
+                problems = chain(problems, upload_problems(info.path, ctx.target))
+            for kind, message, fatal in problems:
                 add(Location(info.path, None, None), kind, message, fatal)
         markers = PlaceholderTally()
         for row, rec in ds.iter_raw():

@@ -467,3 +467,20 @@ def test_sharegpt_function_call_turns_are_in_order(tmp_path):
     ]}
     report = dqlint.check([conv] * 3, rules=FORMAT, config={})
     assert fc(report)["status"] == "pass", fc(report)["findings"]
+
+
+def test_upload_file_type_per_provider(tmp_path, dqlint_cli):
+    path = tmp_path / "train.json"
+    path.write_text(json.dumps([tool_chat(i) for i in range(12)]), encoding="utf-8")
+    openai = check_cli(dqlint_cli, path, "--target", "openai").json()["rules"][0]
+    assert [f["details"]["kind"] for f in openai["findings"]] == ["file-type"] and openai["status"] == "fail"
+    assert check_cli(dqlint_cli, path, "--target", "trl").json()["rules"][0]["status"] == "pass"
+
+
+def test_field_pins_join_text_fields_and_name_the_id(tmp_path, dqlint_cli):
+    rows = [[f"n{i}", f"Headline {i}", f"Body of story {i}, long enough to read.", ["a", "b"][i % 2]] for i in range(30)]
+    path = write_csv(tmp_path / "news.csv", ["key", "head", "body", "topic"], rows)
+    args = ("--field", "text=head,body", "--field", "label=topic", "--field", "id=key")
+    entry = check_cli(dqlint_cli, path, *args).json()
+    assert entry["inputs"][0]["fields"] == {"text": ["head", "body"], "label": ["topic"], "id": ["key"]}
+    assert entry["rules"][0]["status"] == "pass", entry["rules"][0]["findings"]

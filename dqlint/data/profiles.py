@@ -6,11 +6,12 @@ documentation and validator code (sources in the README, "Provider profiles"):
 
 - ``openai``: chat (``messages``, ``tools``, ``parallel_tool_calls``) and preference files;
   roles system/user/assistant/tool/function; ``weight`` 0/1 on assistant turns; at least 10
-  examples.
+  examples; ``.jsonl`` files up to 512 MB.
 - ``together``: ``text``, ``messages`` (+ ``tools``), ``prompt``/``completion`` strings, OpenAI
-  preference; no other column; the same role twice in a row is rejected; at least 1 example.
-- ``mistral``: ``messages`` (or ``text``); tool call ids of 9 letters/digits; an assistant turn
-  has content or tool calls, not both; the last turn is the assistant's.
+  preference; no other column; the same role twice in a row is rejected; at least 1 example;
+  ``.jsonl`` or ``.parquet`` up to 4.9 GB.
+- ``mistral``: ``messages`` (or ``text``) in ``.jsonl``; tool call ids of 9 letters/digits; an
+  assistant turn has content or tool calls, not both; the last turn is the assistant's.
 - ``trl``: ``text``, ``messages``, ``prompt``/``completion`` (strings or message lists),
   ``prompt``/``chosen``/``rejected``; extra columns are dropped.
 - ``axolotl``: ``alpaca``, ``sharegpt``, chat ``messages``, ``text``, preference pairs; field
@@ -19,9 +20,11 @@ documentation and validator code (sources in the README, "Provider profiles"):
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from typing import Iterator
 
-__all__ = ["Profile", "PROFILES", "profile_named", "DEFAULT_TARGET"]
+__all__ = ["Profile", "PROFILES", "profile_named", "DEFAULT_TARGET", "upload_problems"]
 
 DEFAULT_TARGET = "generic"
 ALL_FORMATS = frozenset(
@@ -61,6 +64,9 @@ class Profile:
     # Content as a list of typed parts (text/image).
     content_parts: bool = True
     min_examples: int = 0
+    # What an upload may be: file name endings (after any compression) and size in bytes.
+    file_suffixes: tuple[str, ...] = ()
+    max_file_bytes: int | None = None
     display: str = ""
 
 
@@ -76,6 +82,8 @@ PROFILES: dict[str, Profile] = {
             message_list_completions=False,
             weight_on_assistant_only=True,
             min_examples=10,
+            file_suffixes=(".jsonl",),
+            max_file_bytes=512 * 2**20,
             display="OpenAI fine-tuning",
         ),
         Profile(
@@ -86,6 +94,8 @@ PROFILES: dict[str, Profile] = {
             renamed_keys=False,
             message_list_completions=False,
             min_examples=1,
+            file_suffixes=(".jsonl", ".parquet"),
+            max_file_bytes=int(4.9 * 2**30),
             display="Together AI fine-tuning",
         ),
         Profile(
@@ -102,6 +112,7 @@ PROFILES: dict[str, Profile] = {
             tool_call_id_rule="9 letters or digits",
             content_with_tool_calls=False,
             weight_on_assistant_only=True,
+            file_suffixes=(".jsonl",),
             display="Mistral fine-tuning",
         ),
         Profile(
@@ -127,3 +138,16 @@ def profile_named(name: str) -> Profile:
         return PROFILES[name]
     except KeyError:
         raise ValueError(f"unknown target {name!r} (choose from {', '.join(PROFILES)})") from None
+
+
+def upload_problems(path: str, profile: Profile) -> Iterator[tuple[str, str, bool]]:
+    """What the target refuses about a file as an upload: its type and its size."""
+    if profile.file_suffixes and not path.lower().endswith(profile.file_suffixes):
+        yield ("file-type", f"{profile.display} takes {' or '.join(profile.file_suffixes)} files, not {os.path.basename(path)}", True)
+    if profile.max_file_bytes is not None:
+        try:
+            size = os.path.getsize(path)
+        except OSError:
+            return
+        if size > profile.max_file_bytes:
+            yield ("file-size", f"{size / 2**20:,.0f} MB is over the {profile.max_file_bytes / 2**20:,.0f} MB {profile.display} takes per file", True)
