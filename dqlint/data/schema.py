@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Iterable, Mapping, Sequence
 
 from dqlint.data.fields import PINNABLE_ROLES, FieldMap
@@ -79,7 +80,7 @@ class Schema:
         """The record with the format's keys: renamed keys replaced, other keys kept."""
         if not self.renames:
             return rec
-        used = {k for _, sources in self.renames for k in sources}
+        used = self._renamed_sources
         out = {k: v for k, v in rec.items() if k not in used}
         for target, sources in self.renames:
             present = [s for s in sources if s in rec]
@@ -98,11 +99,20 @@ class Schema:
                 message = message.replace(repr(target), "+".join(map(repr, sources)))
         return message
 
+    @cached_property
+    def _renamed_sources(self) -> frozenset[str]:
+        return frozenset(k for _, sources in self.renames for k in sources)
+
     def renamed_targets(self) -> frozenset[str]:
         return frozenset(t for t, _ in self.renames)
 
-    def used_keys(self) -> frozenset[str]:
+    @cached_property
+    def _used(self) -> frozenset[str]:
         return frozenset(k for keys in self.fields.values() for k in keys)
+
+    def used_keys(self) -> frozenset[str]:
+        """Every record key the mapping reads (an id column included)."""
+        return self._used
 
     def pin_hint(self) -> str:
         """How to pin this mapping on the command line."""
