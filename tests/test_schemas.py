@@ -484,3 +484,31 @@ def test_field_pins_join_text_fields_and_name_the_id(tmp_path, dqlint_cli):
     entry = check_cli(dqlint_cli, path, *args).json()
     assert entry["inputs"][0]["fields"] == {"text": ["head", "body"], "label": ["topic"], "id": ["key"]}
     assert entry["rules"][0]["status"] == "pass", entry["rules"][0]["findings"]
+
+
+@pytest.mark.parametrize(
+    "header, row, fmt, fields, source",
+    [
+        # Kaggle's AG News CSV: a class index with no known name, title + description.
+        (["Class Index", "Title", "Description"], lambda i: [str(i % 4 + 1), f"Title {i} of the news", f"A description of story {i} with enough words."], "classification", {"text": ["Title", "Description"], "label": ["Class Index"]}, "keys"),
+        # Sentence pairs (NLI): both sentences are the text.
+        (["premise", "hypothesis", "label"], lambda i: [f"A man plays guitar number {i}.", f"Someone makes music {i}.", ["entailment", "neutral"][i % 2]], "classification", {"text": ["premise", "hypothesis"], "label": ["label"]}, "keys"),
+        # Reviews with star ratings under a name of their own.
+        (["review_body", "stars"], lambda i: [f"Great product number {i}, would buy it again for sure.", str(i % 5 + 1)], "classification", {"text": ["review_body"], "label": ["stars"]}, "values"),
+        # A text column and a metadata column with few values: not a label.
+        (["text", "lang"], lambda i: [f"Some sentence number {i} to train on.", ["en", "de"][i % 2]], "text", {"text": ["text"]}, "format"),
+    ],
+    ids=["ag-news-kaggle", "nli-pairs", "stars", "metadata-not-label"],
+)
+def test_more_real_shapes(tmp_path, header, row, fmt, fields, source):
+    path = write_csv(tmp_path / "data.csv", header, [row(i) for i in range(80)])
+    entry = only_input(dqlint.check(str(path), rules=FORMAT, config={}))
+    assert (entry["format"], entry["fields"], entry["fields_from"]) == (fmt, fields, source)
+
+
+def test_conversation_under_another_key(tmp_path):
+    records = [{"conversation": user_assistant(i)["messages"], "model": "m"} for i in range(20)]
+    report = dqlint.check(records, rules=FORMAT, config={})
+    entry = only_input(report)
+    assert (entry["format"], entry["fields"]) == ("openai-chat", {"messages": ["conversation"]})
+    assert fc(report)["details"]["invalid_records"] == 0

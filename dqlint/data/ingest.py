@@ -184,7 +184,7 @@ def _file_schema(sample: list[dict], fields: FieldMap) -> Schema:
 def _inferred_message(schema: Schema) -> str:
     mapping = ", ".join(f"{role}={'+'.join(keys)}" for role, keys in schema.fields.items())
     return (
-        f"no known field names: read as {schema.format} with {mapping}, guessed from the values; "
+        f"fields guessed from the values: read as {schema.format} with {mapping}; "
         f"pin them with {schema.pin_hint()} (or [tool.dqlint.fields] in config)"
     )
 

@@ -43,12 +43,21 @@ KEY_VARIANTS: dict[str, tuple[str, ...]] = {
     "instruction": ("instruction", "instructions"),
     "input": ("input", "context", "question", "prompt", "query"),
     "output": ("output", "response", "answer", "completion", "target"),
-    "label": ("label", "labels", "class", "category", "sentiment", "target", "intent", "coarse_label", "fine_label"),
+    "label": (
+        "label", "labels", "class", "category", "sentiment", "target", "intent", "coarse_label", "fine_label",
+        "gold_label", "class_index", "class_label", "label_id", "polarity", "emotion", "topic", "rating", "stars",
+    ),
     "text": ("text", "sentence", "content", "review", "document", "description", "question", "utterance", "body", "article"),
     "title": ("title", "headline", "subject"),
 }
 # Text keys that follow a title as the body of the same example (title + description, ...).
 BODY_KEYS = ("description", "text", "content", "body", "article", "document")
+# Two texts that make one example (sentence pairs), joined in this order.
+TEXT_PAIRS = (("premise", "hypothesis"), ("sentence1", "sentence2"), ("question1", "question2"), ("text_a", "text_b"), ("text1", "text2"))
+# Keys that hold a whole conversation as a list of turns.
+CONVERSATION_KEYS = frozenset({"conversation", "dialog", "dialogue", "dialogs", "chat", "turns", "thread"})
+# Low-cardinality columns that describe where an example came from, not what it is.
+METADATA_KEYS = frozenset({"source", "split", "lang", "language", "dataset", "datasplit", "generator", "meta", "metadata", "tags", "url", "domain", "license", "model"})
 ID_NAME = re.compile(r"(?:^|_)(?:id|idx|uid|uuid|guid)$|[a-z0-9]Id$|^index$", re.IGNORECASE)
 
 # A key held by at least this share of the sampled records is part of the file's schema.
@@ -142,9 +151,17 @@ class Column:
     total_length: int = 0
     with_space: int = 0
     values: Counter = field(default_factory=Counter)
+    # Values that are lists of chat turns: {"role", "content"} or ShareGPT's {"from", "value"}.
+    role_turns: int = 0
+    from_turns: int = 0
 
     def add(self, value: Any) -> None:
         self.present += 1
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            first = value[0]
+            self.role_turns += "role" in first and "content" in first
+            self.from_turns += "from" in first and "value" in first
+            return
         if isinstance(value, bool):
             self.scalars += 1
             self.values[str(value)] += 1
@@ -290,7 +307,11 @@ def _ids(columns: Mapping[str, Column], common: frozenset[str], taken: set[str])
 
 
 def _by_keys(columns: Mapping[str, Column], common: frozenset[str], n: int) -> Schema | None:
-    """Known key variants: an instruction set, a prompt/response set, classification, text."""
+    """Known key variants: a conversation under another key, an instruction set, a
+    prompt/response set, classification, text."""
+    conversation = _conversation(columns, common)
+    if conversation is not None:
+        return conversation
     order = {k: i for i, k in enumerate(columns)}
     taken: set[str] = set()
     ids = _ids(columns, common, taken)
@@ -322,16 +343,47 @@ def _by_keys(columns: Mapping[str, Column], common: frozenset[str], n: int) -> S
     if not texts:
         return None
     texts.sort(key=order.get)
+    source = "keys"
+    if not label:
+        # The text has a known name but the label does not: a short column with few values is it.
+        label = _label_by_values(columns, common, taken | set(texts), n)
+        source = "values" if label else source
     if label:
         fields = {"text": tuple(texts), "label": (label,)}
-        return _schema("classification", (("text", tuple(texts)), ("label", (label,))), fields | id_field, common)
+        return _schema("classification", (("text", tuple(texts)), ("label", (label,))), fields | id_field, common, source)
     return _schema("text", (("text", tuple(texts)),), {"text": tuple(texts)} | id_field, common)
 
 
+def _conversation(columns: Mapping[str, Column], common: frozenset[str]) -> Schema | None:
+    """Chat turns under a key of their own name (``conversation``, ``dialog``, ``chat``)."""
+    for key in sorted(common, key=str):
+        if norm(key) not in CONVERSATION_KEYS:
+            continue
+        col = columns[key]
+        if col.present and col.role_turns >= 0.9 * col.present:
+            return Schema("openai-chat", (("messages", (key,)),), {"messages": (key,)}, "keys", common)
+        if col.present and col.from_turns >= 0.9 * col.present:
+            return Schema("sharegpt", (("conversations", (key,)),), {"messages": (key,)}, "keys", common)
+    return None
+
+
+def _label_by_values(columns: Mapping[str, Column], common: frozenset[str], taken: set[str], n: int) -> str | None:
+    candidates = [
+        k for k in common
+        if k not in taken and norm(k) not in METADATA_KEYS and not ID_NAME.search(str(k))
+        and columns[k].distinct >= 2 and columns[k].is_label_like(n) and not columns[k].is_free_text()
+    ]
+    return min(candidates, key=lambda k: (columns[k].distinct, str(k))) if candidates else None
+
+
 def _text_keys(columns: Mapping[str, Column], common: frozenset[str], taken: set[str], n: int) -> list[str]:
-    """The text key, or a title and the body it heads (joined as one text)."""
+    """The text key, a title and the body it heads, or a sentence pair (joined as one text)."""
+    by_norm = {norm(k): k for k in common if k not in taken and columns[k].is_stringy()}
+    for first, second in TEXT_PAIRS:
+        if first in by_norm and second in by_norm:
+            return [by_norm[first], by_norm[second]]
     title = _pick("title", columns, common, taken, n)
-    by_norm = {norm(k): k for k in common if k not in taken and k != title and columns[k].is_stringy()}
+    by_norm = {nk: k for nk, k in by_norm.items() if k != title}
     if title:
         body = next((by_norm[b] for b in BODY_KEYS if b in by_norm), None)
         if body:
@@ -355,7 +407,7 @@ def _by_values(columns: Mapping[str, Column], common: frozenset[str], n: int) ->
     texts = [k for k in order if k not in ids and columns[k].is_free_text()]
     if not texts:
         return None
-    labels = [k for k in order if k not in ids and k not in texts and columns[k].is_label_like(n)]
+    labels = [k for k in order if k not in ids and k not in texts and norm(k) not in METADATA_KEYS and columns[k].distinct >= 2 and columns[k].is_label_like(n)]
     labels.sort(key=lambda k: columns[k].distinct)
     id_field = {"id": tuple(ids[:1])} if ids else {}
     if labels:
