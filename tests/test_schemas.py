@@ -3,7 +3,8 @@
 Schema inference (key variants, then values), `--field` for every format, lone files judged as
 training data, conversations with tool calls as the providers define them, provider profiles
 (`--target`), placeholders written as text, list-valued completions. Everything goes through the
-public API (`dqlint.check`) or the CLI, and asserts what the JSON report says.
+public API (`dqlint.check`) or the CLI, and asserts what the JSON report says; one property test
+loads arbitrary records through the data layer.
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ import os
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import dqlint
 from conftest import write_jsonl
+from dqlint.data.formats import ValidationPolicy, validate_record
+from dqlint.data.ingest import dataset_from_records
 
 SHARED = Path(os.environ.get("DQLINT_SHARED", Path(__file__).resolve().parents[1].parent / "shared"))
 REAL = SHARED / "data" / "real"
@@ -512,3 +517,25 @@ def test_conversation_under_another_key(tmp_path):
     entry = only_input(report)
     assert (entry["format"], entry["fields"]) == ("openai-chat", {"messages": ["conversation"]})
     assert fc(report)["details"]["invalid_records"] == 0
+
+
+# -- robustness: inference never breaks a load -------------------------------------------------
+
+KEYS = st.sampled_from(["text", "Text", "label", "title", "description", "instruction", "input", "response", "answer", "question", "prompt", "completion", "messages", "conversation", "id", "ArticleId", "stars", "body", "x"])
+VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=40),
+    st.lists(st.text(max_size=5), max_size=3),
+    st.lists(st.fixed_dictionaries({"role": st.sampled_from(["user", "assistant", "tool", "x"]), "content": st.one_of(st.none(), st.text(max_size=10))}), max_size=4),
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.dictionaries(KEYS, VALUES, max_size=5), min_size=1, max_size=30))
+def test_any_records_load_and_validate_without_raising(records):
+    ds = dataset_from_records(records)
+    assert len(ds) == len(records)  # every object record becomes a row
+    info = ds.files[0]
+    seen = {k for rec in records for k in rec}
+    assert all(set(keys) <= seen for keys in info.schema.fields.values())
+    for row, rec in enumerate(records):
+        list(validate_record(rec, ds.format[row], ValidationPolicy(), info.schema))

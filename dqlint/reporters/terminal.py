@@ -16,6 +16,14 @@ from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim", "error": "bold magenta"}
 
 
+def _read_as(entry: dict) -> str:
+    """An input's format, with the fields it was read with when inference (or a pin) chose them."""
+    if entry.get("fields_from", "format") == "format":
+        return entry["format"]
+    fields = ", ".join(f"{role}={'+'.join(keys)}" for role, keys in entry.get("fields", {}).items())
+    return f"{entry['format']}: {fields}"
+
+
 def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     from rich.console import Console
     from rich.markup import escape
@@ -32,8 +40,9 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
         highlight=False,
         emoji=False,
     )
-    inputs = ", ".join(f"{i['path']} ({i['split']}, {i['format']}, {number(i['records'])} records)" for i in report["inputs"])
-    console.print(Text(f"dqlint {report['dqlint_version']} — {inputs}", style="dim"))
+    inputs = ", ".join(f"{i['path']} ({i['split']}, {_read_as(i)}, {number(i['records'])} records)" for i in report["inputs"])
+    target = f" — checked for {report['target']}" if report.get("target", "generic") != "generic" else ""
+    console.print(Text(f"dqlint {report['dqlint_version']} — {inputs}{target}", style="dim"))
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False, expand=False)
     table.add_column("rule")
     table.add_column("status")
