@@ -31,9 +31,12 @@ def load_inputs(
     fields: FieldMap | None = None,
     progress: Callable[[str], None] | None = None,
     limits: Limits | None = None,
+    require_pins: bool = True,
 ) -> Dataset:
     """Load every input into one :class:`Dataset` (rows of all splits together). ``limits``
-    bound what one record or file may make dqlint read (see :mod:`dqlint.data.limits`)."""
+    bound what one record or file may make dqlint read (see :mod:`dqlint.data.limits`). With
+    ``require_pins``, a pinned field that no record has stops the run (a production sample
+    loaded beside the data may lack the training set's fields)."""
     fields = fields or FieldMap()
     limits = limits or Limits()
     ds = Dataset()
@@ -51,7 +54,8 @@ def load_inputs(
         _ingest(ds, part.display, part.forced, None if lone else part.by_name, part.reader, fields, part.kind, limits)
         if lone:
             ds.files[-1].split_from = "lone"
-    _check_pinned_fields(ds, fields)
+    if require_pins:
+        _check_pinned_fields(ds, fields)
     return ds
 
 

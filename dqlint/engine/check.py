@@ -75,7 +75,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
             progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
         return _finished(cached, request)
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress, limits=config.limits)
-    reference = load_inputs(request.reference, fields=config.fields, progress=progress, limits=config.limits) if request.reference else None
+    reference = load_inputs(request.reference, fields=config.fields, progress=progress, limits=config.limits, require_pins=False) if request.reference else None
     if reference is not None and len(reference) == 0:
         names = ", ".join(f.path for f in reference.files)
         raise InputError(f"{names}: the reference sample holds no examples to compare with")
