@@ -546,3 +546,20 @@ def test_a_pin_the_reference_sample_lacks_is_fine(tmp_path, dqlint_cli):
     prod = write_jsonl(tmp_path / "prod.jsonl", [{"text": f"q {i}"} for i in range(20)])
     result = check_cli(dqlint_cli, train, "--field", "output=answer", "--reference", str(prod))
     assert result.code in (0, 1), result.err
+
+
+@pytest.mark.parametrize(
+    "records, accepts",
+    [
+        ([{"conversations": [{"from": "human", "value": f"hi {i}"}, {"from": "gpt", "value": f"hello {i}"}]} for i in range(12)], {"generic", "axolotl"}),
+        ([{"text": f"a sentence number {i}", "label": str(i % 2)} for i in range(12)], {"generic"}),
+        ([{"prompt": f"p {i}", "chosen": f"good {i}", "rejected": f"bad {i}"} for i in range(12)], {"generic", "trl", "axolotl"}),
+        ([{"text": f"raw pretraining text number {i}"} for i in range(12)], {"generic", "together", "mistral", "trl", "axolotl"}),
+    ],
+    ids=["sharegpt", "classification", "trl-preference", "text"],
+)
+def test_which_profiles_take_each_format(tmp_path, dqlint_cli, records, accepts):
+    for target in ("generic", "openai", "together", "mistral", "trl", "axolotl"):
+        entry = run_target(dqlint_cli, tmp_path, records, target)
+        kinds_found = {f["details"]["kind"] for f in entry["findings"]}
+        assert ("unsupported-format" not in kinds_found) is (target in accepts), (target, entry["message"])
