@@ -563,3 +563,10 @@ def test_which_profiles_take_each_format(tmp_path, dqlint_cli, records, accepts)
         entry = run_target(dqlint_cli, tmp_path, records, target)
         kinds_found = {f["details"]["kind"] for f in entry["findings"]}
         assert ("unsupported-format" not in kinds_found) is (target in accepts), (target, entry["message"])
+
+
+def test_a_tiny_file_and_many_intents_keep_their_label_column():
+    tiny = dqlint.check([{"utterance": f"say {c}", "intent": c} for c in ("a", "b", "c")], rules=FORMAT, config={})
+    assert only_input(tiny)["fields"] == {"text": ["utterance"], "label": ["intent"]}
+    many = dqlint.check([{"text": f"request number {i}", "intent": f"intent_{i % 150}"} for i in range(300)], rules=["class-balance"], config={})
+    assert many.rule("class-balance")["details"]["classes"] == 150

@@ -201,11 +201,15 @@ class Column:
     def is_stringy(self) -> bool:
         return self.present > 0 and self.strings >= 0.9 * self.present
 
-    def is_label_like(self, sample_size: int) -> bool:
+    def is_label_like(self, sample_size: int, *, named: bool = False) -> bool:
+        """Short scalar values; unless the key is named like a label (``intent`` may have 150
+        classes, and a small file repeats none), also few distinct ones."""
         if self.present == 0 or self.scalars < 0.9 * self.present or self.distinct == 0:
             return False
         if self.strings and self.mean_length > MAX_LABEL_LENGTH:
             return False
+        if named:
+            return not self.is_free_text()
         limit = min(MAX_LABEL_CLASSES, max(2, sample_size // 2))
         return self.distinct <= limit
 
@@ -292,7 +296,7 @@ def _pick(role: str, columns: Mapping[str, Column], common: frozenset[str], take
         if key is None:
             continue
         col = columns[key]
-        if role == "label" and not col.is_label_like(n):
+        if role == "label" and not col.is_label_like(n, named=True):
             continue
         if role in ("output", "input", "instruction", "text", "title") and not col.is_stringy():
             continue
