@@ -1,7 +1,8 @@
 """Provider profiles: what one fine-tuning provider or trainer accepts (``--target``).
 
-``generic`` (the default) blocks only what breaks on every common path: a record no trainer can
-read, turns out of order, a tool result answering no call. The others follow each provider's
+``generic`` (the default) blocks what the common paths reject: a record no trainer can read,
+turns out of order (what Together's validator and most chat templates refuse), a tool result
+answering no call; what only some providers refuse (extra keys) is a warning. The others follow each provider's
 documentation and validator code (sources in the README, "Provider profiles"):
 
 - ``openai``: chat (``messages``, ``tools``, ``parallel_tool_calls``) and preference files;
