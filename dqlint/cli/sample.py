@@ -76,8 +76,7 @@ def fields_option(field_names: tuple[str, ...], config_path: str | None, isolate
     config = Config() if isolated else load_config(config_path)
     if not field_names:
         return config.fields
-    table = {k: getattr(config.fields, k) for k in ("input", "output", "text", "label", "split", "system")}
-    table = {k: list(v) if isinstance(v, tuple) else v for k, v in table.items() if v is not None}
+    table = config.fields.as_table()  # only what the config pinned: the rest is inferred per file
     for setting in field_names:
         key, value = key_value(setting, "--field", "KEY=NAME")
         table[key] = value
