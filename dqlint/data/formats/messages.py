@@ -21,6 +21,8 @@ __all__ = ["CHAT_ROLES", "MESSAGE_KEYS", "TurnOrder", "messages_view", "prompt_s
 CHAT_ROLES = ("system", "user", "assistant", "tool", "function")
 MESSAGE_KEYS = {"role", "content", "name", "weight", "function_call", "tool_calls", "tool_call_id", "refusal"}
 CONTENT_PART_TYPES = ("text", "image_url", "input_audio", "file")
+# Message keys that call for the tool-call and weight checks.
+CALL_KEYS = frozenset({"tool_calls", "function_call", "tool_call_id", "weight"})
 
 
 def messages_view(messages: Any, role_key: str, content_key: str, role_map: dict[str, str] | None) -> Canonical:
@@ -97,10 +99,18 @@ def validate_chat_messages(messages: Any, policy: ValidationPolicy, *, final_ass
         elif role not in profile.roles:
             yield ("role", f"role {role!r} is not one of {', '.join(r for r in CHAT_ROLES if r in profile.roles and r != 'function')}", True)
         roles.append(role)
-        yield from _content(msg, n, profile)
-        yield from _weight(msg, n, profile)
-        yield from _tool_calls(msg, n, profile)
-        yield from order.step(role, n, _calls_made(msg), _call_answered(msg))
+        # Most messages are a role and a string: skip the checks that cannot apply (a million
+        # records make each generator call count).
+        plain = CALL_KEYS.isdisjoint(msg)
+        content = msg.get("content")
+        if not (plain and type(content) is str and content.strip()):
+            yield from _content(msg, n, profile)
+        if not plain:
+            yield from _weight(msg, n, profile)
+        if not plain or role in ("tool", "function"):
+            yield from _tool_calls(msg, n, profile)
+        answers = _call_answered(msg) if role in ("tool", "function") else None
+        yield from order.step(role, n, [] if plain else _calls_made(msg), answers)
     if "assistant" not in roles:
         yield ("no-assistant", f"{where}no assistant message: nothing to learn from", True)
     elif (final_assistant or profile.final_assistant_required) and roles and roles[-1] != "assistant":
