@@ -131,7 +131,7 @@ def file_problems(fmt: str, schema: Schema, policy: ValidationPolicy) -> Iterato
     if known is not None and known.keys is not None and profile.extra_keys == "warn" and not policy.allow_extra_keys:
         shared = sorted(str(k) for k in schema.common - known.keys - schema.used_keys() - policy.ignore_keys if k not in schema.renamed_targets())
         if shared:
-            yield ("unknown-key", f"key(s) {', '.join(map(repr, shared))} on most records are not part of {fmt}: read as metadata (some providers reject extra keys; see --target)", False)
+            yield ("unknown-key", f"unknown top-level key(s) {', '.join(map(repr, shared))} for {fmt}, on most records of this file: read as metadata (some providers reject extra keys; see --target)", False)
     if fmt not in profile.formats:
         takes = ", ".join(f for f in FORMATS if f in profile.formats)
         yield ("unsupported-format", f"{profile.display} does not take {fmt} files (it takes {takes})", True)
