@@ -570,3 +570,12 @@ def test_a_tiny_file_and_many_intents_keep_their_label_column():
     assert only_input(tiny)["fields"] == {"text": ["utterance"], "label": ["intent"]}
     many = dqlint.check([{"text": f"request number {i}", "intent": f"intent_{i % 150}"} for i in range(300)], rules=["class-balance"], config={})
     assert many.rule("class-balance")["details"]["classes"] == 150
+
+
+def test_report_schema_names_every_profile_and_field_source():
+    from dqlint.data.profiles import PROFILES
+    from dqlint.report import report_schema
+
+    schema = report_schema()
+    assert schema["properties"]["target"]["enum"] == list(PROFILES)
+    assert set(schema["$defs"]["input"]["properties"]["fields_from"]["enum"]) == {"format", "keys", "values", "config"}
