@@ -36,6 +36,9 @@ class LlmArtifacts(Rule):
 
     Each is a pattern or heuristic, so it can miss paraphrases and flag a legitimate reply
     (a customer-service set may mean to teach refusals: drop `refusal` from `kinds`).
+    Openers and closers are a matter of style (`style-kinds`): they are reported and make the
+    rule warn, but only the other kinds (disclaimers, refusals, placeholders, truncation,
+    echoes) count toward `max-ratio` and can make it fail.
 
     ## What it deliberately ignores
     `truncated` judges only prose. It never fires on an output that ends in a complete
@@ -78,6 +81,10 @@ class LlmArtifacts(Rule):
             ],
             "artifact kinds to look for",
         )
+        style_kinds: list[str] = option(
+            ["sycophantic-opener", "canned-closer"],
+            "kinds that are a matter of style: reported, and the rule warns when they exceed max-ratio, but they never make it fail",
+        )
         splits: list[str] = option(["train", "validation"], "splits whose outputs are checked", choices=("train", "validation", "test"))
         max_ratio: float = option(0.01, "largest allowed share of outputs with an artifact", min=0, max=1)
         max_findings: int = max_findings_option()
@@ -99,8 +106,10 @@ class LlmArtifacts(Rule):
             return RuleResult.skipped("no outputs to check (a classification or text-only set)")
 
         wanted = set(options.kinds)
+        style = set(options.style_kinds)
         kinds: Counter[str] = Counter()
         flagged = 0
+        flagged_beyond_style = 0
         findings: list[Finding] = []
         all_matches = find_artifacts_many([ds.output[r] for r in rows], [ds.input[r] for r in rows])
         for row, found in zip(rows, all_matches):
@@ -108,6 +117,7 @@ class LlmArtifacts(Rule):
             if not matches:
                 continue
             flagged += 1
+            flagged_beyond_style += any(m.kind not in style for m in matches)
             kinds.update(m.kind for m in matches)
             if not options.max_findings or len(findings) < options.max_findings:
                 findings.append(
@@ -119,10 +129,12 @@ class LlmArtifacts(Rule):
                     )
                 )
 
-        ratio = flagged / len(rows)
+        ratio = flagged_beyond_style / len(rows)
+        style_ratio = flagged / len(rows)
         details = {
             "outputs_checked": len(rows),
             "outputs_flagged": flagged,
+            "outputs_flagged_beyond_style": flagged_beyond_style,
             "by_kind": dict(kinds.most_common()),
             "findings_listed": len(findings),
             "charts": [bar_chart("LLM artifacts by kind", list(kinds), {"outputs": list(kinds.values())})]
@@ -131,13 +143,12 @@ class LlmArtifacts(Rule):
         }
         if flagged:
             summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
-            message = f"{flagged:,} of {len(rows):,} outputs ({ratio:.1%}) carry LLM artifacts ({summary})"
+            message = f"{flagged:,} of {len(rows):,} outputs ({style_ratio:.1%}) carry LLM artifacts ({summary})"
+            if flagged_beyond_style < flagged:
+                message += f"; {flagged_beyond_style:,} ({ratio:.1%}) beyond style ({', '.join(sorted(style & set(kinds)))} only warn)"
         else:
             message = f"no LLM artifacts in {len(rows):,} outputs"
-        return RuleResult.judged(
-            ratio <= options.max_ratio,
-            message,
-            Metric("artifact_ratio", round(ratio, 6), options.max_ratio),
-            findings,
-            details=details,
-        )
+        metric = Metric("artifact_ratio", round(ratio, 6), options.max_ratio)
+        if ratio <= options.max_ratio and style_ratio > options.max_ratio:
+            return RuleResult(Status.WARN, message, metric, findings, details)
+        return RuleResult.judged(ratio <= options.max_ratio, message, metric, findings, details=details)

@@ -99,3 +99,20 @@ def test_secrets_in_flagged_outputs_stay_masked(tmp_path):
     dumped = json.dumps([f.to_dict() for f in result.findings])
     assert "sycophantic-opener" in dumped and "truncated" in dumped
     assert key not in dumped and "sk-p********" in dumped
+
+
+def test_openers_and_closers_alone_warn_but_never_fail(dqlint_cli, tmp_path):
+    """"Sure! Here's a recipe" is a matter of style: a set whose replies open that way gets advice,
+    not a no-go; a disclaimer or a placeholder still counts toward the failing share."""
+    from conftest import chat, write_jsonl
+
+    rows = [chat(f"Recipe {i}?", "Sure! Here's a recipe: mix, bake, serve.") for i in range(10)]
+    rows += [chat(f"Question {i}?", f"Answer number {i} with plain words.") for i in range(30)]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    rule = dqlint_cli("check", str(data), "--isolated", "--no-cache", "--select", "llm-artifacts", "-f", "json").json()["rules"][0]
+    assert rule["status"] == "warn" and rule["metric"]["value"] == 0.0
+    assert "0 (0.0%) beyond style" in rule["message"]
+    rows += [chat("Sign it", "Best regards, [Your Name]")]
+    data = write_jsonl(tmp_path / "train.jsonl", rows)
+    rule = dqlint_cli("check", str(data), "--isolated", "--no-cache", "--select", "llm-artifacts", "-f", "json").json()["rules"][0]
+    assert rule["status"] == "fail" and rule["details"]["outputs_flagged_beyond_style"] == 1

@@ -152,3 +152,13 @@ def test_rule_passes_clean_data(tmp_path):
     ds = load_inputs([InputSpec(write_jsonl(tmp_path / "train.jsonl", records))])
     result = run_rule(ds)
     assert result.status is Status.PASS and result.findings == []
+
+
+def test_toll_free_and_service_numbers_are_reported_not_blocking():
+    from dqlint.analysis.sensitive import find_sensitive
+
+    for text in ("order a new cable by telephoning 0800 028 9276 in the uk", "call 1-800-642-7676 for help"):
+        (match,) = find_sensitive(text)
+        assert match.kind == "phone-number" and match.report == "warn"
+    (match,) = find_sensitive("ring me on 020 7946 0958 tonight")
+    assert match.report == "block"

@@ -187,9 +187,16 @@ _BUSINESS_NUMBER = re.compile(
 )
 
 
+# Toll-free and non-geographic service numbers are published for callers, never a person's line:
+# UK 0800/0808/0500/084x/087x/03xx, North American 1-800/888/877/866/855/844/833.
+_SERVICE_NUMBER = re.compile(r"^(?:\+?44[\s.-]?|0)(?:800|808|500|84\d|87\d|3\d\d)|^(?:\+?1[\s.-]?)?\(?8(?:00|88|77|66|55|44|33)\)?[\s.-]")
+
+
 def _judge_phone(text: str, start: int, end: int) -> tuple[str, str]:
     if _BUSINESS_NUMBER.search(text[max(0, start - 60) : start]):
         return ("warn", "a business's published number")
+    if _SERVICE_NUMBER.match(text[start:end]):
+        return ("warn", "a toll-free or service number, published for callers")
     return _judge_in_code(text, start, end)
 
 
