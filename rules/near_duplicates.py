@@ -221,7 +221,7 @@ class NearDuplicates(Rule):
             details["differences"] = [
                 {
                     "row": ds.location(r).to_dict(),
-                    "similarity": s,
+                    "similarity": round(float(s), 2),
                     "differences": [d.to_dict() for d in differences(index.texts[r], index.texts[group.kept])[:_MAX_DIFFERENCES]],
                 }
                 for r, s in group.partners

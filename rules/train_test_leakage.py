@@ -192,7 +192,7 @@ class TrainTestLeakage(Rule):
         if kind == "exact":
             how = f"its {fields[0]} equals"
         elif kind == "near":
-            how = f"its {fields[0]} nearly equals (similarity {score:g})"
+            how = f"its {fields[0]} nearly equals (similarity {round(float(score), 2):g})"
         else:
             how = f"{spans[(row, best)].covered:.0%} of its words are in word n-gram spans shared with"
         details: dict[str, Any] = {
@@ -200,7 +200,7 @@ class TrainTestLeakage(Rule):
             "split": split,
             "against": sorted({ds.split[r] for r in order}),
             "matches": len(order),
-            "similarity": score,
+            "similarity": round(float(score), 2),
             "texts": [clip(compared_text(ds, fields[0], r), 400) for r in [row, *shown]],
             "match_kinds": [matches[r][0] for r in shown],
         }
