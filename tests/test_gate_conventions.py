@@ -270,3 +270,8 @@ def test_init_writes_a_config_for_the_data_it_finds(dqlint_cli, tmp_path, monkey
     assert res.code == 2 and "dqlint.toml: file exists" in res.err
     res = dqlint_cli("init", "--pyproject")
     assert res.code == 0 and "[tool.dqlint]\n" in (tmp_path / "pyproject.toml").read_text()
+    res = dqlint_cli("init", "--force", "--target", "openai")
+    assert res.code == 0 and 'target = "openai"' in (tmp_path / "dqlint.toml").read_text()
+    assert dqlint_cli("check", "--no-cache", "-f", "json").json()["target"] == "openai"
+    res = dqlint_cli("init", "--force", "--target", "nobody")
+    assert res.code == 2 and "nobody" in res.err

@@ -54,6 +54,10 @@ def init_config(paths: Sequence[str], *, target: str | None = None, pyproject: b
     from dqlint.data.ingest import load_inputs
     from dqlint.data.sources import InputSpec
 
+    if target is not None:
+        from dqlint.data.profiles import profile_named
+
+        profile_named(target)  # an unknown provider is a config error naming the known ones
     paths = list(paths) or find_data_files()
     if not paths:
         raise UsageError("no data files found here (.jsonl, .json, .csv, .tsv, .parquet); name them: dqlint init PATH...")
