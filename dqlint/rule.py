@@ -4,6 +4,7 @@ This is the stable import path of the API defined in :mod:`dqlint.engine.rule`; 
 use it exactly as a third-party plugin does.
 """
 
+from dqlint.engine.options import max_findings_option, option
 from dqlint.engine.rule import (
     CheckContext,
     Finding,
@@ -13,8 +14,6 @@ from dqlint.engine.rule import (
     RuleResult,
     Severity,
     Status,
-    max_findings_option,
-    option,
 )
 
 __all__ = ["CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option"]

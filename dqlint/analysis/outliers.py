@@ -286,7 +286,6 @@ def nearest_similarities(texts: Sequence[str], chunk: int = 512) -> np.ndarray |
     """Cosine similarity (content-word TF-IDF) from each text to its nearest other text, NaN
     for a text without content words; None under 3 texts. Brute force over row chunks,
     never n x n at once."""
-    import numpy as np
 
     x = tfidf_rows([content_words(t) for t in texts])
     if x is None or x.shape[0] < 3:

@@ -16,7 +16,13 @@ from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonic
 from dqlint.data.limits import Limits, nesting_deeper_than
 from dqlint.data.readers import json_type
 from dqlint.data.schema import SPECIFIC_FORMATS, Schema, infer_schema
-from dqlint.data.sources import SKIPPED, InputSpec, Reader, normalise_split, unique_parts
+from dqlint.data.sources import (
+    SKIPPED,
+    InputSpec,
+    Reader,
+    normalise_split,
+    unique_parts,
+)
 from dqlint.errors import UsageError
 
 # Records read before the rest to infer a file's schema (they are kept, not read twice).

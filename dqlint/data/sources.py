@@ -11,6 +11,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterator, NamedTuple, Sequence
 
+from dqlint.data.files import not_regular_reason, own_output_kind
+from dqlint.data.limits import Limits
 from dqlint.data.readers import (
     DATA_SUFFIXES,
     HUB_PREFIX,
@@ -18,11 +20,9 @@ from dqlint.data.readers import (
     Reader,
     data_suffix,
     file_reader,
-    stdin_reader,
     json_type,
+    stdin_reader,
 )
-from dqlint.data.limits import Limits
-from dqlint.data.files import not_regular_reason, own_output_kind
 from dqlint.errors import InputError, first_line
 
 # The input name that means "read standard input" (``dqlint check -``).

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from dqlint.data.ingest import load_inputs
 from dqlint.data.sources import InputSpec
-from dqlint.engine.config import Config
 from dqlint.engine.baseline import add_fingerprints, apply_acceptance, read_baseline
+from dqlint.engine.config import Config
 from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
 from dqlint.report import build_report, json_ready

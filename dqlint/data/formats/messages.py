@@ -6,7 +6,6 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
-from dqlint.data.profiles import Profile
 from dqlint.data.formats.base import (
     Canonical,
     Problem,
@@ -15,6 +14,7 @@ from dqlint.data.formats.base import (
     kind_name,
     scalar_text,
 )
+from dqlint.data.profiles import Profile
 
 __all__ = ["CHAT_ROLES", "MESSAGE_KEYS", "TurnOrder", "messages_view", "prompt_side", "response_side", "validate_chat_messages"]
 
