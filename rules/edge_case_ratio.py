@@ -16,7 +16,6 @@ from dqlint.rule import (
     max_findings_option,
     option,
 )
-from dqlint.text import flat
 
 if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
@@ -316,7 +315,7 @@ def rare_class_members(
 
 
 def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Finding]:
-    from dqlint.analysis.sensitive import mask_text
+    from dqlint.analysis.sensitive import masked_clip
 
     # Rows with the most reasons first: they are the clearest edge cases.
     ordered = sorted(estimate.flagged.items(), key=lambda item: (-len(item[1]), item[0]))
@@ -324,7 +323,7 @@ def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Findi
         Finding(
             ("edge case: " if estimate.method == "estimated" else "") + "; ".join(reasons),
             [ds.location(row)],
-            snippet=flat(mask_text(ds.example_text(row)[:1000]), 160),
+            snippet=masked_clip(ds.example_text(row), 160, flat=True),
             details={"reasons": [r.split(":")[0] for r in reasons], "label": ds.label[row]},
         )
         for row, reasons in ordered[: limit or None]

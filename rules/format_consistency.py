@@ -290,7 +290,7 @@ def text_quality_problems(ds: Dataset) -> Iterator[tuple[int, str, str, str]]:
         if not ds.input[row].strip():
             found.append((row, 3, "missing-value", "text is empty", "", ""))
         if ds.label[row] is None:
-            found.append((row, 4, "missing-value", "label is missing", ds.input[row][:80], ""))
+            found.append((row, 4, "missing-value", "label is missing", _masked_prefix(ds.input[row], 80), ""))
     for row, _, kind, message, snippet, _ in sorted(found, key=lambda f: (f[0], f[1])):
         yield row, kind, message, snippet
 
@@ -333,9 +333,17 @@ def _scan_column(column: list[str], name: str) -> Iterator[tuple[int, str, str, 
             yield row, "missing-value", f"{name} is {text.strip()!r}: a missing value written as text", text
 
 
+def _masked_prefix(text: str, width: int) -> str:
+    from dqlint.analysis.sensitive import masked_window
+
+    return masked_window(text, 0, width)
+
+
 def _around(text: str, pos: int, width: int = 30) -> str:
-    start = max(0, pos - width)
-    return text[start : pos + width].encode("unicode_escape").decode("ascii")[:120]
+    from dqlint.analysis.sensitive import masked_window
+
+    # Masked before it is cut out: a window edge inside a key would leave an unrecognisable piece.
+    return masked_window(text, pos - width, pos + width).encode("unicode_escape").decode("ascii")[:120]
 
 
 def _kind(value: Any) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 from dqlint.data.dataset import Dataset, Location
 from dqlint.report.charts import band_chart, bar_chart
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
-from dqlint.text import flat
+from dqlint.analysis.sensitive import masked_clip, masked_window
 
 SNIPPET_CHARS = 200
 TEXT_CHARS = 400
@@ -203,7 +203,7 @@ class LabelAccuracy(Rule):
                 _snippet(ds.input[shown[0]] or ds.example_text(shown[0])),
                 {"kind": "conflicting-labels", "labels": group.labels[:20], "suggested_label": group.majority,
                  "resolved_by": group.resolved_by if group.majority else None,
-                 "texts": [(ds.input[r] or ds.example_text(r))[:TEXT_CHARS] for r in shown], "size": len(group.rows)},
+                 "texts": [masked_window(ds.input[r] or ds.example_text(r), 0, TEXT_CHARS) for r in shown], "size": len(group.rows)},
             ))
         model = [s for s in result.suspects if s.kind.startswith("confident-learning")]
         for s in model[: options.max_suspects or None]:
@@ -217,7 +217,7 @@ class LabelAccuracy(Rule):
 
 
 def _snippet(text: str) -> str:
-    return flat(text, SNIPPET_CHARS)
+    return masked_clip(text, SNIPPET_CHARS, flat=True)
 
 
 def _option_key(options: Any) -> tuple:

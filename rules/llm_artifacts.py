@@ -91,7 +91,7 @@ class LlmArtifacts(Rule):
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.analysis.artifacts import ARTIFACT_KINDS, find_artifacts_many
-        from dqlint.analysis.sensitive import mask_text
+        from dqlint.analysis.sensitive import masked_clip
         from dqlint.report.charts import bar_chart
 
         unknown = set(options.kinds) - set(ARTIFACT_KINDS)
@@ -122,9 +122,9 @@ class LlmArtifacts(Rule):
             if not options.max_findings or len(findings) < options.max_findings:
                 findings.append(
                     Finding(
-                        "; ".join(f"{m.kind}: {mask_text(m.masked)!r}" for m in matches),
+                        "; ".join(f"{m.kind}: {m.masked!r}" for m in matches),
                         [ds.location(row)],
-                        snippet=flat(mask_text(ds.output[row]), 160),
+                        snippet=masked_clip(ds.output[row], 160, flat=True),
                         details={"kinds": [m.kind for m in matches]},
                     )
                 )

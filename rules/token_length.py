@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
-from dqlint.text import clip
 
 
 class TokenLength(Rule):
@@ -175,6 +174,6 @@ def _stats(values: list[int]) -> dict[str, float]:
 
 
 def _snippet(text: str, width: int = 120) -> str:
-    from dqlint.analysis.sensitive import mask_text
+    from dqlint.analysis.sensitive import masked_clip
 
-    return clip(mask_text(text[: width * 4]), width)
+    return masked_clip(text, width)

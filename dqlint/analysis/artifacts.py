@@ -10,6 +10,7 @@ from typing import Sequence
 
 from dqlint.analysis.code import is_list_item, looks_like_code_line, looks_like_json
 from dqlint.analysis.scan import Match, wake_index, woken_detectors
+from dqlint.analysis.sensitive import masked_window
 
 __all__ = ['ARTIFACT_KINDS', 'find_artifacts', 'find_artifacts_many']
 
@@ -76,7 +77,10 @@ _ARTIFACTS: tuple[_Artifact, ...] = (
     _Artifact(
         "template-placeholder",
         re.compile(
-            r"(?i)\[(?:your|insert|recipient|company|customer|first|last|full)[ _](?:[a-z]+[ _]?){0,3}\]|"
+            # Up to three words, single separators, an optional trailing one: the language of
+            # "(?:[a-z]+[ _]?){0,3}", written so a long word without "]" is scanned once, not in
+            # every three-way split of it (cubic).
+            r"(?i)\[(?:your|insert|recipient|company|customer|first|last|full)[ _](?:[a-z]+(?:[ _][a-z]+){0,2}[ _]?)?\]|"
             r"<(?:insert|your)[ _][^>]{1,30}>|\blorem ipsum\b"
         ),
         wake=(r"\[", "<", "lorem"),
@@ -135,7 +139,8 @@ def _artifacts_in(output: str, input: str, candidates: set[int]) -> list[Match]:
             found.append(Match(artifact.kind, "artifact", m.start(), m.end(), m.group(0).strip()))
     reason = truncation_reason(output)
     if reason:
-        tail = output.rstrip()[-40:]
+        text = output.rstrip()
+        tail = masked_window(text, len(text) - 40, len(text))  # a key cut by the window is still masked
         found.append(Match("truncated", "artifact", max(0, len(output) - 40), len(output), f"…{tail} ({reason})"))
     if input and _same_text(output, input):
         found.append(Match("echoes-input", "artifact", 0, len(output), "output is identical to the input"))

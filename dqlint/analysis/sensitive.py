@@ -10,14 +10,17 @@ Checksums cut false positives: card numbers must pass Luhn, IBANs the ISO 7064 m
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from dqlint.analysis.code import code_context
 from dqlint.analysis.scan import Match, replace_matches, wake_index, woken_detectors
+from dqlint.text import clip
 
-__all__ = ['luhn_valid', 'iban_valid', 'SENSITIVE_KINDS', 'find_sensitive', 'find_sensitive_many', 'mask_text', 'excerpt']
+__all__ = ['luhn_valid', 'iban_valid', 'SENSITIVE_KINDS', 'find_sensitive', 'find_sensitive_many', 'mask_text', 'mask_many',
+           'masked_clip', 'masked_window', 'excerpt']
 
 
 def luhn_valid(digits: str) -> bool:
@@ -68,9 +71,12 @@ def _mask_iban(value: str) -> str:
     return s[:2] + "**" + "*" * 8 + s[-2:]
 
 
+_KEY_BODY_MASKED = " [key body masked]"
+
+
 def _mask_private_key(value: str) -> str:
     header = re.match(r"-----BEGIN [A-Z0-9 ]*-----", value)
-    return (header.group(0) if header else "-----BEGIN PRIVATE KEY-----") + " [key body masked]"
+    return (header.group(0) if header else "-----BEGIN PRIVATE KEY-----") + _KEY_BODY_MASKED
 
 
 def _mask_assignment(value: str) -> str:
@@ -84,7 +90,7 @@ def _mask_assignment(value: str) -> str:
 class _Detector:
     kind: str
     category: str
-    pattern: re.Pattern[str]
+    pattern: Any  # a compiled `re` or `re2` pattern: finditer() gives matches with start/end/group
     mask: Callable[[str], str]
     # Extra check on the matched text (checksum, placeholder filter); None accepts all.
     accept: Callable[[str], bool] | None = None
@@ -242,12 +248,32 @@ def _judge_email(text: str, start: int, end: int) -> tuple[str, str]:
     return _judge_in_code(text, start, end)
 
 
+def _re2(pattern: str) -> Any:
+    """A pattern compiled with RE2 (google-re2): its automaton scans each text once, so no input
+    makes it backtrack. For patterns whose backtracking cost `re` cannot bound."""
+    import re2
+
+    return re2.compile(pattern)
+
+
+# A private key: its header, then its body up to the END line. The body is the run of base64,
+# whitespace, encryption-header (``Proc-Type: 4,ENCRYPTED``) characters and escaped newlines
+# (a key quoted with repr()) after the header, so a key whose END line a cut removed is masked
+# to the end of what is left. Linear: each character belongs to one branch of the body, and the
+# match ends where the body does (no search ahead for an END line that may never come). A mask
+# this pattern made is matched whole again, so masking twice changes nothing.
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?:[A-Z0-9]+ ){0,4}PRIVATE KEY(?: BLOCK)?-----(?: \[key body masked\])?"
+    r"(?:[A-Za-z0-9+/=:,\s\\]|-{1,4}(?=[A-Za-z0-9+/=]))*"
+    r"(?:-----END [A-Z0-9 ]{0,40}-----)?"
+)
+
 _SENSITIVE: tuple[_Detector, ...] = (
     # Secrets of well-known shapes.
     _Detector(
         "private-key",
         "secret",
-        re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END [A-Z0-9 ]*-----)?"),
+        _PRIVATE_KEY,
         _mask_private_key,
         wake=("private key",),
     ),
@@ -289,7 +315,8 @@ _SENSITIVE: tuple[_Detector, ...] = (
     _Detector(
         "jwt",
         "secret",
-        re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
+        # RE2: with `re`, every "eyJ" inside one long run of token characters rescans the run.
+        _re2(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}"),
         _mask_keep_prefix,
         wake=("eyj",),
     ),
@@ -303,13 +330,21 @@ _SENSITIVE: tuple[_Detector, ...] = (
         _mask_assignment,
         _assignment_ok,
         _judge_in_code,
-        wake=(r"(?:passw\w*|pwd|secret|key|token)\s*[:=]",),
+        # Literal keyword endings: "passw\w*" rescanned a run of word characters at every "passw".
+        wake=(r"(?:passw(?:or)?d|pwd|secret|key|token)\s*[:=]",),
     ),
     # Personal data.
     _Detector(
         "email",
         "pii",
-        re.compile(r"\b[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b"),
+        # Starts only where a run of address characters starts (not at every "\b" inside it):
+        # otherwise each start inside a long run (``a.a.a.…``) rescans the run for an "@".
+        # Linear: one start per run, one "@" per local part; `re`, because an address-heavy
+        # text has many matches and RE2's Python wrapper costs more per match.
+        re.compile(
+            r"(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)*"
+            r"\.[A-Za-z]{2,}\b"
+        ),
         _mask_email,
         _email_ok,
         _judge_email,
@@ -415,7 +450,7 @@ def find_sensitive_many(
 
 def _run_detectors(text: str, detectors: list[int], categories: tuple[str, ...]) -> list[Match]:
     found: list[Match] = []
-    taken: list[tuple[int, int]] = []
+    taken = _Spans()
     for index in detectors:
         det = _SENSITIVE[index]
         if det.category not in categories:
@@ -427,17 +462,84 @@ def _run_detectors(text: str, detectors: list[int], categories: tuple[str, ...])
             verdict = det.judge(text, m.start(), m.end()) if det.judge is not None else ("block", "")
             if verdict is None:
                 continue
-            if any(m.start() < e and s < m.end() for s, e in taken):
+            if not taken.add(m.start(), m.end()):
                 continue
-            taken.append((m.start(), m.end()))
             found.append(Match(det.kind, det.category, m.start(), m.end(), det.mask(value), *verdict))
     return sorted(found, key=lambda x: x.start)
 
 
+class _Spans:
+    """Disjoint [start, end) spans kept sorted: an overlap test costs a binary search, not a scan
+    of every earlier match (a text with 50,000 keys would otherwise take 50,000² steps)."""
+
+    def __init__(self) -> None:
+        self._starts: list[int] = []
+        self._ends: list[int] = []
+
+    def add(self, start: int, end: int) -> bool:
+        """Add the span unless it overlaps one already taken; whether it was added."""
+        i = bisect.bisect_right(self._starts, start)
+        if i > 0 and self._ends[i - 1] > start:  # the span starting at or before this one reaches in
+            return False
+        if i < len(self._starts) and self._starts[i] < max(end, start + 1):  # the next one starts inside
+            return False
+        self._starts.insert(i, start)
+        self._ends.insert(i, end)
+        return True
+
+
 def mask_text(text: str) -> str:
     """``text`` with every secret and personal datum replaced by its masked form."""
-    matches = find_sensitive(text, _MASKED_CATEGORIES)
-    return replace_matches(text, matches)
+    return mask_many([text])[0]
+
+
+def mask_many(texts: Sequence[str]) -> list[str]:
+    """:func:`mask_text` for many texts at once (one batched wake scan for all of them)."""
+    found = find_sensitive_many(texts, _MASKED_CATEGORIES)
+    return [replace_matches(text, matches) if matches else text for text, matches in zip(texts, found)]
+
+
+# Longer than any secret but a private key (whose cut body the private-key pattern still masks).
+_LONGEST_SECRET = 256
+
+
+def masked_clip(text: str, limit: int, *, flat: bool = False) -> str:
+    """``text`` masked, then cut to ``limit`` characters (``flat``: on one line first): the way to
+    quote dataset text in a report. Masking comes before the cut, so a cut never leaves a
+    fragment of a secret too short to be recognised. Only a window a little longer than
+    ``limit`` is scanned, so quoting a huge text stays cheap; what lies in the window's last
+    ``_LONGEST_SECRET`` characters (where a secret may be cut by the window) is not shown."""
+    window_chars = 2 * limit + 2 * _LONGEST_SECRET
+    if flat:
+        text = " ".join(text[: window_chars * 4].split())
+    window = text[:window_chars]
+    safe_end = len(window) if len(window) == len(text) else len(window) - _LONGEST_SECRET
+    matches = [m for m in find_sensitive(window, _MASKED_CATEGORIES) if m.start < safe_end]
+    safe_end = max([safe_end] + [m.end for m in matches])
+    shown = replace_matches(window[:safe_end], [m for m in matches if m.end <= safe_end])
+    return clip(shown if safe_end >= len(text) else shown + "…", limit)
+
+
+def masked_window(text: str, start: int, end: int) -> str:
+    """``text[start:end]`` with every secret and personal datum that overlaps it masked, judged on
+    the surrounding text: a window that starts inside a key (the last 40 characters of a reply)
+    or inside a private key's body still shows only masks."""
+    start, end = max(0, start), min(len(text), end)
+    lo = max(0, start - _LONGEST_SECRET)
+    header = text.rfind("-----BEGIN ", max(0, start - 65_536), start)
+    if header != -1:  # a key body may run into the window from a header far to its left
+        lo = min(lo, header)
+    hi = min(len(text), end + _LONGEST_SECRET)
+    out: list[str] = []
+    pos = start
+    for m in find_sensitive(text[lo:hi], _MASKED_CATEGORIES):
+        m_start, m_end = m.start + lo, m.end + lo
+        if m_end <= start or m_start >= end:
+            continue
+        out += [text[pos:max(pos, m_start)], m.masked]
+        pos = max(pos, m_end)
+    out.append(text[pos:end])
+    return "".join(out)
 
 
 def excerpt(text: str, match: Match, width: int = 160) -> str:

@@ -16,6 +16,7 @@ from dqlint.engine.config import Config
 from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
 from dqlint.report import build_report, json_ready
+from dqlint.report.masking import mask_report
 
 if TYPE_CHECKING:
     from dqlint.engine.rule import CheckContext
@@ -102,7 +103,8 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     report = build_report(dataset, rules, verdict, reason, __version__, target=config.target)
     for section in request.sections:
         report[section.key] = section.build(ctx, report)
-    report = json_ready(report)
+    # One masking pass over everything the report says, before the cache and every reporter.
+    report = mask_report(json_ready(report))
     if cache:
         cache.store(report)
     return _finished(report, request)

@@ -42,7 +42,7 @@ class RuleOutcome:
             "metric": r.metric.to_dict() if r.metric else None,
             "message": r.message,
             "details": json_plain(r.details),
-            "findings": [_masked(f.to_dict()) for f in r.findings],
+            "findings": [f.to_dict() for f in r.findings],
         }
 
 
@@ -156,16 +156,3 @@ def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
     if not isinstance(result, RuleResult):
         return RuleResult(Status.ERROR, f"rule returned {type(result).__name__}, not a RuleResult")
     return result
-
-
-def _masked(finding: dict[str, Any]) -> dict[str, Any]:
-    """Mask secrets and personal data in the dataset text a finding quotes, whatever the rule:
-    a secret in a duplicated row must not reach a report through the duplicate's snippet."""
-    from dqlint.analysis.sensitive import mask_text
-
-    if finding.get("snippet"):
-        finding["snippet"] = mask_text(finding["snippet"])
-    texts = finding["details"].get("texts")
-    if isinstance(texts, list):
-        finding["details"]["texts"] = [mask_text(t) if isinstance(t, str) else t for t in texts]
-    return finding

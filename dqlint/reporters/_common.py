@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from dqlint.text import flat, number
@@ -33,3 +34,33 @@ def locations_text(locations: list[Mapping[str, Any]], limit: int = 4) -> str:
 def one_line(text: str | None, limit: int = 100) -> str:
     """A snippet on one line: newlines and tabs shown as spaces, cut with an ellipsis."""
     return flat(text, limit)
+
+
+# C0 controls but tab and newline, DEL, C1 controls, and the bidirectional-text overrides: what
+# dataset text can use to retitle or recolour a terminal, rewrite a CI log line (CR, backspace)
+# or make the shown text read differently from the real one.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def visible(text: str, keep: str = "") -> str:
+    """``text`` with every control character (but those in ``keep``) shown as an escape
+    (``\\x1b``, ``\\u202e``)."""
+    return _CONTROL.sub(lambda m: m.group() if m.group() in keep else _escape_control(m.group()), text)
+
+
+def _escape_control(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible_report(value: Any, keep: str = "") -> Any:
+    """The report with :func:`visible` applied to every string (keys too): the terminal, Markdown
+    and GitHub reporters write text a terminal or a log viewer interprets, so dataset text must
+    not carry raw escape sequences into it (HTML, XML and JSON escape on their own)."""
+    if isinstance(value, str):
+        return visible(value, keep)
+    if isinstance(value, list):
+        return [visible_report(item, keep) for item in value]
+    if isinstance(value, dict):
+        return {visible(k, keep) if isinstance(k, str) else k: visible_report(v, keep) for k, v in value.items()}
+    return value

@@ -16,12 +16,14 @@ from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
 from dqlint.reporters._ci import level, repo_path, rule_level_message
-from dqlint.reporters._common import location_text, one_line
+from dqlint.reporters._common import location_text, one_line, visible_report
 
 COMMAND = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def render(report: Mapping[str, Any], options: RenderOptions) -> str:
+    # The runner would print a raw escape sequence into the log; CR is kept: escape_data encodes it.
+    report = visible_report(report, keep="\r")
     lines = []
     for rule in report["rules"]:
         if rule["status"] in ("fail", "warn", "error"):

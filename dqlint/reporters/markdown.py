@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
-from dqlint.reporters._common import STATUS_LABEL, locations_text, metric_text, one_line
+from dqlint.reporters._common import STATUS_LABEL, locations_text, metric_text, one_line, visible_report
 from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 
 ICON = {"pass": "✅", "warn": "⚠️", "fail": "❌", "skipped": "⏭️", "error": "💥"}
@@ -16,6 +16,7 @@ def _cell(text: str) -> str:
 
 
 def render(report: Mapping[str, Any], options: RenderOptions) -> str:
+    report = visible_report(report)  # rendered Markdown is also read raw, in terminals and logs
     verdict = report["verdict"].upper()
     lines = [
         f"# dqlint: {verdict}",

@@ -10,7 +10,7 @@ import io
 from typing import Any, Mapping
 
 from dqlint.reporters import RenderOptions
-from dqlint.reporters._common import STATUS_LABEL, locations_text, number, one_line
+from dqlint.reporters._common import STATUS_LABEL, locations_text, number, one_line, visible_report
 from dqlint.reporters._cost import cost_notes, cost_rows, cost_title
 
 STYLE = {"pass": "green", "warn": "yellow", "fail": "bold red", "skipped": "dim", "error": "bold magenta"}
@@ -30,6 +30,7 @@ def render(report: Mapping[str, Any], options: RenderOptions) -> str:
     from rich.table import Table
     from rich.text import Text
 
+    report = visible_report(report)  # no raw escape sequence from the data reaches the terminal
     buffer = io.StringIO()
     console = Console(
         file=buffer,
