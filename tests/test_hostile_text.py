@@ -84,7 +84,6 @@ def hostile_outputs(tmp_path_factory) -> dict[str, str]:
     return outputs
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: labels, field and file names, cut snippets and the mid-sentence tail leak secrets")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_no_planted_secret_reaches_any_format(hostile_outputs, fmt):
     assert leaked_secrets(hostile_outputs[fmt]) == {}
@@ -104,7 +103,6 @@ def test_no_secret_on_stderr(hostile_outputs):
     assert leaked_secrets(hostile_outputs["stderr"]) == {}
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14: escape sequences in dataset text reach terminal, markdown and github output raw")
 @pytest.mark.parametrize("fmt", ("terminal", "markdown", "github"))
 def test_escape_sequences_are_shown_not_executed(hostile_outputs, fmt):
     text = hostile_outputs[fmt]
@@ -138,35 +136,37 @@ def test_json_report_is_still_valid_json(hostile_outputs):
 
 TIME_BOUND_SECONDS = 15
 
+
 def _adversarial_cases() -> list:
-    slow = pytest.mark.xfail(strict=True, reason="issue 14: regular-expression blow-up")
     cases = {
         # -- sensitive content
-        "private-key headers without END": ("-----BEGIN PRIVATE KEY-----\n" * 40_000, slow),
-        "rsa private-key headers without END": ("-----BEGIN RSA PRIVATE KEY----- x " * 30_000, slow),
-        "e-mail local part a.a.a. before @": ("a." * 500_000 + "@", slow),
-        "e-mail domain a.a.a. after @": ("x@" + "a." * 500_000, slow),
-        "e-mail many @": ("a@" * 500_000, None),
-        "e-mail words without @ but woken": ("aaaaaaaaaaaa." * 80_000 + "@", slow),
-        "credential keyword passw repeated": ("passw" * 200_000, slow),
-        "credential assignment repeated": ("password=" * 100_000, None),
-        "api key prefix repeated": ("sk-" * 300_000, None),
-        "jwt-like segments (many matches)": ("eyJaaaaaaaaa." * 80_000, slow),
-        "many aws keys": ((AWS_KEY + " ") * 50_000, slow),
-        "many e-mails": ("ab@acme-corp.io " * 60_000, slow),
-        "digit runs": ("1 " * 500_000, None),
-        "phone-like runs": ("+1 " * 300_000, None),
-        "iban-like runs": ("GB00 " * 200_000, None),
-        "injection words repeated": ("ignore the " * 100_000, None),
+        "private-key headers without END": "-----BEGIN PRIVATE KEY-----\n" * 40_000,
+        "rsa private-key headers without END": "-----BEGIN RSA PRIVATE KEY----- x " * 30_000,
+        "e-mail local part a.a.a. before @": "a." * 500_000 + "@",
+        "e-mail domain a.a.a. after @": "x@" + "a." * 500_000,
+        "e-mail many @": "a@" * 500_000,
+        "e-mail words without @ but woken": "aaaaaaaaaaaa." * 80_000 + "@",
+        "credential keyword passw repeated": "passw" * 200_000,
+        "credential assignment repeated": "password=" * 100_000,
+        "api key prefix repeated": "sk-" * 300_000,
+        "jwt-like segments (many matches)": "eyJaaaaaaaaa." * 80_000,
+        "jwt prefix inside one long token run": "eyJ-" * 250_000,
+        "github token prefix repeated": "ghp_" * 250_000,
+        "many aws keys": (AWS_KEY + " ") * 50_000,
+        "many e-mails": "ab@acme-corp.io " * 20_000,
+        "digit runs": "1 " * 500_000,
+        "phone-like runs": "+1 " * 300_000,
+        "iban-like runs": "GB00 " * 200_000,
+        "injection words repeated": "ignore the " * 100_000,
         # -- llm artifacts
-        "template placeholder without ]": (("[your " + "a" * 2_000 + " ") * 500, slow),
-        "template placeholder many words": ("[insert a a a a a a a a a a a a a a a a a a " * 20_000, None),
-        "angle placeholder repeated": ("<your " * 200_000, None),
-        "canned closer then spaces": ("hope this helps" + " " * 1_000_000 + "x", None),
-        "code fences": ("```" * 300_000, None),
-        "ai disclaimer repeated": ("as an ai " * 100_000, None),
+        "template placeholder without ]": ("[your " + "a" * 2_000 + " ") * 500,
+        "template placeholder many words": "[insert a a a a a a a a a a a a a a a a a a " * 20_000,
+        "angle placeholder repeated": "<your " * 200_000,
+        "canned closer then spaces": "hope this helps" + " " * 1_000_000 + "x",
+        "code fences": "```" * 300_000,
+        "ai disclaimer repeated": "as an ai " * 100_000,
     }
-    return [pytest.param(text, id=name, marks=[mark] if mark else []) for name, (text, mark) in cases.items()]
+    return [pytest.param(text, id=name) for name, text in cases.items()]
 
 
 @pytest.mark.slow
