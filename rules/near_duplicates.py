@@ -20,7 +20,7 @@ from dqlint.rule import (
     max_findings_option,
     option,
 )
-from dqlint.text import clip
+from dqlint.analysis.sensitive import masked_clip  # quoted dataset text: masked before it is cut
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
@@ -214,7 +214,7 @@ class NearDuplicates(Rule):
             "kept": kept.to_dict(),
             "split": ds.split[rows[0]],
             "conflicting_labels": conflicting,
-            "texts": [clip(compared_text(ds, what, r), 400) for r in rows],
+            "texts": [masked_clip(compared_text(ds, what, r), 400) for r in rows],
         }
         if group.kind == "near":
             # What differs between the kept row and each near copy, so a person can judge at a glance.
@@ -235,7 +235,7 @@ class NearDuplicates(Rule):
         note = " (the group has conflicting labels)" if conflicting else ""
         # The kept row comes first among the locations (groups are centred on it).
         fix = Fix(tuple(range(len(rows))), f"{copy} of {{kept}}, which is kept{note}", "duplicate", group.kind, keep_one=True)
-        return Finding(message, ds.locations(rows), clip(compared_text(ds, what, group.kept), 120), details, fix)
+        return Finding(message, ds.locations(rows), masked_clip(compared_text(ds, what, group.kept), 120), details, fix)
 
     @staticmethod
     def _same_input_findings(
@@ -272,13 +272,13 @@ class NearDuplicates(Rule):
                     Finding(
                         f"{len(members)} rows share one input but have {answers[r]} different outputs",
                         ds.locations(members),
-                        clip(ds.input[members[0]], 120),
+                        masked_clip(ds.input[members[0]], 120),
                         {
                             "kind": "same-input",
                             "size": len(members),
                             "split": split,
-                            "texts": [clip(ds.output[m], 400) for m in members],
-                            "input": clip(ds.input[members[0]], 400),
+                            "texts": [masked_clip(ds.output[m], 400) for m in members],
+                            "input": masked_clip(ds.input[members[0]], 400),
                         },
                     )
                 )

@@ -19,7 +19,7 @@ from dqlint.rule import (
     max_findings_option,
     option,
 )
-from dqlint.text import clip
+from dqlint.analysis.sensitive import masked_clip  # quoted dataset text: masked before it is cut
 from dqlint.toolkit.similarity import (
     COMPARED_FIELDS,
     Normalization,
@@ -201,7 +201,7 @@ class TrainTestLeakage(Rule):
             "against": sorted({ds.split[r] for r in order}),
             "matches": len(order),
             "similarity": round(float(score), 2),
-            "texts": [clip(compared_text(ds, fields[0], r), 400) for r in [row, *shown]],
+            "texts": [masked_clip(compared_text(ds, fields[0], r), 400) for r in [row, *shown]],
             "match_kinds": [matches[r][0] for r in shown],
         }
         if kind == "near":
@@ -209,8 +209,8 @@ class TrainTestLeakage(Rule):
             details["differences"] = [d.to_dict() for d in differences(texts[row], texts[best])[:10]]
         if kind == "ngram":
             o = spans[(row, best)]
-            details["span"] = clip(o.span, 400)
-            details["spans"] = [clip(sp, 400) for sp in o.spans[:5]]
+            details["span"] = masked_clip(o.span, 400)
+            details["spans"] = [masked_clip(sp, 400) for sp in o.spans[:5]]
             details["covered"] = o.covered
             details["shared_ngrams"] = o.shared
             details["ngrams"] = o.total
@@ -230,7 +230,7 @@ class TrainTestLeakage(Rule):
         return Finding(
             message,
             ds.locations([row, *shown]),
-            clip(details.get("span") or compared_text(ds, fields[0], row), 120),
+            masked_clip(details.get("span") or compared_text(ds, fields[0], row), 120),
             details,
             fix,
         )

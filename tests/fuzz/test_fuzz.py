@@ -98,7 +98,7 @@ def snapshot(folder: Path) -> dict[str, str]:
 
 
 def _report_schema() -> dict | None:
-    shipped = sorted(p for p in (ROOT / "dqlint").rglob("*.json") if "schema" in p.name and "report" in p.name)
+    shipped = sorted((ROOT / "dqlint" / "report").glob("*schema*.json"))
     return json.loads(shipped[0].read_text(encoding="utf-8")) if shipped else None
 
 
