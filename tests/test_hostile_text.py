@@ -187,3 +187,30 @@ def test_text_detectors_finish_on_adversarial_text(tmp_path, text):
         pytest.fail(f"no answer within {TIME_BOUND_SECONDS} s on {len(text):,} characters (a super-linear pattern)")
     assert result.returncode in (0, 1), result.stderr
     assert json.loads(result.stdout)["rules"]
+
+
+def test_masking_pass_covers_keys_keeps_collisions_and_leaves_computed_fields():
+    from dqlint.report.masking import mask_report
+
+    report = {
+        "fingerprint": "4229659822002b716a3f",  # a content hash: digits a detector could take for a card
+        "rules": [{"message": f"class {OPENAI_KEY!r} is starved", "details": {"jane@acme-corp.io": 3, "john@acme-corp.io": 4}}],
+    }
+    masked = mask_report(report)
+    assert masked["fingerprint"] == report["fingerprint"]
+    assert masked["rules"][0]["message"] == "class 'sk-p********' is starved"
+    assert masked["rules"][0]["details"] == {"j***@acme-corp.io": 3, "j***@acme-corp.io #2": 4}
+    assert mask_report(masked) == masked  # masking twice changes nothing
+
+
+def test_no_cut_leaves_a_fragment_of_a_secret():
+    """Wherever a quote is cut, no piece of a secret survives: masked first, cut second."""
+    from dqlint.analysis.sensitive import masked_clip, masked_window
+
+    text = f"Use {OPENAI_KEY} or {AWS_KEY}, mail {EMAIL}.\n{PEM_KEY}\nthen {OPENAI_KEY} and the"
+    for limit in range(1, len(text) + 20, 3):
+        assert leaked_secrets(masked_clip(text, limit)) == {}, limit
+        assert leaked_secrets(masked_clip(text, limit, flat=True)) == {}, limit
+    for start in range(0, len(text), 7):
+        for width in (40, 60, 400):
+            assert leaked_secrets(masked_window(text, start, start + width)) == {}, (start, width)

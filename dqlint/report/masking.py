@@ -15,6 +15,10 @@ from typing import Any
 
 __all__ = ["mask_report"]
 
+# Values dqlint computes itself, never from dataset text: left as they are (a content hash in hex
+# can look like a card or phone number to the detectors).
+_COMPUTED = frozenset({"fingerprint", "dqlint_version", "schema_version"})
+
 
 def mask_report(report: Any) -> Any:
     """``report`` (a JSON-ready value) with every secret and personal datum in every string —
@@ -35,7 +39,8 @@ def _collect(value: Any, into: dict[str, str]) -> None:
         for key, item in value.items():
             if isinstance(key, str):
                 into[key] = key
-            _collect(item, into)
+            if key not in _COMPUTED:
+                _collect(item, into)
     elif isinstance(value, list):
         for item in value:
             _collect(item, into)
@@ -55,6 +60,6 @@ def _rebuild(value: Any, masked: dict[str, str]) -> Any:
             base = new_key
             while new_key in out:
                 new_key, n = f"{base} #{n}", n + 1
-            out[new_key] = _rebuild(item, masked)
+            out[new_key] = item if key in _COMPUTED else _rebuild(item, masked)
         return out
     return value
