@@ -8,6 +8,8 @@ characters alone (no parser): fenced and inline code, and lines whose shape only
 
 from __future__ import annotations
 
+import bisect
+import functools
 import json
 import re
 
@@ -56,15 +58,33 @@ def is_list_item(line: str) -> bool:
     return bool(_LIST_ITEM.match(line))
 
 
+_LINE_CONTEXT = 160
+
+
+@functools.lru_cache(maxsize=4)
+def _fences(text: str) -> tuple[int, ...]:
+    """Where each ``` starts (as str.count counts them: left to right, not overlapping)."""
+    found, at = [], text.find("```")
+    while at >= 0:
+        found.append(at)
+        at = text.find("```", at + 3)
+    return tuple(found)
+
+
 def code_context(text: str, start: int, end: int) -> str | None:
     """Where the span ``text[start:end]`` sits if it is inside code: "in a code block" (a
     ``` fence is open), "in inline code" (between backticks on its line) or "in a line of
     code"; None in prose."""
-    if text.count("```", 0, start) % 2 == 1:
+    # Called once per match: the fences are found once per text, and "its line" is at most
+    # _LINE_CONTEXT characters each side of the span, so a text with many matches on one huge
+    # line costs linear time, not matches x line length.
+    if bisect.bisect_right(_fences(text), start - 3) % 2 == 1:
         return "in a code block"
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    lo, hi = max(0, start - _LINE_CONTEXT), min(len(text), end + _LINE_CONTEXT)
+    newline = text.rfind("\n", lo, start)
+    line_start = newline + 1 if newline >= 0 else lo
+    line_end = text.find("\n", end, hi)
+    line_end = hi if line_end < 0 else line_end
     if text.count("`", line_start, start) % 2 == 1 and "`" in text[end:line_end]:
         return "in inline code"
     # The span itself may hold "=" or "(" (a credential assignment): judge the rest of the line.
