@@ -8,7 +8,7 @@ from typing import Any
 
 from dqlint.errors import InputError
 from dqlint.rule import CheckContext, Finding, Fix, Metric, Rule, RuleResult, Status, max_findings_option, option
-from dqlint.text import clip
+from dqlint.analysis.sensitive import masked_clip  # the message quotes the value: masked before it is cut
 
 
 class JsonSchema(Rule):
@@ -66,7 +66,7 @@ class JsonSchema(Rule):
             if options.max_findings and len(findings) >= options.max_findings:
                 continue
             shown = errors[: options.errors_per_record]
-            parts = [f"{_json_path(e.absolute_path)}: {clip(e.message, 200)} ({e.validator})" for e in shown]
+            parts = [f"{_json_path(e.absolute_path)}: {masked_clip(e.message, 200)} ({e.validator})" for e in shown]
             more = f" and {len(errors) - len(shown)} more" if len(errors) > len(shown) else ""
             message = "; ".join(parts) + more
             findings.append(

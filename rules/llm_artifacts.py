@@ -15,7 +15,6 @@ from dqlint.rule import (
     max_findings_option,
     option,
 )
-from dqlint.text import flat
 
 
 class LlmArtifacts(Rule):

@@ -338,8 +338,8 @@ def _affix_finding(ds: Any, what: str, affix: SharedAffix, total: int) -> Findin
     return Finding(
         message,
         ds.locations(rows[:20]),
-        clip(affix.text, 120),
-        {"kind": f"shared-{affix.where}", "rows": len(rows), "share": round(share, 4), "chars": len(affix.text), "text": clip(affix.text, 400)},
+        masked_clip(affix.text, 120),
+        {"kind": f"shared-{affix.where}", "rows": len(rows), "share": round(share, 4), "chars": len(affix.text), "text": masked_clip(affix.text, 400)},
     )
 
 
@@ -354,9 +354,9 @@ def _lines_finding(ds: Any, what: str, lines: SharedLines, total: int) -> Findin
     return Finding(
         message,
         ds.locations(list(lines.rows[:20])),
-        clip(lines.lines[0], 120),
+        masked_clip(lines.lines[0], 120),
         {"kind": "shared-lines", "rows": len(lines.rows), "share": round(share, 4), "chars": lines.chars,
-         "lines": [clip(line, 400) for line in lines.lines[:10]]},
+         "lines": [masked_clip(line, 400) for line in lines.lines[:10]]},
     )
 
 
@@ -371,14 +371,14 @@ def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_
     if not big or covered / checked < min_share or min_share <= 0:
         return None
     largest = [
-        {"rows": len(f), "share": round(len(f) / checked, 4), "example": ds.location(f[0]).to_dict(), "text": clip(compared_text(ds, what, f[0]), 200)}
+        {"rows": len(f), "share": round(len(f) / checked, 4), "example": ds.location(f[0]).to_dict(), "text": masked_clip(compared_text(ds, what, f[0]), 200)}
         for f in big[:10]
     ]
     message = f"{len(big):,} template{'s cover' if len(big) > 1 else ' covers'} {covered / checked:.0%} of rows"
     finding = Finding(
         message + f" (largest: {len(big[0]):,} rows like {ds.location(big[0][0])})",
         ds.locations([f[0] for f in big[:20]]),
-        clip(compared_text(ds, what, big[0][0]), 120),
+        masked_clip(compared_text(ds, what, big[0][0]), 120),
         {"kind": "templates", "templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest},
     )
     return finding, {"templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest}
