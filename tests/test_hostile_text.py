@@ -214,3 +214,14 @@ def test_no_cut_leaves_a_fragment_of_a_secret():
     for start in range(0, len(text), 7):
         for width in (40, 60, 400):
             assert leaked_secrets(masked_window(text, start, start + width)) == {}, (start, width)
+
+
+def test_error_lines_mask_secrets_and_show_escapes(tmp_path):
+    # A file dqlint cannot read, named with a key and an escape sequence: the one-line error names
+    # it, masked and with the escape shown.
+    path = tmp_path / f"train-{AWS_KEY}-\x1b]0;pwned\x07.jsonl"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    result = _run(["check", str(path), "--no-cache"], tmp_path)
+    assert result.returncode == 2 and result.stderr.startswith("dqlint: error: "), result.stderr
+    assert leaked_secrets(result.stderr) == {} and raw_controls(result.stderr) == []
+    assert "AKIA********" in result.stderr and "\\x1b]0;pwned\\x07" in result.stderr

@@ -381,6 +381,15 @@ def rules_command(ids: tuple[str, ...], fmt: str) -> int:
 # -- entry point -------------------------------------------------------------------------------
 
 
+def _shown(message: str) -> str:
+    """An error message as the terminal gets it: it may quote a file name or a value from the
+    data, so secrets are masked and control characters shown visibly, as in every report."""
+    from dqlint.analysis.sensitive import mask_text
+    from dqlint.reporters._common import visible
+
+    return visible(mask_text(message))
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors and exit code 2 for runs that cannot be judged."""
     from dqlint.errors import DqlintError
@@ -394,7 +403,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         exc.show()
         code = 2
     except DqlintError as exc:
-        click.echo(f"dqlint: error: {exc}", err=True)
+        click.echo(f"dqlint: error: {_shown(str(exc))}", err=True)
         code = 2
     except KeyboardInterrupt:
         click.echo("dqlint: interrupted", err=True)
@@ -404,6 +413,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # a bug in dqlint: one line, not a traceback, unless asked
         if os.environ.get("DQLINT_DEBUG"):
             raise
-        click.echo(f"dqlint: internal error: {type(exc).__name__}: {exc} (set DQLINT_DEBUG=1 for the traceback)", err=True)
+        click.echo(f"dqlint: internal error: {type(exc).__name__}: {_shown(str(exc))} (set DQLINT_DEBUG=1 for the traceback)", err=True)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)
