@@ -210,9 +210,10 @@ def test_terminal_report_reads_once(dqlint_cli):
     assert " error " not in rows["json-schema"] + rows["token-length"]
     # Every blocking rule is named in the verdict sentence.
     verdict = res.out[res.out.index(" NO-GO "):]
-    for rule in ("format-consistency", "train-test-leakage", "llm-artifacts", "sensitive-content"):
+    for rule in ("format-consistency", "train-test-leakage", "sensitive-content"):
         assert rule in verdict
     assert "and 1 more" not in verdict
+
     # "+N more" says how to see the rest.
     assert "  … and 4 more: --max-findings 6 lists them here, -f concise or -f json lists every finding" in res.out
 
@@ -275,3 +276,12 @@ def test_init_writes_a_config_for_the_data_it_finds(dqlint_cli, tmp_path, monkey
     assert dqlint_cli("check", "--no-cache", "-f", "json").json()["target"] == "openai"
     res = dqlint_cli("init", "--force", "--target", "nobody")
     assert res.code == 2 and "nobody" in res.err
+
+
+def test_verdict_names_every_blocking_rule_beyond_three():
+    from dqlint.engine.verdict import judge
+
+    entries = [{"id": f"rule-{i}", "severity": "error", "status": "fail", "message": f"problem {i}"} for i in range(5)]
+    verdict, reason = judge(entries)
+    assert verdict == "no-go"
+    assert reason.endswith("rule-2 fails (problem 2); also rule-3 fails, rule-4 fails.")
