@@ -1,0 +1,272 @@
+"""Label-noise suspects from out-of-fold probabilities of two cheap text views.
+
+Pure algorithm: texts and labels in, ranked suspects, out-of-fold probabilities and an
+estimated noise rate (with an interval) out. No Dataset, no CheckContext.
+
+How it works, and why each choice (measured in ``benchmarks/bench_label_noise.py``):
+
+1. *Two views of every text*, each a TF-IDF matrix scored by logistic regression in k-fold
+   cross-validation, so every row's probabilities come from a model that never saw its label:
+   - words: 1-2-grams of the first ``max_word_chars`` characters;
+   - characters: 2-4-grams inside word boundaries of the first ``max_char_chars`` characters
+     (1-3-grams of plain characters when the texts are mostly Chinese/Japanese, which have no
+     spaces to bound words). Characters catch spelling variants, emoji, hashtags and scripts
+     the word tokenizer splits badly.
+   The views make different mistakes; their *geometric mean* (a product of experts) only
+   stays confident where both agree, which measured better than either view alone and than
+   the arithmetic mean. An optional third view takes dense embeddings from a caller-supplied
+   function (e.g. a static embedding model); the module works without it.
+2. *Which rows*: cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``)
+   on the ensemble probabilities decides how many rows and which: per-class thresholds handle
+   imbalanced classes, and the count follows the estimated noise, not a fixed cut.
+3. *Ranking*: self-confidence (the ensemble probability of the given label), lowest first.
+4. *Noise rate*: cleanlab's calibrated confident-joint count over all scored rows; the
+   interval resamples the confident-joint cells (multinomial bootstrap). It covers sampling
+   error only: a weak classifier overstates the noise rate (it cannot tell a hard example from
+   a wrong label), which is why suspects are never an estimate of label accuracy.
+
+Large sets stay fast: at most ``max_training_rows`` rows are cross-validated; every other row
+is scored by the mean of the fold models (it was never trained on, so it is out-of-sample too).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["LabelNoise", "NoiseSuspect", "find_label_noise"]
+
+MAX_WORD_CHARS = 3000  # long documents: the opening carries most of the label, the rest costs time
+MAX_CHAR_CHARS = 1000
+MAX_FEATURES = 400_000
+CJK_SHARE = 0.3  # texts with this share of CJK characters get the plain-character view
+BOOTSTRAP = 1000
+
+
+@dataclass(frozen=True)
+class NoiseSuspect:
+    """A row whose label looks wrong. ``score`` = 1 - the ensemble probability of the given label."""
+
+    index: int
+    given: str
+    suggested: str
+    score: float
+    given_probability: float
+
+
+@dataclass
+class LabelNoise:
+    suspects: list[NoiseSuspect] = field(default_factory=list)  # most suspicious first
+    classes: list[str] = field(default_factory=list)
+    scored: Any = None  # indexes of the rows that got probabilities (labels of learnable classes)
+    probabilities: Any = None  # out-of-fold probabilities, one row per entry of ``scored``
+    noise_rate: float | None = None
+    noise_interval: tuple[float, float] | None = None
+    method: dict[str, Any] = field(default_factory=dict)
+    skipped: str | None = None  # why no model ran
+
+
+def find_label_noise(
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    folds: int = 5,
+    seed: int = 0,
+    max_training_rows: int = 20_000,
+    max_word_chars: int = MAX_WORD_CHARS,
+    max_char_chars: int = MAX_CHAR_CHARS,
+    embed: Callable[[list[str]], Any] | None = None,
+    say: Callable[[str], None] = lambda _msg: None,
+) -> LabelNoise:
+    """Suspect labels among ``texts`` / ``labels`` (one label per text).
+
+    Classes with fewer than ``folds`` rows cannot be learned in every fold: their rows sit out
+    (listed in ``method["classes_too_rare"]``)."""
+    import numpy as np
+
+    counts = Counter(labels)
+    learnable = sorted(c for c, k in counts.items() if k >= folds)
+    method: dict[str, Any] = {"classifier": "tf-idf word 1-2-grams + char n-grams, logistic regression per view, geometric mean",
+                              "folds": folds}
+    if rare := sorted(set(counts) - set(learnable)):
+        method["classes_too_rare"] = rare[:20]
+    if len(learnable) < 2:
+        return LabelNoise(method=method, skipped=f"needs at least two classes with {folds}+ rows each")
+    index = {c: k for k, c in enumerate(learnable)}
+    scored = np.array([i for i, lab in enumerate(labels) if lab in index], dtype=np.int64)
+    y = np.array([index[labels[i]] for i in scored], dtype=np.int64)
+    kept = [texts[i] for i in scored]
+    train = _training_rows(y, max_training_rows, folds, seed)
+    method.update(rows=len(scored), classes=len(learnable), trained_on=len(train))
+
+    views = _views(kept, train, max_word_chars, max_char_chars, embed, say)
+    method["views"] = [name for name, _ in views]
+    probs = []
+    for name, x in views:
+        say(f"label-noise: {folds}-fold logistic regression on the {name} view, {len(train):,} rows")
+        probs.append(_out_of_fold_probabilities(x, y, train, len(learnable), folds, seed))
+    p = _geometric_mean(probs)
+
+    say("label-noise: confident learning")
+    import cleanlab.count
+    import cleanlab.filter
+
+    issues = cleanlab.filter.find_label_issues(
+        labels=y, pred_probs=p, filter_by="both", return_indices_ranked_by="self_confidence", n_jobs=1
+    )
+    noise = float(cleanlab.count.num_label_issues(labels=y, pred_probs=p, estimation_method="off_diagonal_calibrated")) / len(y)
+    suspects = [_suspect(int(scored[i]), p[i], int(y[i]), learnable) for i in issues.tolist()]
+    method["flagged"] = len(suspects)
+    return LabelNoise(
+        suspects=suspects, classes=learnable, scored=scored, probabilities=p,
+        noise_rate=round(noise, 4), noise_interval=_noise_interval(p, y, seed), method=method,
+    )
+
+
+def _suspect(row: int, p: np.ndarray, given: int, classes: list[str]) -> NoiseSuspect:
+    import numpy as np
+
+    ranked = np.argsort(-p, kind="stable")
+    best = int(ranked[0]) if int(ranked[0]) != given else int(ranked[1])
+    return NoiseSuspect(row, classes[given], classes[best], round(1.0 - float(p[given]), 4), round(float(p[given]), 4))
+
+
+def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarray:
+    """All rows, or a random ``limit`` of them topped up so every class keeps ``folds`` rows."""
+    import numpy as np
+
+    n = len(y)
+    if n <= limit:
+        return np.arange(n)
+    rng = np.random.default_rng(seed)
+    chosen = np.sort(rng.choice(n, size=limit, replace=False))
+    have = np.bincount(y[chosen], minlength=int(y.max()) + 1)
+    extra = []
+    for c in np.flatnonzero(have < folds):
+        members = np.setdiff1d(np.flatnonzero(y == c), chosen)
+        extra.append(rng.choice(members, size=min(len(members), folds - int(have[c])), replace=False))
+    if extra:
+        chosen = np.sort(np.concatenate([chosen, *extra]))
+    return chosen
+
+
+def _is_cjk_heavy(texts: list[str], sample: int = 500) -> bool:
+    """Mostly Chinese/Japanese (no spaces between words): characters themselves are the words."""
+    chars = "".join(t[:200] for t in texts[:sample])
+    if not chars:
+        return False
+    cjk = sum(1 for ch in chars if "\u3040" <= ch <= "\u30ff" or "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff")
+    return cjk / len(chars) >= CJK_SHARE
+
+
+def _views(texts: list[str], train: np.ndarray, word_chars: int, char_chars: int,
+           embed: Callable[[list[str]], Any] | None, say: Callable[[str], None]) -> list[tuple[str, Any]]:
+    """(name, matrix) per view; vocabularies are learned from the training rows only."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    min_df = 2 if len(train) >= 50 else 1
+    fit_rows = train.tolist()
+    out = []
+    say(f"label-noise: word features of {len(texts):,} texts")
+    word = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
+    out.append(("word", _fit_transform(word, [t[:word_chars] for t in texts], fit_rows)))
+    say(f"label-noise: character features of {len(texts):,} texts")
+    if _is_cjk_heavy(texts):
+        char = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
+    else:
+        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
+    out.append(("char", _fit_transform(char, [t[:char_chars] for t in texts], fit_rows)))
+    if embed is not None:
+        say(f"label-noise: embeddings of {len(texts):,} texts")
+        out.append(("embedding", np.asarray(embed([t[:word_chars] for t in texts]), dtype=np.float32)))
+    return out
+
+
+def _fit_transform(vectoriser: Any, texts: list[str], fit_rows: list[int]) -> Any:
+    if len(fit_rows) == len(texts):
+        return vectoriser.fit_transform(texts)
+    vectoriser.fit([texts[i] for i in fit_rows])
+    return vectoriser.transform(texts)
+
+
+def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int) -> np.ndarray:
+    """Out-of-fold class probabilities of the training rows; every other row gets the mean of
+    the fold models (none was trained on it). Folds run on two threads (the solvers release
+    the GIL) with one BLAS thread each: on a busy 2-core machine BLAS threads fighting over the
+    cores made lbfgs nine times slower."""
+    import os
+    import warnings
+
+    import numpy as np
+    from joblib import Parallel, delayed
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+    from threadpoolctl import threadpool_limits
+
+    probs = np.zeros((len(y), k), dtype=np.float64)
+    rest = np.setdiff1d(np.arange(len(y)), train)
+    x_train, y_train = x[train], y[train]
+    x_rest = x[rest] if len(rest) else None
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+
+    def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        # liblinear is the fastest exact solver for two classes, lbfgs (multinomial) for more.
+        solver = "liblinear" if k == 2 else "lbfgs"
+        model = LogisticRegression(C=4.0, solver=solver, max_iter=200, tol=1e-3)
+        model.fit(x_train[fit_idx], y_train[fit_idx])
+        held = model.predict_proba(x_train[held_idx])
+        return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
+
+    jobs = min(2, os.cpu_count() or 1, folds)
+    with warnings.catch_warnings(), threadpool_limits(1):
+        warnings.simplefilter("ignore", ConvergenceWarning)  # process-wide: set here, not in threads
+        results = Parallel(n_jobs=jobs, prefer="threads")(
+            delayed(fold)(fit_idx, held_idx) for fit_idx, held_idx in splitter.split(np.zeros(len(y_train)), y_train)
+        )
+    for held_idx, cols, held, rest_probs in results:
+        # A fold may miss a class entirely; map its columns back to the full class list.
+        probs[train[held_idx][:, None], cols[None, :]] = held
+        if rest_probs is not None:
+            probs[rest[:, None], cols[None, :]] += rest_probs / folds
+    probs /= np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
+    return probs
+
+
+def _geometric_mean(probs: list[np.ndarray]) -> np.ndarray:
+    """Product of experts: confident only where every view is."""
+    import numpy as np
+
+    logs = np.mean([np.log(np.clip(p, 1e-9, 1.0)) for p in probs], axis=0)
+    out = np.exp(logs - logs.max(axis=1, keepdims=True))
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def _noise_interval(p: np.ndarray, y: np.ndarray, seed: int, level: float = 0.95) -> tuple[float, float]:
+    """Percentile interval of the calibrated confident-joint noise rate over multinomial
+    resamples of its cells (given label x confident class, or no confident class). The
+    per-class thresholds stay fixed: they are means over many rows and move little."""
+    import numpy as np
+
+    n, k = p.shape
+    thresholds = np.array([p[y == j, j].mean() for j in range(k)])
+    confident = p >= thresholds - 1e-6
+    guess = np.where(confident.sum(axis=1) > 1, p.argmax(axis=1), confident.argmax(axis=1))
+    guess = np.where(confident.any(axis=1), guess, k)  # column k: no confident class
+    cells = np.bincount(y * (k + 1) + guess, minlength=k * (k + 1)).astype(np.float64)
+    rng = np.random.default_rng(seed)
+    draws = rng.multinomial(n, cells / cells.sum(), size=BOOTSTRAP).reshape(BOOTSTRAP, k, k + 1)
+    label_counts = draws.sum(axis=2)
+    joint = draws[:, :, :k].astype(np.float64)
+    cls = np.arange(k)
+    joint[:, cls, cls] = np.maximum(joint[:, cls, cls], 1)  # as cleanlab: every class keeps one confident row
+    calibrated = joint / np.clip(joint.sum(axis=2, keepdims=True), 1, None) * label_counts[:, :, None]
+    off = calibrated.sum(axis=(1, 2)) - calibrated[:, cls, cls].sum(axis=1)
+    low, high = np.quantile(off / n, [(1 - level) / 2, (1 + level) / 2])
+    return round(float(low), 4), round(float(high), 4)
