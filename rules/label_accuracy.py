@@ -31,10 +31,14 @@ class LabelAccuracy(Rule):
     Without a review it warns "not reviewed" and lists model-based suspects (no review needed):
     - *conflicting labels*: the same or nearly the same input (similarity >= 95) with different
       labels;
-    - *confident learning*: out-of-fold probabilities of a TF-IDF + logistic-regression
-      classifier (k-fold cross-validation, on at most `max-training-rows` rows) fed to
-      cleanlab's `find_label_issues`; each suspect has its given label, a suggested label and
-      a score (1 - the probability of the given label). It also estimates the label-noise rate.
+    - *confident learning*: out-of-fold probabilities of two views of each text — word
+      1-2-grams and character n-grams, TF-IDF + logistic regression each (k-fold
+      cross-validation, on at most `max-training-rows` rows), combined by geometric mean — fed
+      to cleanlab's `find_label_issues`; each suspect has its given label, a suggested label
+      and a score (1 - the probability of the given label). It also estimates the label-noise
+      rate with a 95 % bootstrap interval (`details.suspects.estimated_noise_interval`). The
+      estimate is the model's, not a reviewed one: a weak classifier (short, subjective texts)
+      overstates it, so it never stands in for the reviewed accuracy.
 
     Data without labels (chat / instruction sets) is skipped unless a review sheet is given
     (then the reviewer judges each response, and the estimate is response accuracy).
@@ -72,7 +76,7 @@ class LabelAccuracy(Rule):
         max_suspects: int = option(0, "most suspect rows (and conflict groups) listed as findings; 0 = all, so the JSON report carries every finding", min=0)
         cv_folds: int = option(5, "cross-validation folds for the out-of-fold probabilities")
         max_training_rows: int = option(20_000, "largest random sample the classifier is cross-validated on", min=100)
-        features: str = option("word", "classifier features: word 1-2-grams, or + character 3-5-grams", choices=("word", "word+char"))
+        features: str = option("word+char", "classifier views: word 1-2-grams + character n-grams (geometric mean of the two), or words only", choices=("word+char", "word"))
         filter_by: str = option(
             "both", "cleanlab filter for label issues",
             choices=("both", "prune_by_noise_rate", "prune_by_class", "confident_learning"),
@@ -242,7 +246,11 @@ def _suspect_note(result: Any) -> str:
         return ""
     parts = []
     if result.noise_rate is not None:
-        parts.append(f"model estimates {100 * result.noise_rate:.1f} % wrong labels")
+        interval = ""
+        if result.noise_interval:
+            low, high = result.noise_interval
+            interval = f" (95 % interval {100 * low:.1f}–{100 * high:.1f} %)"
+        parts.append(f"model estimates {100 * result.noise_rate:.1f} % wrong labels{interval}")
     if result.suspects:
         parts.append(f"{len(result.suspects)} suspect rows")
     elif result.model_skipped is None:

@@ -46,6 +46,7 @@ MAX_CHAR_CHARS = 1000
 MAX_FEATURES = 400_000
 CJK_SHARE = 0.3  # texts with this share of CJK characters get the plain-character view
 BOOTSTRAP = 1000
+VIEWS = ("word", "char")
 
 
 @dataclass(frozen=True)
@@ -80,19 +81,24 @@ def find_label_noise(
     max_training_rows: int = 20_000,
     max_word_chars: int = MAX_WORD_CHARS,
     max_char_chars: int = MAX_CHAR_CHARS,
+    views: Sequence[str] = VIEWS,
+    filter_by: str = "both",
+    regularisation: float = 4.0,
     embed: Callable[[list[str]], Any] | None = None,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> LabelNoise:
     """Suspect labels among ``texts`` / ``labels`` (one label per text).
 
-    Classes with fewer than ``folds`` rows cannot be learned in every fold: their rows sit out
-    (listed in ``method["classes_too_rare"]``)."""
+    ``views`` is ``("word", "char")`` or ``("word",)``; ``filter_by`` is passed to cleanlab's
+    ``find_label_issues``; ``regularisation`` is logistic regression's ``C``. Classes with
+    fewer than ``folds`` rows cannot be learned in every fold: their rows sit out (listed in
+    ``method["classes_too_rare"]``)."""
     import numpy as np
 
     counts = Counter(labels)
     learnable = sorted(c for c, k in counts.items() if k >= folds)
-    method: dict[str, Any] = {"classifier": "tf-idf word 1-2-grams + char n-grams, logistic regression per view, geometric mean",
-                              "folds": folds}
+    method: dict[str, Any] = {"classifier": f"tf-idf ({'+'.join(views)}) + logistic regression per view, geometric mean",
+                              "folds": folds, "filter_by": filter_by}
     if rare := sorted(set(counts) - set(learnable)):
         method["classes_too_rare"] = rare[:20]
     if len(learnable) < 2:
@@ -104,12 +110,16 @@ def find_label_noise(
     train = _training_rows(y, max_training_rows, folds, seed)
     method.update(rows=len(scored), classes=len(learnable), trained_on=len(train))
 
-    views = _views(kept, train, max_word_chars, max_char_chars, embed, say)
-    method["views"] = [name for name, _ in views]
+    matrices = _views(kept, train, views, max_word_chars, max_char_chars, embed, say)
+    method["views"] = [name for name, _ in matrices]
+    if matrices[0][1].shape[1] == 0:  # every text empty, punctuation or no word seen twice
+        return LabelNoise(method=method, skipped="no words to learn from: the texts are empty or hold no word seen twice")
+    if "char" in views:
+        method["char_ngrams"] = "char 1-3" if _is_cjk_heavy(kept) else "char_wb 2-4"
     probs = []
-    for name, x in views:
+    for name, x in matrices:
         say(f"label-noise: {folds}-fold logistic regression on the {name} view, {len(train):,} rows")
-        probs.append(_out_of_fold_probabilities(x, y, train, len(learnable), folds, seed))
+        probs.append(_out_of_fold_probabilities(x, y, train, len(learnable), folds, seed, regularisation))
     p = _geometric_mean(probs)
 
     say("label-noise: confident learning")
@@ -117,7 +127,7 @@ def find_label_noise(
     import cleanlab.filter
 
     issues = cleanlab.filter.find_label_issues(
-        labels=y, pred_probs=p, filter_by="both", return_indices_ranked_by="self_confidence", n_jobs=1
+        labels=y, pred_probs=p, filter_by=filter_by, return_indices_ranked_by="self_confidence", n_jobs=1
     )
     noise = float(cleanlab.count.num_label_issues(labels=y, pred_probs=p, estimation_method="off_diagonal_calibrated")) / len(y)
     suspects = [_suspect(int(scored[i]), p[i], int(y[i]), learnable) for i in issues.tolist()]
@@ -164,24 +174,26 @@ def _is_cjk_heavy(texts: list[str], sample: int = 500) -> bool:
     return cjk / len(chars) >= CJK_SHARE
 
 
-def _views(texts: list[str], train: np.ndarray, word_chars: int, char_chars: int,
+def _views(texts: list[str], train: np.ndarray, views: Sequence[str], word_chars: int, char_chars: int,
            embed: Callable[[list[str]], Any] | None, say: Callable[[str], None]) -> list[tuple[str, Any]]:
     """(name, matrix) per view; vocabularies are learned from the training rows only."""
     import numpy as np
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
-    min_df = 2 if len(train) >= 50 else 1
+    from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
+
+    min_df = min_document_frequency(train)
     fit_rows = train.tolist()
     out = []
     say(f"label-noise: word features of {len(texts):,} texts")
-    word = TfidfVectorizer(ngram_range=(1, 2), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
+    word = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(1, 2))
     out.append(("word", _fit_transform(word, [t[:word_chars] for t in texts], fit_rows)))
-    say(f"label-noise: character features of {len(texts):,} texts")
-    if _is_cjk_heavy(texts):
-        char = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
-    else:
-        char = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), min_df=min_df, sublinear_tf=True, max_features=MAX_FEATURES, dtype=np.float32)
-    out.append(("char", _fit_transform(char, [t[:char_chars] for t in texts], fit_rows)))
+    if "char" in views:
+        say(f"label-noise: character features of {len(texts):,} texts")
+        if _is_cjk_heavy(texts):
+            char = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(1, 3), analyzer="char")
+        else:
+            char = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(2, 4), analyzer="char_wb")
+        out.append(("char", _fit_transform(char, [t[:char_chars] for t in texts], fit_rows)))
     if embed is not None:
         say(f"label-noise: embeddings of {len(texts):,} texts")
         out.append(("embedding", np.asarray(embed([t[:word_chars] for t in texts]), dtype=np.float32)))
@@ -195,7 +207,7 @@ def _fit_transform(vectoriser: Any, texts: list[str], fit_rows: list[int]) -> An
     return vectoriser.transform(texts)
 
 
-def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int) -> np.ndarray:
+def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
     """Out-of-fold class probabilities of the training rows; every other row gets the mean of
     the fold models (none was trained on it). Folds run on two threads (the solvers release
     the GIL) with one BLAS thread each: on a busy 2-core machine BLAS threads fighting over the
@@ -219,7 +231,7 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         # liblinear is the fastest exact solver for two classes, lbfgs (multinomial) for more.
         solver = "liblinear" if k == 2 else "lbfgs"
-        model = LogisticRegression(C=4.0, solver=solver, max_iter=200, tol=1e-3)
+        model = LogisticRegression(C=c, solver=solver, max_iter=200, tol=1e-3)
         model.fit(x_train[fit_idx], y_train[fit_idx])
         held = model.predict_proba(x_train[held_idx])
         return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)

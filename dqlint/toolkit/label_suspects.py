@@ -5,16 +5,12 @@ Two signals, both cheap and both explainable:
 1. *Conflicting labels* — the same or nearly the same input carries different labels
    (``dqlint.toolkit.similarity``: normalised exact groups plus verified near pairs). Where one label
    holds the majority of a group, the others are suspects and the majority is suggested.
-2. *Confident learning* (Northcutt et al., 2021) — out-of-fold predicted probabilities from a
-   fast text classifier (TF-IDF word 1-2-grams, optionally + character 3-5-grams, and logistic
-   regression, k-fold cross-validation) go to ``cleanlab.filter.find_label_issues``. Rows the
-   classifier confidently puts in another class than their label are suspects; the class it
-   prefers is suggested. cleanlab's confident joint also gives an estimate of the share of
-   wrong labels.
-
-Large sets stay fast: the classifier is cross-validated on a bounded random sample of rows;
-every other row is scored by the average of the fold models (it was never trained on, so its
-probabilities are out-of-sample too).
+2. *Confident learning* (Northcutt et al., 2021) — :mod:`dqlint.analysis.label_noise`:
+   out-of-fold probabilities of a word view and a character view (TF-IDF + logistic
+   regression each, k-fold cross-validation on a bounded sample), combined by geometric mean,
+   go to ``cleanlab.filter.find_label_issues``. Rows the ensemble confidently puts in another
+   class than their label are suspects; the class it prefers is suggested. The confident joint
+   also gives an estimate of the share of wrong labels, with a bootstrap interval.
 """
 
 from __future__ import annotations
@@ -35,7 +31,7 @@ CONFIDENT_LEARNING = "confident-learning"
 CONFLICTING_LABELS = "conflicting-labels"
 # The classifier reads at most this much of each text (long documents cost time, add little).
 MAX_TEXT_CHARS = 4000
-FEATURES = ("word", "word+char")
+FEATURES = ("word+char", "word")
 FILTERS = ("both", "prune_by_noise_rate", "prune_by_class", "confident_learning")
 
 
@@ -67,6 +63,7 @@ class SuspectResult:
     suspects: list[Suspect] = field(default_factory=list)  # one per row, most suspicious first
     conflicts: list[ConflictGroup] = field(default_factory=list)
     noise_rate: float | None = None  # estimated share of wrong labels (confident learning)
+    noise_interval: tuple[float, float] | None = None  # 95 % bootstrap interval of noise_rate
     method: dict[str, Any] = field(default_factory=dict)
     model_skipped: str | None = None  # why confident learning did not run
 
@@ -77,6 +74,7 @@ class SuspectResult:
             "by_kind": dict(kinds),
             "conflict_groups": len(self.conflicts),
             "estimated_noise_rate": self.noise_rate,
+            "estimated_noise_interval": list(self.noise_interval) if self.noise_interval else None,
             "model_skipped": self.model_skipped,
             "method": self.method,
         }
@@ -99,7 +97,7 @@ def find_label_suspects(
     max_training_rows: int = 20_000,
     seed: int = 0,
     conflict_similarity: float = 95.0,
-    features: str = "word",
+    features: str = "word+char",
     filter_by: str = "both",
     regularisation: float = 4.0,
     model: bool = True,
@@ -140,6 +138,7 @@ def find_label_suspects(
         result.method = cl.method
         result.model_skipped = cl.skipped
         result.noise_rate = cl.noise_rate
+        result.noise_interval = cl.noise_interval
         _break_ties(result.conflicts, cl)
         by_row = {s.row: s for s in cl.suspects}
     for group in result.conflicts:
@@ -230,6 +229,7 @@ class _ConfidentLearning:
     probs: Any = None  # out-of-fold probabilities, one row per position
     position: dict[int, int] = field(default_factory=dict)  # dataset row -> row of probs
     class_index: dict[str, int] = field(default_factory=dict)
+    noise_interval: tuple[float, float] | None = None
 
 
 def _confident_learning(
@@ -245,139 +245,16 @@ def _confident_learning(
     regularisation: float,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> _ConfidentLearning:
-    import numpy as np
+    """Suspects of :func:`dqlint.analysis.label_noise.find_label_noise`, in dataset rows."""
+    from dqlint.analysis.label_noise import find_label_noise
 
-    counts = Counter(labels)
-    # A class needs a row in every fold to be learned and judged; rarer classes sit out.
-    learnable = {c for c, k in counts.items() if k >= folds}
-    keep = [i for i, lab in enumerate(labels) if lab in learnable]
-    method: dict[str, Any] = {
-        "classifier": f"tf-idf ({features}) + logistic regression",
-        "folds": folds,
-        "filter_by": filter_by,
-        "rows": len(keep),
-        "classes": len(learnable),
-    }
-    if rare := sorted(set(counts) - learnable):
-        method["classes_too_rare"] = rare[:20]
-    if len(learnable) < 2:
-        return _ConfidentLearning([], None, method, f"needs at least two classes with {folds}+ rows each")
-    classes = sorted(learnable)
-    index = {c: k for k, c in enumerate(classes)}
-    y = np.array([index[labels[i]] for i in keep], dtype=np.int64)
-    kept_texts = [texts[i] for i in keep]
-    train = _training_rows(y, max_training_rows, folds, seed)
-    method["trained_on"] = len(train)
-    say(f"label-accuracy: TF-IDF features of {len(kept_texts):,} texts")
-    x = _vectorise(kept_texts, train, features)
-    if x is None:  # every text empty, punctuation or too rare to keep a single word
-        return _ConfidentLearning([], None, method, "no words to learn from: the texts are empty or hold no word seen twice")
-    say(f"label-accuracy: {folds}-fold logistic regression on {len(train):,} rows")
-    probs = _out_of_fold_probabilities(x, y, train, len(classes), folds, seed, regularisation)
-    say("label-accuracy: cleanlab label issues")
-
-    import cleanlab.count
-    import cleanlab.filter
-
-    # NumPy arrays only: cleanlab rejects pandas' arrow-backed arrays.
-    issues = cleanlab.filter.find_label_issues(
-        labels=y, pred_probs=probs, filter_by=filter_by, return_indices_ranked_by="self_confidence", n_jobs=1
+    found = find_label_noise(
+        texts, labels, folds=folds, seed=seed, max_training_rows=max_training_rows,
+        views=tuple(features.split("+")), filter_by=filter_by, regularisation=regularisation, say=say,
     )
-    noise = float(cleanlab.count.num_label_issues(labels=y, pred_probs=probs, estimation_method="off_diagonal_calibrated")) / len(y)
-    suspects = []
-    for i in issues.tolist():
-        p = probs[i]
-        given = int(y[i])
-        ranked = np.argsort(-p)
-        best = int(ranked[0]) if int(ranked[0]) != given else int(ranked[1])
-        suspects.append(
-            Suspect(rows[keep[i]], CONFIDENT_LEARNING, classes[given], classes[best],
-                    round(1.0 - float(p[given]), 4), round(float(p[given]), 4))
-        )
-    method["flagged"] = len(suspects)
-    position = {rows[k]: i for i, k in enumerate(keep)}
-    return _ConfidentLearning(suspects, round(noise, 4), method, None, probs, position, index)
-
-
-def _training_rows(y: np.ndarray, limit: int, folds: int, seed: int) -> np.ndarray:
-    """All rows, or a random ``limit`` of them topped up so every class keeps ``folds`` rows."""
-    import numpy as np
-
-    n = len(y)
-    if n <= limit:
-        return np.arange(n)
-    rng = np.random.default_rng(seed)
-    chosen = np.sort(rng.choice(n, size=limit, replace=False))
-    have = np.bincount(y[chosen], minlength=int(y.max()) + 1)
-    extra = []
-    for c in np.flatnonzero(have < folds):
-        members = np.setdiff1d(np.flatnonzero(y == c), chosen)
-        extra.append(rng.choice(members, size=min(len(members), folds - int(have[c])), replace=False))
-    if extra:
-        chosen = np.sort(np.concatenate([chosen, *extra]))
-    return chosen
-
-
-def _vectorise(texts: list[str], train: np.ndarray, features: str) -> Any:
-    """TF-IDF matrix of every text, vocabulary learned from the training rows; None when the
-    training texts leave no term (scikit-learn's "empty vocabulary")."""
-    from scipy.sparse import hstack
-
-    from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
-
-    fit_texts = [texts[i] for i in train]
-    min_df = min_document_frequency(fit_texts)
-    word = tfidf_vectorizer(ngram_range=(1, 2), min_df=min_df, max_features=300_000)
-    try:
-        word.fit(fit_texts)
-    except ValueError:  # "empty vocabulary" / "no terms remain": nothing to learn from
-        return None
-    matrices = [word.transform(texts)]
-    if features == "word+char":
-        char = tfidf_vectorizer(analyzer="char_wb", ngram_range=(3, 5), min_df=min_df, max_features=300_000)
-        char.fit(fit_texts)
-        matrices.append(char.transform(texts))
-    return hstack(matrices).tocsr() if len(matrices) > 1 else matrices[0]
-
-
-def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
-    """Out-of-fold class probabilities of the training rows; every other row gets the mean of
-    the fold models (none was trained on it). Folds run on two threads: the saga solver
-    releases the GIL."""
-    import os
-    import warnings
-
-    import numpy as np
-    from joblib import Parallel, delayed
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold
-
-    probs = np.zeros((len(y), k), dtype=np.float64)
-    rest = np.setdiff1d(np.arange(len(y)), train)
-    x_train, y_train = x[train], y[train]
-    x_rest = x[rest] if len(rest) else None
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-
-    def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        # saga: several times faster than lbfgs on sparse TF-IDF, same optimum.
-        model = LogisticRegression(C=c, solver="saga", max_iter=200, random_state=seed)
-        model.fit(x_train[fit_idx], y_train[fit_idx])
-        held = model.predict_proba(x_train[held_idx])
-        return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
-
-    jobs = min(2, os.cpu_count() or 1, folds)
-    # The warnings filter is process-wide: set it here, not inside the threads.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        results = Parallel(n_jobs=jobs, prefer="threads")(
-            delayed(fold)(fit_idx, held_idx) for fit_idx, held_idx in splitter.split(np.zeros(len(y_train)), y_train)
-        )
-    for held_idx, cols, held, rest_probs in results:
-        # A fold may miss a class entirely; map its columns back to the full class list.
-        probs[train[held_idx][:, None], cols[None, :]] = held
-        if rest_probs is not None:
-            probs[rest[:, None], cols[None, :]] += rest_probs / folds
-    # Rows only ever scored by models missing a class may not sum to one exactly.
-    probs /= np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
-    return probs
+    if found.skipped:
+        return _ConfidentLearning([], None, found.method, found.skipped)
+    suspects = [Suspect(rows[s.index], CONFIDENT_LEARNING, s.given, s.suggested, s.score, s.given_probability) for s in found.suspects]
+    position = {rows[k]: i for i, k in enumerate(found.scored.tolist())}
+    return _ConfidentLearning(suspects, found.noise_rate, found.method, None, found.probabilities, position,
+                              {c: k for k, c in enumerate(found.classes)}, found.noise_interval)
