@@ -43,7 +43,9 @@ __all__ = ["LabelNoise", "NoiseSuspect", "find_label_noise"]
 
 MAX_WORD_CHARS = 3000  # long documents: the opening carries most of the label, the rest costs time
 MAX_CHAR_CHARS = 1000
-MAX_FEATURES = 400_000
+HASH_FEATURES = 2**20
+CHAR_BUDGET = 6_000_000  # characters the character view reads over all texts
+PARALLEL_CHARS = 4_000_000  # above this many characters, hash in two processes
 CJK_SHARE = 0.3  # texts with this share of CJK characters get the plain-character view
 BOOTSTRAP = 1000
 VIEWS = ("word", "char")
@@ -176,35 +178,47 @@ def _is_cjk_heavy(texts: list[str], sample: int = 500) -> bool:
 
 def _views(texts: list[str], train: np.ndarray, views: Sequence[str], word_chars: int, char_chars: int,
            embed: Callable[[list[str]], Any] | None, say: Callable[[str], None]) -> list[tuple[str, Any]]:
-    """(name, matrix) per view; vocabularies are learned from the training rows only."""
+    """(name, matrix) per view. Hashed n-gram counts (no vocabulary to build: 2-3 times faster
+    than a TF-IDF vocabulary on long texts, and chunks hash in parallel), IDF weights learned
+    from the training rows only."""
     import numpy as np
 
-    from dqlint.analysis.features import min_document_frequency, tfidf_vectorizer
-
-    min_df = min_document_frequency(train)
-    fit_rows = train.tolist()
     out = []
     say(f"label-noise: word features of {len(texts):,} texts")
-    word = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(1, 2))
-    out.append(("word", _fit_transform(word, [t[:word_chars] for t in texts], fit_rows)))
+    out.append(("word", _hashed_tfidf([t[:word_chars] for t in texts], train, "word", (1, 2))))
     if "char" in views:
-        say(f"label-noise: character features of {len(texts):,} texts")
-        if _is_cjk_heavy(texts):
-            char = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(1, 3), analyzer="char")
-        else:
-            char = tfidf_vectorizer(max_features=MAX_FEATURES, min_df=min_df, ngram_range=(2, 4), analyzer="char_wb")
-        out.append(("char", _fit_transform(char, [t[:char_chars] for t in texts], fit_rows)))
+        # Character n-grams cost ~10x words per character: read a bounded total, at least the
+        # first 100 characters of every text.
+        cap = max(100, min(char_chars, CHAR_BUDGET // max(1, len(texts))))
+        say(f"label-noise: character features of {len(texts):,} texts (first {cap:,} characters)")
+        analyzer, ngrams = ("char", (1, 3)) if _is_cjk_heavy(texts) else ("char_wb", (2, 4))
+        out.append(("char", _hashed_tfidf([t[:cap] for t in texts], train, analyzer, ngrams)))
     if embed is not None:
         say(f"label-noise: embeddings of {len(texts):,} texts")
         out.append(("embedding", np.asarray(embed([t[:word_chars] for t in texts]), dtype=np.float32)))
     return out
 
 
-def _fit_transform(vectoriser: Any, texts: list[str], fit_rows: list[int]) -> Any:
-    if len(fit_rows) == len(texts):
-        return vectoriser.fit_transform(texts)
-    vectoriser.fit([texts[i] for i in fit_rows])
-    return vectoriser.transform(texts)
+def _hashed_tfidf(texts: list[str], train: np.ndarray, analyzer: str, ngrams: tuple[int, int]) -> Any:
+    import numpy as np
+    import scipy.sparse
+    from joblib import Parallel, delayed
+    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+
+    hasher = HashingVectorizer(analyzer=analyzer, ngram_range=ngrams, n_features=HASH_FEATURES,
+                               alternate_sign=False, norm=None, dtype=np.float32)
+    size = sum(map(len, texts))
+    if size < PARALLEL_CHARS:
+        counts = hasher.transform(texts)
+    else:  # tokenising is pure Python: two processes, one chunk each
+        half = len(texts) // 2
+        counts = scipy.sparse.vstack(Parallel(n_jobs=2)(delayed(hasher.transform)(c) for c in (texts[:half], texts[half:]))).tocsr()
+    # Keep the columns seen in at least min_df training rows: the solvers' cost grows with the
+    # width of the matrix (dense coefficient updates), and n-grams seen once only add noise.
+    seen = np.flatnonzero(counts[train].getnnz(axis=0) >= (2 if len(train) >= 50 else 1))
+    counts = counts[:, seen]
+    idf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
+    return idf.transform(counts).astype(np.float32)
 
 
 def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
