@@ -116,6 +116,7 @@ def find_label_noise(
     method["views"] = [name for name, _ in matrices]
     if matrices[0][1].shape[1] == 0:  # every text empty, punctuation or no word seen twice
         return LabelNoise(method=method, skipped="no words to learn from: the texts are empty or hold no word seen twice")
+    matrices = [(name, x) for name, x in matrices if x.shape[1] > 0]
     if "char" in views:
         method["char_ngrams"] = "char 1-3" if _is_cjk_heavy(kept) else "char_wb 2-4"
     probs = []
@@ -217,6 +218,8 @@ def _hashed_tfidf(texts: list[str], train: np.ndarray, analyzer: str, ngrams: tu
     # width of the matrix (dense coefficient updates), and n-grams seen once only add noise.
     seen = np.flatnonzero(counts[train].getnnz(axis=0) >= (2 if len(train) >= 50 else 1))
     counts = counts[:, seen]
+    if counts.shape[1] == 0:  # nothing seen twice: the caller skips the view
+        return counts
     idf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
     return idf.transform(counts).astype(np.float32)
 
