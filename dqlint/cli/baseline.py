@@ -6,17 +6,11 @@ from typing import Any
 
 import click
 
+from dqlint.cli.main import data_options
+
 
 @click.command("baseline")
-@click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option("--test", "test_paths", multiple=True, metavar="PATH", help="Test split (repeatable).")
-@click.option("--eval", "eval_paths", multiple=True, metavar="PATH", help="Evaluation / validation split (repeatable).")
-@click.option("--reference", "reference_paths", multiple=True, metavar="PATH", help="Production sample to compare with.")
-@click.option("--review", metavar="FILE", help="A filled-in review sheet from `dqlint sample`.")
-@click.option("--expectations", metavar="FILE", help="A Great Expectations suite (JSON) to run.")
-@click.option("--schema", metavar="FILE", help="A JSON Schema every record must satisfy.")
-@click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml).")
-@click.option("--isolated", is_flag=True, help="Ignore config files.")
+@data_options
 @click.option("--select", metavar="IDS", help="Only these rules or criteria.")
 @click.option("--ignore", metavar="IDS", multiple=True, help="Skip these rules or criteria.")
 @click.option("--set", "settings", multiple=True, metavar="RULE.OPTION=VALUE", help="Set a rule option.")

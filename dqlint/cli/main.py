@@ -78,16 +78,27 @@ def cli() -> None:
 # -- check -------------------------------------------------------------------------------------
 
 
+def data_options(command: Any) -> Any:
+    """The options that say what a check reads (data, splits, reference, review sheet, suite,
+    schema, config): shared by every command that runs a check."""
+    decorators = [
+        click.argument("paths", nargs=-1, metavar="[PATH]..."),
+        click.option("--test", "test_paths", multiple=True, metavar="PATH", help="Test split (repeatable)."),
+        click.option("--eval", "eval_paths", multiple=True, metavar="PATH", help="Evaluation / validation split (repeatable)."),
+        click.option("--reference", "reference_paths", multiple=True, metavar="PATH", help="Production sample to compare with."),
+        click.option("--review", metavar="FILE", help="A filled-in review sheet from `dqlint sample`."),
+        click.option("--expectations", metavar="FILE", help="A Great Expectations suite (JSON) to run."),
+        click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml)."),
+        click.option("--isolated", is_flag=True, help="Ignore config files."),
+        click.option("--schema", metavar="FILE", help="A JSON Schema every record must satisfy (rule json-schema)."),
+    ]
+    for decorator in reversed(decorators):
+        command = decorator(command)
+    return command
+
+
 @cli.command("check")
-@click.argument("paths", nargs=-1, metavar="[PATH]...")
-@click.option("--test", "test_paths", multiple=True, metavar="PATH", help="Test split (repeatable).")
-@click.option("--eval", "eval_paths", multiple=True, metavar="PATH", help="Evaluation / validation split (repeatable).")
-@click.option("--reference", "reference_paths", multiple=True, metavar="PATH", help="Production sample to compare with.")
-@click.option("--review", metavar="FILE", help="A filled-in review sheet from `dqlint sample`.")
-@click.option("--expectations", metavar="FILE", help="A Great Expectations suite (JSON) to run.")
-@click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml).")
-@click.option("--isolated", is_flag=True, help="Ignore config files.")
-@click.option("--schema", metavar="FILE", help="A JSON Schema every record must satisfy (rule json-schema).")
+@data_options
 @click.option("--baseline", metavar="FILE", help="Accept the findings recorded in FILE (`dqlint baseline`); only new ones block.")
 @click.option("--select", metavar="IDS", help="Only these rules (comma-separated rule ids or criteria, e.g. duplicates).")
 @click.option("--extend-select", metavar="IDS", multiple=True, help="Add rules or criteria to the selection.")
