@@ -9,7 +9,6 @@ fingerprint of every finding, and of every rule that fails without findings, to 
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import replace
 from typing import Any
 
@@ -37,7 +36,3 @@ def write_baseline(request: Any, path: str, *, force: bool = True, protected: li
     except OSError as exc:
         raise UsageError(f"{path}: cannot write the baseline: {exc.strerror or exc}") from None
     return document
-
-
-def default_baseline_path() -> str:
-    return os.path.join(os.curdir, "dqlint-baseline.json")
