@@ -6,8 +6,11 @@ system prompt), ``output`` (the response the model learns), ``system`` (the syst
 when none), ``label`` (``None``, a string, or a tuple of strings for multi-label), ``split``
 and its location (file, 1-based line, 0-based record index).
 
-Columns are plain lists, so a million rows cost a few hundred MB and rules can vectorise
-over them; ``to_frame()`` gives a pandas DataFrame when a rule wants one.
+Columns are sequences a rule indexes and iterates (``ds.input[i]``, ``zip(ds.input, ds.output)``):
+texts are lists of ``str``; integers (``file_index``, ``record``, ``line``, ``turns``) are typed
+arrays (:mod:`dqlint.data.columns`) that NumPy reads without a copy; what repeats across rows
+(system prompt, label, split, format) is one shared object per distinct value. So a million
+rows cost little beyond their text; ``to_frame()`` gives a pandas DataFrame when a rule wants one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Sequence
 
+from array import array
+
+from dqlint.data.columns import NO_LINE, Interner, IntColumn, OptionalIntColumn, append_int
 from dqlint.data.schema import Schema
 
 if TYPE_CHECKING:
@@ -109,14 +115,18 @@ class Dataset:
         self.system: list[str] = []
         self.label: list[Any] = []
         self.split: list[str] = []
-        self.file_index: list[int] = []
-        self.record: list[int] = []
-        self.line: list[int | None] = []
+        self.file_index: IntColumn = IntColumn("b")
+        self.record: IntColumn = IntColumn("i")
+        self.line: OptionalIntColumn = OptionalIntColumn("i")
         self.problems: list[Problem] = []
         # Per-row number of messages/turns, for token overhead and edge-case estimates.
-        self.turns: list[int] = []
+        self.turns: IntColumn = IntColumn("b")
         # Per-row detected record format (a file's format is its most common one).
         self.format: list[str] = []
+        # One object per distinct system prompt and label (each its own table, so a column of
+        # unique system prompts does not stop labels from being shared). Split and format
+        # names come from small fixed sets of string objects already.
+        self._systems, self._labels = Interner(), Interner()
 
     # -- building --------------------------------------------------------------------------
     def add_row(
@@ -133,17 +143,28 @@ class Dataset:
         turns: int = 1,
         format: str = "unknown",
     ) -> int:
+        row = len(self.input)
+        try:
+            self.file_index.append(file_index)
+            self.record.append(record)
+            array.append(self.line, NO_LINE if line is None else line)  # C append, None as its sentinel
+            self.turns.append(turns)
+        except OverflowError:  # a value wider than its column: widen the columns it did not reach
+            self._append_wide(row, file_index=file_index, record=record, line=line, turns=turns)
         self.input.append(input)
         self.output.append(output)
-        self.system.append(system)
-        self.label.append(label)
+        # Only strings are shared: 1 == True would merge labels of different types.
+        self.system.append(self._systems[system] if type(system) is str else system)
+        self.label.append(self._labels[label] if type(label) is str else label)
         self.split.append(split)
-        self.file_index.append(file_index)
-        self.record.append(record)
-        self.line.append(line)
-        self.turns.append(turns)
         self.format.append(format)
-        return len(self.input) - 1
+        return row
+
+    def _append_wide(self, row: int, **values: int | None) -> None:
+        for name, value in values.items():
+            column = getattr(self, name)
+            if len(column) == row:
+                setattr(self, name, append_int(column, value))
 
     # -- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -193,16 +214,45 @@ class Dataset:
         For rules that need fields the canonical view does not keep (tags, tool calls,
         per-message content). Records that failed to parse are not rows and are not yielded.
         """
-        row_of: dict[tuple[int, int], int] = {
-            (f, r): i for i, (f, r) in enumerate(zip(self.file_index, self.record))
-        }
         for fi, info in enumerate(self.files):
             if info.iter_raw is None:
                 continue
+            span = self._record_ordered_span(fi)
+            if span is None:
+                yield from self._iter_raw_by_lookup(fi, info.iter_raw)
+                continue
+            # The file's rows are one run in record order (as loading adds them): walk the rows
+            # and the re-read records in step instead of building a lookup table of every row.
+            at, end = span
+            record = self.record
             for rec_index, obj in info.iter_raw():
-                row = row_of.get((fi, rec_index))
-                if row is not None:
-                    yield row, obj
+                while at < end and record[at] < rec_index:
+                    at += 1
+                if at == end:
+                    break
+                if record[at] == rec_index:
+                    yield at, obj
+
+    def _record_ordered_span(self, fi: int) -> tuple[int, int] | None:
+        """(first row, end row) when the rows of file ``fi`` are contiguous with increasing record
+        indexes; (0, 0) when it has none; None when they are neither (rows added by hand)."""
+        import numpy as np
+
+        rows = np.flatnonzero(np.asarray(self.file_index) == fi)
+        if not len(rows):
+            return 0, 0
+        start, end = int(rows[0]), int(rows[-1]) + 1
+        records = np.asarray(self.record)[start:end]
+        if end - start != len(rows) or not bool(np.all(records[1:] > records[:-1])):
+            return None
+        return start, end
+
+    def _iter_raw_by_lookup(self, fi: int, reader: Callable[[], Iterator[tuple[int, dict]]]) -> Iterator[tuple[int, dict]]:
+        row_of = {self.record[i]: i for i, f in enumerate(self.file_index) if f == fi}
+        for rec_index, obj in reader():
+            row = row_of.get(rec_index)
+            if row is not None:
+                yield row, obj
 
     def to_frame(self) -> pd.DataFrame:
         """The canonical view as a pandas DataFrame (one row per example, with locations)."""
@@ -211,8 +261,8 @@ class Dataset:
         return pd.DataFrame(
             {
                 "path": [self.files[f].path for f in self.file_index],
-                "line": pd.array(self.line, dtype="Int64"),
-                "record": self.record,
+                "line": pd.array(self.line.tolist(), dtype="Int64"),
+                "record": self.record.tolist(),
                 "split": self.split,
                 "input": self.input,
                 "output": self.output,

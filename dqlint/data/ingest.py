@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from collections import Counter
 from itertools import chain, islice
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from dqlint.data.dataset import Dataset, InputFile, Location, Problem
 from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonical
 from dqlint.data.limits import Limits, nesting_deeper_than
-from dqlint.data.readers import json_type
+from dqlint.data.readers import Raw, json_type
 from dqlint.data.schema import SPECIFIC_FORMATS, Schema, infer_schema
 from dqlint.data.sources import (
     SKIPPED,
@@ -28,7 +28,7 @@ from dqlint.errors import UsageError
 # Records read before the rest to infer a file's schema (they are kept, not read twice).
 SCHEMA_SAMPLE = 1000
 
-__all__ = ['load_inputs', 'dataset_from_records']
+__all__ = ['load_inputs', 'dataset_from_records', 'RecordMapper']
 
 
 def load_inputs(
@@ -102,84 +102,145 @@ def _ingest(
 ) -> None:
     """Rows of one input. A row's split: the one forced by --test/--eval, else its split
     column, else the one its file name implies, else train."""
-    file_index = len(ds.files)
-    fallback = by_name or "train"
-    info = InputFile(path=display, split=forced or fallback, format="empty", kind=kind)
-    ds.files.append(info)
-    tally = FormatTally()
-    field_types = info.field_types
-    row_splits: set[str] = set()
-    count = 0
-    first_row = len(ds)
-    by_column = False
     items = reader()
     head = list(islice(items, SCHEMA_SAMPLE))
     sample = [{k: v for k, v in r.value.items() if k != fields.split} for r in head if isinstance(r.value, dict)]
-    schema = info.schema = _file_schema(sample, fields)
-    if schema.source == "values":
-        ds.problems.append(Problem(Location(display, None, None), "inferred-fields", _inferred_message(schema), None, False))
-    reading = schema.reading_fields()
-    for raw in chain(head, items):
-        location = Location(display, raw.line, raw.record)
-        if raw.record is not None:
-            count = max(count, raw.record + 1)
-        rec = raw.value
-        if kind == "memory" and rec is not None and nesting_deeper_than(rec, (limits or Limits()).max_depth):
-            # File readers check while parsing; objects handed over in memory are checked here.
-            max_depth = (limits or Limits()).max_depth
-            raw = raw._replace(problem=("too-deep", f"record nests objects or arrays more than {max_depth} levels deep (max-depth): skipped", True))
-            rec = None
-        if rec is not None and not isinstance(rec, dict):
-            raw = raw._replace(problem=("not-object", f"record is a JSON {json_type(rec)}, not an object", True))
-            rec = None
-        if rec is None:
-            if raw.problem:
-                kind_, message, fatal = raw.problem
-                ds.problems.append(Problem(location, kind_, message, None, fatal))
-            continue
-        view = schema.view(rec)
-        fmt = detect_format(view, reading)
-        if schema.format and fmt in ("unknown", "text") and fmt != schema.format:
-            fmt = schema.format  # a record missing some of its file's fields: say which
-        tally.add(fmt)
-        for key, value in rec.items():
-            types = field_types.get(key)
-            if types is None:
-                types = field_types[key] = Counter()
-            types[json_type(value)] += 1
-        column = rec.get(fields.split) if forced is None else None
-        row_split = forced or normalise_split(column) or fallback
-        by_column = by_column or normalise_split(column) is not None
-        row_splits.add(row_split)
-        if column is not None and normalise_split(column) is None:
-            unknown_split = ("split", f"{fields.split} value {column!r} is not a known split (train, validation, test); counted as {row_split}", False)
-            raw = raw if raw.problem else raw._replace(problem=unknown_split)
-        canon = to_canonical(view, fmt, reading)
-        row = ds.add_row(
-            file_index=file_index,
-            record=raw.record if raw.record is not None else count,
-            line=raw.line,
-            input=canon.input,
-            output=canon.output,
-            system=canon.system,
-            label=canon.label,
-            split=row_split,
-            turns=canon.turns,
-            format=fmt,
-        )
-        if raw.problem:
-            kind_, message, fatal = raw.problem
-            ds.problems.append(Problem(location, kind_, message, row, fatal))
-    _share_repeated_system_prompts(ds, first_row)
-    info.records = count
-    info.format = tally.dominant()
-    info.format_counts = Counter(tally.counts)
-    if forced is None and len(row_splits) > 1:
-        info.split = "mixed"
-    elif row_splits:
-        info.split = next(iter(row_splits))
-    info.split_from = "forced" if forced else "column" if by_column else "name" if by_name else "default"
-    info.iter_raw = lambda: ((r.record, r.value) for r in reader() if isinstance(r.value, dict))
+    mapper = RecordMapper(ds, display, forced, by_name, fields, kind, _file_schema(sample, fields), limits)
+    mapper.add(chain(head, items))
+    mapper.finish(lambda: ((r.record, r.value) for r in reader() if isinstance(r.value, dict)))
+
+
+# Python types whose JSON type name needs no look at the value (a float may be NaN: "null").
+_TYPE_NAMES = {str: "string", int: "integer", bool: "boolean", type(None): "null", dict: "object", list: "array", tuple: "array"}
+_PLAIN_TYPES = frozenset(_TYPE_NAMES)
+# Distinct key sets whose detected format is remembered per file (detection reads keys only).
+_DETECT_CACHE = 256
+
+
+class RecordMapper:
+    """Maps the records of one input to rows of a :class:`Dataset`, block by block.
+
+    Made once per input (it appends the input's :class:`InputFile` to ``ds.files``); ``add``
+    takes any run of reader items (:class:`~dqlint.data.readers.Raw`, with their own record
+    indexes and lines), so an engine that reads a file in blocks maps each block with the same
+    code; ``finish`` settles the file's format, split and record count once all are added."""
+
+    def __init__(
+        self, ds: Dataset, display: str, forced: str | None, by_name: str | None, fields: FieldMap, kind: str,
+        schema: Schema, limits: Limits | None = None,
+    ) -> None:
+        self.ds, self.display, self.forced, self.by_name, self.fields, self.kind = ds, display, forced, by_name, fields, kind
+        self.limits = limits or Limits()
+        self.file_index = len(ds.files)
+        self.fallback = by_name or "train"
+        self.info = InputFile(path=display, split=forced or self.fallback, format="empty", kind=kind, schema=schema)
+        ds.files.append(self.info)
+        if schema.source == "values":
+            ds.problems.append(Problem(Location(display, None, None), "inferred-fields", _inferred_message(schema), None, False))
+        self.schema, self.reading = schema, schema.reading_fields()
+        self.tally = FormatTally()
+        self.row_splits: set[str] = set()
+        self.by_column = False
+        self.count = 0
+        # (keys, value types or type names) -> records: the field types, counted per shape.
+        self.shapes: dict[tuple, int] = {}
+        self.formats: dict[tuple, str] = {}
+
+    def add(self, items: Iterable[Raw]) -> None:
+        """Map each item to a row (or a problem), in order. The loop runs once per record of
+        every input, so it binds what it calls and builds a Location only for a problem."""
+        ds, display, forced, fallback, split_key = self.ds, self.display, self.forced, self.fallback, self.fields.split
+        schema, reading, kind, file_index = self.schema, self.reading, self.kind, self.file_index
+        view_of = schema.view if schema.renames else None
+        own_format = schema.format
+        tally_add, row_splits, shapes, formats = self.tally.add, self.row_splits, self.shapes, self.formats
+        add_row, problems = ds.add_row, ds.problems
+        count, by_column = self.count, self.by_column
+        max_depth = self.limits.max_depth
+        for raw in items:
+            record = raw.record
+            if record is not None and record >= count:
+                count = record + 1
+            rec = raw.value
+            if kind == "memory" and rec is not None and nesting_deeper_than(rec, max_depth):
+                # File readers check while parsing; objects handed over in memory are checked here.
+                raw = raw._replace(problem=("too-deep", f"record nests objects or arrays more than {max_depth} levels deep (max-depth): skipped", True))
+                rec = None
+            if rec is not None and not isinstance(rec, dict):
+                raw = raw._replace(problem=("not-object", f"record is a JSON {json_type(rec)}, not an object", True))
+                rec = None
+            if rec is None:
+                if raw.problem:
+                    kind_, message, fatal = raw.problem
+                    problems.append(Problem(Location(display, raw.line, record), kind_, message, None, fatal))
+                continue
+            view = view_of(rec) if view_of is not None else rec
+            keys = tuple(view)
+            fmt = formats.get(keys)
+            if fmt is None:
+                fmt = detect_format(view, reading)
+                if own_format and fmt in ("unknown", "text") and fmt != own_format:
+                    fmt = own_format  # a record missing some of its file's fields: say which
+                if len(formats) < _DETECT_CACHE:
+                    formats[keys] = fmt
+            tally_add(fmt)
+            types = tuple(map(type, rec.values()))
+            if not _PLAIN_TYPES.issuperset(types):
+                types = tuple(map(json_type, rec.values()))
+            shape = (tuple(rec) if view is not rec else keys, types)
+            shapes[shape] = shapes.get(shape, 0) + 1
+            problem = raw.problem
+            if forced is not None:
+                row_split = forced
+            else:
+                column = rec.get(split_key)
+                named = normalise_split(column) if column is not None else None
+                row_split = named or fallback
+                if named is not None:
+                    by_column = True
+                elif column is not None and problem is None:
+                    problem = ("split", f"{split_key} value {column!r} is not a known split (train, validation, test); counted as {row_split}", False)
+            row_splits.add(row_split)
+            canon = to_canonical(view, fmt, reading)
+            row = add_row(
+                file_index=file_index,
+                record=record if record is not None else count,
+                line=raw.line,
+                input=canon.input,
+                output=canon.output,
+                system=canon.system,
+                label=canon.label,
+                split=row_split,
+                turns=canon.turns,
+                format=fmt,
+            )
+            if problem:
+                kind_, message, fatal = problem
+                problems.append(Problem(Location(display, raw.line, record), kind_, message, row, fatal))
+        self.count, self.by_column = count, by_column
+
+    def finish(self, iter_raw: Callable[[], Iterator[tuple[int, dict]]] | None = None) -> InputFile:
+        """Settle the file's record count, format, field types and split; ``iter_raw`` re-reads
+        its raw records for the rules that need them (see :meth:`Dataset.iter_raw`)."""
+        info, forced = self.info, self.forced
+        field_types = info.field_types
+        for (keys, types), n in self.shapes.items():
+            for key, t in zip(keys, types):
+                counter = field_types.get(key)
+                if counter is None:
+                    counter = field_types[key] = Counter()
+                counter[t if type(t) is str else _TYPE_NAMES[t]] += n
+        self.shapes.clear()
+        info.records = self.count
+        info.format = self.tally.dominant()
+        info.format_counts = Counter(self.tally.counts)
+        if forced is None and len(self.row_splits) > 1:
+            info.split = "mixed"
+        elif self.row_splits:
+            info.split = next(iter(self.row_splits))
+        info.split_from = "forced" if forced else "column" if self.by_column else "name" if self.by_name else "default"
+        info.iter_raw = iter_raw
+        return info
 
 
 def _file_schema(sample: list[dict], fields: FieldMap) -> Schema:
@@ -197,13 +258,3 @@ def _inferred_message(schema: Schema) -> str:
         f"fields guessed from the values: read as {schema.format} with {mapping}; "
         f"pin them with {schema.pin_hint()} (or [tool.dqlint.fields] in config)"
     )
-
-
-def _share_repeated_system_prompts(ds: Dataset, start: int) -> None:
-    """Rows usually share one system prompt: keep one string object instead of a copy per row."""
-    seen: dict[str, str] = {}
-    column = ds.system
-    for i in range(start, len(column)):
-        column[i] = seen.setdefault(column[i], column[i])
-
-

@@ -266,6 +266,7 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = F
     saw_any = False
     with open_binary() as fh:
         try:
+            depth = limits.max_depth
             for lineno, raw in enumerate(bounded_lines(fh, limits.max_record_size), 1):
                 if isinstance(raw, int):  # over max-record-size: measured, not read
                     saw_any = True
@@ -276,22 +277,29 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = F
                 if lineno == 1 and raw.startswith(BOM):
                     raw = raw[len(BOM):]
                     bom_problem = ("bom", "file starts with a UTF-8 byte-order mark (BOM); some trainers reject it", False)
-                if not raw.strip():
+                # Only a line that starts with white space can be blank: the others are not copied.
+                if (not raw or raw[0] in _SPACE) and not raw.strip():
                     if keep_source:
                         yield Raw(None, lineno, None, None, raw)
                     continue
                 saw_any = True
                 source = raw if keep_source else None
-                ends_line = raw.endswith(b"\n")
-                raw = raw.rstrip(b"\r\n")
                 try:
+                    # The line ending is JSON white space: parse the line as read, without a copy.
                     value = orjson.loads(raw)
                     problem = bom_problem
-                except orjson.JSONDecodeError as exc:
-                    value, problem = _salvage_json_line(raw, exc, ends_line)
-                    if "recursion" in str(exc):
-                        value, problem = None, _too_deep(limits)
-                if value is not None and _maybe_too_deep(raw, value, limits):
+                except orjson.JSONDecodeError:
+                    ends_line = raw.endswith(b"\n")
+                    raw = raw.rstrip(b"\r\n")
+                    try:  # again without the line ending, so messages give the line's own columns
+                        value, problem = orjson.loads(raw), bom_problem
+                    except orjson.JSONDecodeError as exc:
+                        value, problem = _salvage_json_line(raw, exc, ends_line)
+                        if "recursion" in str(exc):
+                            value, problem = None, _too_deep(limits)
+                # Deeper than max-depth? Only a line with that many brackets can be (the walk is
+                # paid only by the rare record that has them).
+                if value is not None and len(raw) > depth and raw.count(b"{") + raw.count(b"[") > depth and nesting_deeper_than(value, depth):
                     value, problem = None, _too_deep(limits)
                 if not isinstance(value, dict) and (problem is None or problem[2] is False):
                     # Parsed, but a string, number, array or null is not a record.
@@ -302,6 +310,9 @@ def _read_jsonl(path: str, open_binary: Callable[[], Any], keep_source: bool = F
             raise InputError(f"{path}: cannot read: {first_line(exc)}") from None
     if not saw_any:
         yield Raw(None, None, None, ("empty-file", "file holds no records", True))
+
+
+_SPACE = frozenset(b" \t\r\n\x0b\x0c")  # what bytes.strip() strips
 
 
 def _salvage_json_line(raw: bytes, exc: Exception, ends_line: bool) -> tuple[Any, tuple[str, str, bool]]:

@@ -31,29 +31,30 @@ def messages_view(messages: Any, role_key: str, content_key: str, role_map: dict
     if not isinstance(messages, list):
         return Canonical("", "", "", None, 0)
     system_parts: list[str] = []
-    turns: list[tuple[str, str]] = []
+    texts: list[str] = []  # the non-system turns, in order
+    last_assistant = -1
     for msg in messages:
         if not isinstance(msg, dict):
             continue
         role = msg.get(role_key)
-        role = role_map.get(role, role) if role_map and isinstance(role, str) else role
-        text = content_text(msg.get(content_key))
+        if role_map and isinstance(role, str):
+            role = role_map.get(role, role)
+        content = msg.get(content_key)
+        # Most contents are plain strings: only the others go through content_text.
+        text = content if type(content) is str else content_text(content)
         if not text and msg.get("tool_calls"):
             text = scalar_text(msg.get("tool_calls"))
         if role == "system":
             system_parts.append(text)
-        else:
-            turns.append((role if isinstance(role, str) else "", text))
-    last_assistant = max((i for i, (role, _) in enumerate(turns) if role == "assistant"), default=None)
-    if last_assistant is None:
-        return Canonical("\n".join(t for _, t in turns), "", "\n".join(system_parts), None, len(messages))
-    return Canonical(
-        "\n".join(t for _, t in turns[:last_assistant]),
-        turns[last_assistant][1],
-        "\n".join(system_parts),
-        None,
-        len(messages),
-    )
+            continue
+        if role == "assistant":
+            last_assistant = len(texts)
+        texts.append(text)
+    # str.join hands back a lone string itself, so a one-turn prompt is not copied.
+    system = "\n".join(system_parts)
+    if last_assistant < 0:
+        return Canonical("\n".join(texts), "", system, None, len(messages))
+    return Canonical("\n".join(texts[:last_assistant]), texts[last_assistant], system, None, len(messages))
 
 
 def prompt_side(value: Any) -> tuple[str, str, int]:
