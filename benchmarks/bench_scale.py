@@ -51,6 +51,8 @@ sys.path.insert(0, str(ROOT / "sample_data" / "label_accuracy"))
 
 import scale_data  # noqa: E402
 
+# --timeout: a command still running after this many seconds is stopped (shown as "> N s").
+TIMEOUT: list[float | None] = [None]
 # Runs over this many rows hold the machine lock (when one is given).
 LOCKED_ROWS = 300_000
 GROUPS = (
@@ -97,7 +99,7 @@ class Run:
     peak: int
     floor: float | None = None  # seconds of the floor of the same data
     candidates_per_row: float | None = None
-    exit_code: int = 0
+    exit_code: int | None = 0  # None: stopped at --timeout
 
 
 @dataclass
@@ -122,16 +124,28 @@ def machine_lock(path: str | None, rows: int) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def timed(cmd: list[str]) -> tuple[float, int, int, str]:
-    """(seconds, peak RSS in bytes, exit code, stderr) of one child process."""
+def timed(cmd: list[str], timeout: float | None = None) -> tuple[float, int, int, str]:
+    """(seconds, peak RSS in bytes, exit code, stderr) of one child process. A child still running
+    after ``timeout`` seconds is killed; its exit code is then None."""
     with tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=tempfile.gettempdir())
-        _, status, usage = os.wait4(proc.pid, 0)
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if timeout else 0)
+            if pid:
+                break
+            if time.perf_counter() - started > timeout:
+                proc.kill()  # our own child, by its pid
+                _, status, usage = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.2)
         elapsed = time.perf_counter() - started
-        proc.returncode = code = os.waitstatus_to_exitcode(status)
+        code = os.waitstatus_to_exitcode(status)
+        proc.returncode = code
         err.seek(0)
         stderr = err.read().decode(errors="replace")
+    if timeout and elapsed > timeout:
+        return elapsed, usage.ru_maxrss * 1024, None, stderr  # type: ignore[return-value]
     if code not in (0, 1):  # 1 is a no-go verdict: a finished check
         sys.exit(f"{' '.join(cmd)} failed with exit code {code}:\n{stderr[-2000:]}")
     return elapsed, usage.ru_maxrss * 1024, code, stderr
@@ -188,12 +202,13 @@ def dqlint_cmd(inputs: list[str], select: str | None, engine: str | None, report
 def measure(table: Table, what: str, kind: str, rows: int, size: int, cmd: list[str], lock: str | None,
             floor: float | None, report: str | None = None) -> Run:
     with machine_lock(lock, rows):
-        seconds, peak, code, _ = timed(cmd)
+        seconds, peak, code, _ = timed(cmd, TIMEOUT[0])
     run = Run(what, kind, rows, size, seconds, peak, floor, exit_code=code)
     if report is not None:
         run.candidates_per_row = candidates_per_row(report)
     table.runs.append(run)
-    print(f"  {kind:<9} {rows:>9,}  {what:<60} {seconds:8.1f} s  {peak / 2**20:8,.0f} MiB", file=sys.stderr, flush=True)
+    stopped = " (stopped)" if code is None else ""
+    print(f"  {kind:<9} {rows:>9,}  {what:<60} {seconds:8.1f} s  {peak / 2**20:8,.0f} MiB{stopped}", file=sys.stderr, flush=True)
     return run
 
 
@@ -238,6 +253,8 @@ def count(n: int) -> str:
 def cell(run: Run | None) -> str:
     if run is None:
         return ""
+    if run.exit_code is None:
+        return f"> {run.seconds:.0f} s (stopped), {mib(run.peak)} so far ({run.peak / run.input_bytes:.1f}× file)"
     text = f"{run.seconds:.1f} s"
     if run.floor and run.floor != run.seconds:
         text += f" ({run.seconds / run.floor:.0f}× floor)"
@@ -281,6 +298,8 @@ def _size_table(table: Table, data: str, whats: list[str], sizes: list[int]) -> 
         runs = [table.find(what, data, n) for n in sizes]
         a, b = runs[0], runs[-1]
         grow = f"{b.seconds / a.seconds:.1f}×" if a and b and small != large else ""
+        if grow and (a.exit_code is None or b.exit_code is None):
+            grow = "> " + grow if b.exit_code is None and a.exit_code is not None else "–"
         cands = [f"{r.candidates_per_row:.1f}" for r in runs if r and r.candidates_per_row is not None]
         cand = " / ".join(cands) if cands else ("–" if _has_index(what) else "")
         lines.append(f"| {what} | {' | '.join(cell(r) for r in runs)} | {grow} | {cand} |")
@@ -296,6 +315,7 @@ def plain(table: Table, engine: str | None) -> str:
     lines = [f"{'engine':<10} {'data':<9} {'rows':>9}  {'what':<58} {'time':>8} {'×floor':>7} {'peak':>10} {'×file':>6} {'cand/row':>8}"]
     for r in table.runs:
         ratio = f"{r.seconds / r.floor:.1f}" if r.floor and r.floor != r.seconds else ""
+        ratio = ">" + ratio if r.exit_code is None else ratio
         cand = f"{r.candidates_per_row:.1f}" if r.candidates_per_row is not None else ("–" if _has_index(r.what) else "")
         lines.append(f"{engine or 'default':<10} {r.kind:<9} {r.rows:>9,}  {r.what:<58} {r.seconds:>7.1f}s {ratio:>7} "
                      f"{mib(r.peak):>10} {r.peak / r.input_bytes:>6.2f} {cand:>8}")
@@ -310,8 +330,10 @@ def main() -> None:
     parser.add_argument("--lock", help=f"hold flock(LOCK) around every run over {LOCKED_ROWS:,} rows (e.g. /work/bench.lock)")
     parser.add_argument("--data", type=Path, default=scale_data.DEFAULT_OUT, help="where the data sets are (default $DQLINT_BENCH_DATA)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["label-accuracy"], help="leave out the label-accuracy runs")
+    parser.add_argument("--timeout", type=float, help="stop a command still running after this many seconds (printed as > N s)")
     parser.add_argument("--markdown", action="store_true", help="print the README tables instead of plain columns")
     args = parser.parse_args()
+    TIMEOUT[0] = args.timeout
     table = Table()
     for n in sorted(args.sizes):
         for kind in args.kinds:
