@@ -13,7 +13,8 @@ test.jsonl``), each in a fresh process:
   counted once), with the resident memory before loading (interpreter + imports), after it and
   its high-water mark.
 
-Also ``dqlint --help`` (best of 5). ``--lock PATH`` holds ``flock PATH`` around every run over
+Also ``dqlint --help`` (best of 5). ``--arrow`` instead compares a list of ``str`` with an Arrow
+string array (bytes, and the time to read every text back). ``--lock PATH`` holds ``flock PATH`` around every run over
 300,000 rows (see ``bench_scale.py``).
 """
 
@@ -112,6 +113,31 @@ def run(kind: str, rows: int, lock: str | None, data: Path) -> None:
     print(f"| **all columns** | | {mib(total)} ({total / size:.2f}× file) | {total / c['rows']:.1f} |")
 
 
+def arrow_comparison(rows: int = 200_000) -> None:
+    """Why texts stay lists of str: bytes held, and the time to read every text back, for a list
+    of ASCII texts of ~560 characters and the same texts in an Arrow large_string array."""
+    import pyarrow as pa
+
+    texts = [f"row {i} " + "lorem ipsum dolor sit amet " * 20 for i in range(rows)]
+    arrow = pa.array(texts, type=pa.large_string())
+
+    def cpu(fn: object) -> float:
+        started = time.process_time()
+        fn()  # type: ignore[operator]
+        return time.process_time() - started
+
+    print(f"\n{rows:,} texts: list of str {mib(footprint(texts))}, Arrow large_string {mib(arrow.nbytes)}\n")
+    print("| read every text | CPU seconds |")
+    print("|---|---:|")
+    for name, fn in (
+        ("iterate the list", lambda: sum(len(t) for t in texts)),
+        ("index the list", lambda: sum(len(texts[i]) for i in range(rows))),
+        ("Arrow `to_pylist()`", lambda: sum(len(t) for t in arrow.to_pylist())),
+        ("Arrow index + `as_py()`", lambda: sum(len(arrow[i].as_py()) for i in range(rows))),
+    ):
+        print(f"| {name} | {cpu(fn):.3f} |")
+
+
 def main() -> None:
     if len(sys.argv) == 4 and sys.argv[1] == "--components":
         print(json.dumps(components(sys.argv[2], sys.argv[3])))
@@ -121,7 +147,11 @@ def main() -> None:
     parser.add_argument("--kinds", nargs="+", choices=scale_data.KINDS, default=list(scale_data.KINDS))
     parser.add_argument("--lock", help="hold flock(LOCK) around every run over 300,000 rows")
     parser.add_argument("--data", type=Path, default=scale_data.DEFAULT_OUT)
+    parser.add_argument("--arrow", action="store_true", help="only compare a list of str with an Arrow string array")
     args = parser.parse_args()
+    if args.arrow:
+        arrow_comparison()
+        return
     helps = [timed([sys.executable, "-m", "dqlint", "--help"])[0] for _ in range(5)]
     print(f"`dqlint --help`: {min(helps):.2f} s (best of 5)")
     for n in sorted(args.sizes):
