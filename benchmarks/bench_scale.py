@@ -152,21 +152,26 @@ def timed(cmd: list[str], timeout: float | None = None) -> tuple[float, int, int
 
 
 def tickets_csv(rows: int, out: Path) -> Path:
-    """A classification CSV of ``rows`` support tickets, written once (atomically) and reused."""
+    """A classification CSV of ``rows`` support tickets, written once (atomically) and reused.
+    Written by a child process: a parent grown by a million tickets would hand its resident
+    size to every later child, whose peak (``ru_maxrss``) then reads at least that much."""
     path = out / f"tickets_{rows}.csv"
-    if path.exists():
-        return path
+    if not path.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, __file__, "--write-tickets", str(rows), str(path)], check=True)
+    return path
+
+
+def write_tickets(rows: int, path: Path) -> None:
     import make_tickets
 
     texts, _, given, _ = make_tickets.make(rows, flip=0.05, seed=1)
-    out.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     with open(tmp, "w", encoding="utf-8", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["text", "label"])
         writer.writerows(zip(texts, given))
     tmp.replace(path)
-    return path
 
 
 def candidates_per_row(report_path: str) -> float | None:
@@ -323,6 +328,9 @@ def plain(table: Table, engine: str | None) -> str:
 
 
 def main() -> None:
+    if len(sys.argv) == 4 and sys.argv[1] == "--write-tickets":
+        write_tickets(int(sys.argv[2]), Path(sys.argv[3]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--kinds", nargs="+", choices=scale_data.KINDS, default=list(scale_data.KINDS))
