@@ -276,10 +276,11 @@ class PromptReplySplit:
     system: np.ndarray
 
 
-def prompt_reply_split(dataset: Dataset, tokenizer: Tokenizer) -> PromptReplySplit:
+def prompt_reply_split(dataset: Dataset, tokenizer: Tokenizer, rows: Sequence[int] | None = None) -> PromptReplySplit:
     """How each row's tokens divide into system message, prompt and reply, counted with the same
     tokenizer and per-message overhead as :func:`count_dataset_tokens` (so reply + system never
-    exceeds the row's total). Identical texts are counted once."""
+    exceeds the row's total). Identical texts are counted once. Only ``rows`` (default: all)
+    are counted; the others are 0 (the rows a sampled count measured)."""
     import numpy as np
 
     memo: dict[str, int] = {}
@@ -289,8 +290,16 @@ def prompt_reply_split(dataset: Dataset, tokenizer: Tokenizer) -> PromptReplySpl
         memo.update(zip(todo, tokenizer.count_many(todo)))
         return np.asarray([memo[t] for t in texts], dtype=np.int64)
 
-    outputs, systems = list(dataset.output), list(dataset.system)
+    if rows is None:
+        outputs, systems = list(dataset.output), list(dataset.system)
+    else:
+        outputs, systems = [dataset.output[r] for r in rows], [dataset.system[r] for r in rows]
     role_tokens = {role: tokenizer.count(role) for role in ("assistant", "system")}
     reply = np.where([bool(o) for o in outputs], tokens(outputs) + TOKENS_PER_MESSAGE + role_tokens["assistant"], 0)
     system = np.where([bool(s) for s in systems], tokens(systems) + TOKENS_PER_MESSAGE + role_tokens["system"], 0)
+    if rows is not None:
+        full_reply, full_system = np.zeros(len(dataset), dtype=np.int64), np.zeros(len(dataset), dtype=np.int64)
+        index = np.asarray(rows, dtype=np.int64)
+        full_reply[index], full_system[index] = reply, system
+        reply, system = full_reply, full_system
     return PromptReplySplit(reply.astype(np.int64), system.astype(np.int64))
