@@ -147,10 +147,12 @@ def count_dataset_tokens(
     for row, record in _raw_chat_records(dataset):
         counted[row] = True
         messages = record["messages"]
-        if forced is not None and not wanted[row]:  # type: ignore[index]
-            if _messages_bound(messages) <= limit:  # type: ignore[operator]
+        # The strata do not depend on the sample: a sampled row that could exceed the limit
+        # is forced (counted exactly, weight 1) like any other.
+        if forced is not None:
+            forced[row] = _messages_bound(messages) > limit  # type: ignore[operator]
+            if not (forced[row] or wanted[row]):  # type: ignore[index]
                 continue  # cannot exceed the limit and is not sampled: never encoded
-            forced[row] = True
         extra = 0
         for message in messages:
             if not isinstance(message, dict):
@@ -176,10 +178,10 @@ def count_dataset_tokens(
     for row in (r for r in range(n) if not counted[r]):
         # Multi-turn examples joined into one input still pay the overhead of each message.
         joined = (per_message + 1) * max(0, (turns[row] if row < len(turns) else 2) - 2)
-        if forced is not None and not wanted[row]:  # type: ignore[index]
-            if _canonical_bound(system[row], inputs[row], outputs[row], short) + joined <= limit:  # type: ignore[operator]
+        if forced is not None:
+            forced[row] = _canonical_bound(system[row], inputs[row], outputs[row], short) + joined > limit  # type: ignore[operator]
+            if not (forced[row] or wanted[row]):  # type: ignore[index]
                 continue
-            forced[row] = True
         extra = per_message + short("user")
         if system[row]:
             extra += per_message + short("system") + short(system[row])
@@ -231,14 +233,22 @@ def _utf8_bytes(text: str) -> int:
 
 def _messages_bound(messages: list) -> int:
     """At least the tokens of a chat example: each token is at least one byte, so a value of B
-    bytes has at most B tokens; the overhead (per message and name) is counted as it is."""
+    bytes has at most B tokens. The JSON of the messages holds every counted value (escaping
+    only lengthens it) and at least 3 bytes of punctuation per message for its 3-token
+    overhead (a name's 1 token has its key): its length + the per-conversation 3 bounds the
+    count, computed in C."""
+    import orjson
+
+    try:
+        return len(orjson.dumps(messages)) + TOKENS_PER_CONVERSATION
+    except (TypeError, orjson.JSONEncodeError):  # e.g. a lone surrogate: measure value by value
+        return _messages_bound_slow(messages)
+
+
+def _messages_bound_slow(messages: list) -> int:
     bound = TOKENS_PER_CONVERSATION
     for message in messages:
         if not isinstance(message, dict):
-            continue
-        role, content = message.get("role"), message.get("content")
-        if len(message) == 2 and isinstance(role, str) and isinstance(content, str):
-            bound += TOKENS_PER_MESSAGE + _utf8_bytes(role) + _utf8_bytes(content)
             continue
         bound += TOKENS_PER_MESSAGE
         for key, value in _message_values(message):
