@@ -5,7 +5,10 @@
 Writes a JSONL file of chat examples (system + user + assistant, ~900 characters of English-
 like text per example, a few planted secrets and artifacts) to a temporary folder, loads it
 with the real loader, then times, each on a fresh CheckContext:
-- token counting (raw re-read through ``iter_raw`` + batched tiktoken),
+- the raw re-read alone (``Dataset.iter_raw``, the data layer's part of token counting),
+- token counting, exact (``--exact-tokens``) and sampled (the default: exact counts only for
+  examples whose bytes could exceed the limit, plus a seeded sample per split), with the
+  sampled total's 99 % interval next to the exact total,
 - the token-length, sensitive-content, llm-artifacts and edge-case-ratio rules.
 Prints one line per step with wall time and throughput.
 """
@@ -79,6 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--encoding", default="o200k_base")
+    parser.add_argument("--sample", type=int, default=5000, help="examples counted per split when sampling")
+    parser.add_argument("--limit", type=int, default=65_536, help="context limit (gpt-4o-mini in the model table)")
     args = parser.parse_args()
 
     from dqlint.rules.edge_case_ratio import EdgeCaseRatio
@@ -101,11 +106,24 @@ def main() -> None:
 
         ds = timed("load (engine, for reference)", lambda: load_inputs([InputSpec(path)]), args.records, "records")
         timed("tokenizer build (BPE from package)", lambda: get_tokenizer(args.encoding), 1, "builds")
+        timed("raw re-read (Dataset.iter_raw)", lambda: sum(1 for _ in ds.iter_raw()), args.records, "records")
         counts = timed(
-            "count tokens (raw re-read + tiktoken)", lambda: count_dataset_tokens(ds, args.encoding), args.records, "records"
+            "count tokens exact (raw + tiktoken)", lambda: count_dataset_tokens(ds, args.encoding), args.records, "records"
         )
         total = int(counts.per_row.sum())
         print(f"{'':<34} {total:,} tokens ({counts.label}), from messages: {counts.from_messages:,}")
+        sampled = timed(
+            f"count tokens sampled ({args.sample:,}/split)",
+            lambda: count_dataset_tokens(ds, args.encoding, limit=args.limit, sample_size=args.sample),
+            args.records,
+            "records",
+        )
+        estimate = sampled.total(ds.rows("train"))
+        covered = "covers" if estimate.low <= total <= estimate.high else "MISSES"
+        print(
+            f"{'':<34} ~{estimate.value:,.0f} tokens, 99 % interval {estimate.low:,.0f}-{estimate.high:,.0f} "
+            f"({covered} the exact total; {(estimate.high - estimate.low) / 2 / total:.2%} half-width)"
+        )
         for rule in (TokenLength(), SensitiveContent(), LlmArtifacts(), EdgeCaseRatio()):
             result = timed(f"rule {rule.id}", functools.partial(run_rule, rule, ds), args.records, "records")
             print(f"{'':<34} {result.status.value}: {result.message[:90]}")

@@ -21,6 +21,13 @@ class TokenLength(Rule):
     cost: tokens (each capped at the limit) x epochs x price per 1M training tokens, from a
     small dated price table.
 
+    The limit check is always exact: every example whose UTF-8 byte length could put it over
+    the limit is counted (a text of B bytes has at most B tokens). On a split larger than
+    `sample-size` (5,000), the token total and distribution come from exact counts of a seeded
+    random sample of that many examples: the report labels them an estimate and gives the
+    total's 99 % interval (`total_interval`, `billed_tokens_interval`). `exact-tokens = true`
+    (or `--exact-tokens`) counts every example.
+
     ## Why it matters
     An example longer than the context limit is silently truncated in training (some
     providers drop it): the model learns from a reply cut mid-way, or from a prompt without
@@ -53,11 +60,15 @@ class TokenLength(Rule):
         price_per_million: float | None = option(None, "USD per 1M training tokens; overrides the price table")
         splits: list[str] = option(["train", "validation"], "splits whose examples must fit the limit", choices=("train", "validation", "test"))
         max_over_limit: int = option(0, "examples over the limit tolerated before failing", min=0)
+        sample_size: int = option(
+            5000, "examples per split counted for the token total and distribution when the split is larger (an estimate)", min=1
+        )
+        exact_tokens: bool = option(False, "count every example's tokens, not a sample (slower on large sets)")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.analysis.pricing import PRICES, estimate_training_cost, model_info
         from dqlint.report.charts import histogram
-        from dqlint.toolkit.tokens import example_token_counts
+        from dqlint.toolkit.tokens import SAMPLE_SEED, example_token_counts, token_sampling
 
         ds = ctx.dataset
         if len(ds) == 0:
@@ -70,11 +81,11 @@ class TokenLength(Rule):
                 f"unknown model {options.model!r}: set context-limit (known: {', '.join(_known_models())})",
             )
         encoding = options.encoding or (info.encoding if info else "o200k_base")
-        counts = example_token_counts(ctx, encoding)
+        counts = example_token_counts(ctx, encoding, **token_sampling(options, limit))
         tokens = counts.per_row
 
         checked = ds.rows(options.splits)
-        over = [r for r in checked if tokens[r] > limit]
+        over = [r for r in checked if tokens[r] > limit]  # always counted: see TokenCounts
         findings = [
             Finding(
                 f"example has {int(tokens[r]):,} tokens, {int(tokens[r]) - limit:,} over the "
@@ -90,12 +101,9 @@ class TokenLength(Rule):
         usd_per_million = options.price_per_million if options.price_per_million is not None else (
             price.usd_per_million if price else None
         )
-        train_tokens = [int(tokens[r]) for r in ds.rows("train")]
-        cost = estimate_training_cost(
-            train_tokens, limit=limit, epochs=options.epochs, usd_per_million=usd_per_million
-        )
-        by_split = {s: [int(tokens[r]) for r in ds.rows(s)] for s in ("train", "validation", "test")}
-        by_split = {s: v for s, v in by_split.items() if v}
+        train = ds.rows("train")
+        cost = _training_cost(counts, train, limit, options.epochs, usd_per_million)
+        by_split = {s: rows for s in ("train", "validation", "test") if (rows := ds.rows(s))}
         details: dict[str, Any] = {
             "tokenizer": counts.label,
             "exact": counts.tokenizer.exact and (info.exact_tokenizer if info else True),
@@ -103,9 +111,9 @@ class TokenLength(Rule):
             "context_limit": limit,
             "counted_from_messages": counts.from_messages,
             "counted_from_canonical_view": counts.from_canonical,
-            "distribution": {s: _stats(v) for s, v in by_split.items()},
+            "distribution": {s: _split_stats(counts, rows) for s, rows in by_split.items()},
             "cost_estimate": {
-                **cost.to_dict(),
+                **cost,
                 "estimate": True,
                 "price_source": (
                     "rule option price-per-million" if options.price_per_million is not None
@@ -115,14 +123,22 @@ class TokenLength(Rule):
             },
             "charts": [
                 histogram(
-                    "Tokens per example",
-                    by_split,
+                    "Tokens per example" + ("" if counts.exact else " (seeded sample of each large split)"),
+                    {s: [int(v) for v in counts.distribution_sample(rows)[0]] for s, rows in by_split.items()},
                     log=True,
                     marker=(float(limit), f"{options.model} limit {limit:,}"),
                     unit="tokens",
                 )
             ],
         }
+        if not counts.exact:
+            details["token_sample"] = {
+                "sample_size": options.sample_size,
+                "seed": SAMPLE_SEED,
+                "confidence": 0.99,
+                "note": "totals and percentiles estimated from exact counts of a seeded sample per split "
+                "(examples that could exceed the limit are all counted); --exact-tokens counts every example",
+            }
         if info is not None and not info.exact_tokenizer:
             details["note"] = f"{options.model} uses its own tokenizer: counts with {encoding} are approximate"
 
@@ -149,14 +165,64 @@ def _known_models() -> list[str]:
     return sorted(MODELS)
 
 
-def _cost_sentence(cost: Any) -> str:
-    text = f"~{cost.billed_tokens:,} billed training tokens ({cost.epochs} epochs)"
-    if cost.usd is not None:
-        text += f", est. ${cost.usd:,.2f}"
+def _cost_sentence(cost: dict[str, Any]) -> str:
+    text = f"~{cost['billed_tokens']:,} billed training tokens ({cost['epochs']} epochs)"
+    if cost["usd"] is not None:
+        text += f", est. ${cost['usd']:,.2f}"
+    if "billed_tokens_interval" in cost:
+        low, high = cost["billed_tokens_interval"]
+        text += f" (estimated from a sample: 99 % interval {low:,}-{high:,})"
     return text
 
 
-def _stats(values: list[int]) -> dict[str, float]:
+def _training_cost(counts: Any, train: list[int], limit: int, epochs: int | None, usd_per_million: float | None) -> dict[str, Any]:
+    """The cost estimate's fields: exact, or (sampled counts) from the estimated capped total
+    with its interval, in billed tokens."""
+    import numpy as np
+
+    from dqlint.analysis.pricing import estimate_training_cost
+
+    if counts.exact:
+        return estimate_training_cost(
+            [int(t) for t in counts.per_row[train]], limit=limit, epochs=epochs, usd_per_million=usd_per_million
+        ).to_dict()
+    total = counts.total(train, np.minimum(counts.per_row, limit))
+    cost = estimate_training_cost(
+        [], limit=limit, epochs=epochs, usd_per_million=usd_per_million, examples=len(train), tokens=round(total.value)
+    )
+    return {
+        **cost.to_dict(),
+        "tokens_interval": [round(total.low), round(total.high)],
+        "billed_tokens_interval": [round(total.low) * cost.epochs, round(total.high) * cost.epochs],
+        "sampled_examples": total.sampled,
+    }
+
+
+def _split_stats(counts: Any, rows: list[int]) -> dict[str, Any]:
+    """The split's token distribution: exact, or estimated from the sampled counts."""
+    if counts.exact:
+        return _stats(counts.per_row[rows])
+    from dqlint.analysis.statistics import weighted_percentiles
+
+    values, weights = counts.distribution_sample(rows)
+    total = counts.total(rows)
+    p50, p90, p99 = weighted_percentiles(values, weights, [50, 90, 99])
+    return {
+        "count": len(rows),
+        "total": round(total.value),
+        "min": int(values.min()),
+        "mean": round(total.value / len(rows), 1),
+        "p50": p50,
+        "p90": p90,
+        "p99": p99,
+        "max": int(values.max()),
+        "estimate": not total.exact,
+        "counted": int(values.size),
+        "total_interval": [round(total.low), round(total.high)],
+    }
+
+
+def _stats(values: Any) -> dict[str, float]:
     import numpy as np
 
     a = np.asarray(values)

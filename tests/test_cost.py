@@ -525,7 +525,12 @@ def test_cost_on_real_gsm8k_follows_the_field_mapping(dqlint_cli, monkeypatch):
     assert mapped["inputs"]["output_tokens"] == plain["inputs"]["output_tokens"]
     ds = load_inputs([InputSpec(str(train))], fields=FieldMap.from_config({"input": "question", "output": "answer"}))
     tokens = int(count_dataset_tokens(ds).per_row.sum())
-    assert mapped["inputs"]["train_examples"] == 7473 and mapped["inputs"]["billed_training_tokens"] == 3 * tokens
+    # 7,473 rows: above token-length's sample size, so the billed total is an estimate whose
+    # interval covers the exact count; --exact-tokens gives the exact figure.
+    low, high = mapped["inputs"]["billed_training_tokens_interval"]
+    assert mapped["inputs"]["train_examples"] == 7473 and low <= 3 * tokens <= high
+    exact = dqlint_cli(*args, "--field", "input=question", "--field", "output=answer", "--exact-tokens").json()
+    assert exact["inputs"]["billed_training_tokens"] == 3 * tokens and "billed_training_tokens_interval" not in exact["inputs"]
     assert mapped["inputs"]["output_tokens"] > 50 and mapped["breakeven"]["never"] is False
 
 

@@ -63,8 +63,11 @@ class CostInputs:
     output_tokens_source: str = ""
     few_shot_source: str = ""
     tokenizer: str = ""
+    # (low, high) when the token counts were estimated from a sample (99 % interval).
+    billed_training_tokens_interval: tuple[int, int] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        interval = self.billed_training_tokens_interval
         return {
             "train_examples": self.train_examples,
             "billed_training_tokens": self.billed_training_tokens,
@@ -78,6 +81,7 @@ class CostInputs:
             "output_tokens": round(self.output_tokens, 1),
             "output_tokens_source": self.output_tokens_source,
             "tokenizer": self.tokenizer,
+            **({} if interval is None else {"billed_training_tokens_interval": list(interval), "token_counts_estimated": True}),
         }
 
 

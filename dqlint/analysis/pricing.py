@@ -332,13 +332,22 @@ class CostEstimate:
 
 
 def estimate_training_cost(
-    example_tokens: Iterable[int], *, limit: int, epochs: int | None, usd_per_million: float | None
+    example_tokens: Iterable[int],
+    *,
+    limit: int,
+    epochs: int | None,
+    usd_per_million: float | None,
+    examples: int | None = None,
+    tokens: int | None = None,
 ) -> CostEstimate:
     """tokens x epochs x price: each example counts at most ``limit`` tokens (the rest is
-    truncated, not billed); ``epochs=None`` uses the provider's default for the set size."""
+    truncated, not billed); ``epochs=None`` uses the provider's default for the set size.
+    ``examples`` and ``tokens`` (the capped total, e.g. estimated from a sample) replace the
+    per-example counts."""
     counts = list(example_tokens)
-    capped = sum(min(limit, c) for c in counts)
-    n_epochs = default_epochs(len(counts)) if epochs is None else epochs
+    capped = sum(min(limit, c) for c in counts) if tokens is None else tokens
+    n = len(counts) if examples is None else examples
+    n_epochs = default_epochs(n) if epochs is None else epochs
     billed = capped * n_epochs
     usd = None if usd_per_million is None else round(billed / 1e6 * usd_per_million, 2)
-    return CostEstimate(len(counts), capped, n_epochs, billed, usd_per_million, usd)
+    return CostEstimate(n, capped, n_epochs, billed, usd_per_million, usd)

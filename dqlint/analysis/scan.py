@@ -65,10 +65,25 @@ def woken_detectors(texts: Sequence[str], wakes: Wakes) -> list[set[int]]:
         else:
             offsets = list(itertools.accumulate((len(t) + 1 for t in batch), initial=0))
             for pattern, ids in wakes:
-                for m in pattern.finditer(joined):
-                    woken[start + bisect.bisect_right(offsets, m.start()) - 1].update(ids)
+                _wake_texts(pattern, joined, offsets, woken, start, ids)
         start = end
     return woken
+
+
+def _wake_texts(
+    pattern: re.Pattern[str], joined: str, offsets: list[int], woken: list[set[int]], first: int, ids: tuple[int, ...]
+) -> None:
+    """Add ``ids`` to every text of the batch in which ``pattern`` occurs. After a hit the search
+    jumps to the next text: a word that fills the texts (a shared system prompt's) costs one
+    step per text, not one per occurrence."""
+    search, bisect_right, pos, end = pattern.search, bisect.bisect_right, 0, len(joined)
+    while pos <= end:
+        m = search(joined, pos)
+        if m is None:
+            return
+        i = bisect_right(offsets, m.start()) - 1
+        woken[first + i].update(ids)
+        pos = offsets[i + 1]
 
 
 def replace_matches(text: str, matches: list[Match]) -> str:

@@ -1,11 +1,13 @@
-"""Sampling statistics for the reviewed label-accuracy estimate: Wilson intervals with a
-finite-population correction, sample sizes, and a seeded stratified sample.
+"""Sampling statistics: Wilson intervals with a finite-population correction, sample sizes and a
+seeded stratified sample (the reviewed label-accuracy estimate); a total estimated from a simple
+random sample plus an exactly known part, and weighted percentiles (sampled token counts).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from statistics import NormalDist
 from typing import TYPE_CHECKING
 
@@ -14,7 +16,7 @@ from dqlint.errors import UsageError
 if TYPE_CHECKING:
     pass
 
-__all__ = ['wilson_interval', 'sample_size', 'more_rows_needed', 'stratified_sample']
+__all__ = ['SampledTotal', 'sampled_total', 'weighted_percentiles', 'wilson_interval', 'sample_size', 'more_rows_needed', 'stratified_sample']
 
 
 def z_value(confidence: float) -> float:
@@ -144,3 +146,57 @@ def stratified_sample(strata: Sequence[str], n: int, seed: int = 0) -> list[int]
             chosen.extend(members[rng.choice(len(members), size=int(k), replace=False)].tolist())
     order = rng.permutation(len(chosen))
     return [chosen[i] for i in order]
+
+
+@dataclass(frozen=True)
+class SampledTotal:
+    """A sum over a population: ``exact_part`` is known exactly (every such row measured); the
+    other ``population`` rows are estimated from ``sampled`` of them drawn at random without
+    replacement. ``low``/``high`` is the normal interval at ``confidence`` with the
+    finite-population correction (equal to ``value`` when nothing was estimated)."""
+
+    value: float
+    low: float
+    high: float
+    sampled: int
+    population: int
+    confidence: float
+
+    @property
+    def exact(self) -> bool:
+        return self.sampled >= self.population
+
+
+def sampled_total(exact_part: float, sample: Sequence[float], population: int, confidence: float = 0.99) -> SampledTotal:
+    """``exact_part`` + the estimated sum of ``population`` rows from a simple random ``sample``
+    of them. A sample of every row (or of none, for an empty population) gives the exact sum."""
+    import numpy as np
+
+    values = np.asarray(sample, dtype=np.float64)
+    s = int(values.size)
+    if s >= population or population == 0:
+        total = float(exact_part + values.sum())
+        return SampledTotal(total, total, total, s, s, confidence)
+    if s == 0:
+        raise ValueError("cannot estimate a total from an empty sample")
+    mean = float(values.mean())
+    sd = float(values.std(ddof=1)) if s > 1 else 0.0
+    half = z_value(confidence) * population * sd / math.sqrt(s) * math.sqrt(1 - s / population)
+    value = exact_part + population * mean
+    # The sampled rows themselves are known: the total is at least their sum.
+    low = max(value - half, exact_part + float(values.sum()))
+    return SampledTotal(value, low, value + half, s, population, confidence)
+
+
+def weighted_percentiles(values: Sequence[float], weights: Sequence[float], percents: Sequence[float]) -> list[float]:
+    """Percentiles of values each standing for ``weight`` rows (a sample expanded to its
+    population): the smallest value whose cumulative weight reaches each percent."""
+    import numpy as np
+
+    v = np.asarray(values, dtype=np.float64)
+    w = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(v, kind="stable")
+    v, cumulative = v[order], np.cumsum(w[order])
+    targets = np.asarray(percents, dtype=np.float64) / 100.0 * cumulative[-1]
+    picks = np.minimum(np.searchsorted(cumulative, targets, side="left"), v.size - 1)
+    return [float(x) for x in v[picks]]

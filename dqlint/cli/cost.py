@@ -29,6 +29,7 @@ import click
 @click.option("--field", "field_names", multiple=True, metavar="KEY=NAME", help="Field name override, as for `dqlint check`.")
 @click.option("--config", "config_path", metavar="FILE", help="Config file (default: nearest dqlint.toml / pyproject.toml).")
 @click.option("--isolated", is_flag=True, help="Ignore config files.")
+@click.option("--exact-tokens", is_flag=True, help="Count every training example's tokens (default: a sample of large sets).")
 @click.option("-f", "--format", "fmt", type=click.Choice(["terminal", "json", "markdown"]), default="terminal", show_default=True)
 def cost(**kwargs: Any) -> int:
     """Is fine-tuning worth it? Estimate from the training split of PATH...: the training cost,
@@ -62,6 +63,7 @@ def build_cost_request(
     few_shot_tokens: int | None,
     prompt_file: str | None,
     fmt: str,
+    exact_tokens: bool = False,
     **settings: Any,
 ) -> Any:
     from dqlint.cli.main import key_value
@@ -88,6 +90,8 @@ def build_cost_request(
     from dataclasses import replace
 
     config = replace(config, fields=fields_option(field_names, config_path, isolated))
+    if exact_tokens:
+        config = config.with_rule_setting("token-length", "exact-tokens", True)
     merged = CostSettings.from_config(config).overridden(
         few_shot_tokens=few_shot_tokens, prompt_file=prompt_file, prices=given or None, **settings
     )

@@ -118,6 +118,7 @@ def data_options(command: Any) -> Any:
 @click.option("--color/--no-color", default=None, help="Colour in terminal output (default: auto; honours NO_COLOR).")
 @click.option("--progress/--no-progress", default=None, help="Progress on stderr (default: on a terminal, off in CI).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--exact-tokens", is_flag=True, help="Count every example's tokens (default: a sample of large splits; over-limit checks are always exact).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings per stage on stderr.")
 def check_command(**kwargs: Any) -> int:
@@ -157,6 +158,7 @@ class CheckArgs:
     extend_ignore: tuple[str, ...] = ()
     statistics: bool = False
     target: str | None = None
+    exact_tokens: bool = False
 
 
 def run_check_command(args: CheckArgs) -> int:
@@ -208,6 +210,8 @@ def build_config(args: CheckArgs) -> Any:
         config = config.with_rule_setting(rule_id, "severity", level)
     if args.target:
         config = replace(config, target=args.target)
+    if args.exact_tokens:
+        config = config.with_rule_setting("token-length", "exact-tokens", True)
     if args.field_names:
         table = config.fields.as_table()
         for setting in args.field_names:

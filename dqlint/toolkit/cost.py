@@ -116,7 +116,9 @@ def estimate_cost(
 ) -> tuple[CostAnalysis, str]:
     """The estimate for the training split of ``dataset``, and a readiness note (without a
     verdict: the caller adds one when a check ran). ``counts`` reuses a run's token counts."""
-    from dqlint.toolkit.tokens import count_dataset_tokens, prompt_reply_split
+    import numpy as np
+
+    from dqlint.toolkit.tokens import count_dataset_tokens, prompt_reply_split, token_sampling
 
     if settings.requests_per_month is None:
         raise ConfigError("the cost estimate needs the traffic: --requests-per-month N (or requests-per-month in [tool.dqlint.cost])")
@@ -133,15 +135,20 @@ def estimate_cost(
         names = ", ".join(f.path for f in dataset.files) or "the inputs"
         raise InputError(f"{names}: no training examples to estimate the cost from")
     if counts is None or counts.tokenizer.encoding != encoding:
-        counts = count_dataset_tokens(dataset, encoding)
-    split = prompt_reply_split(dataset, counts.tokenizer)
-    totals = counts.per_row[train]
-    replies = split.reply[train]
+        counts = count_dataset_tokens(dataset, encoding, **token_sampling(token_length, limit))
+    measured = train if counts.exact else [r for r in train if counts.measured[r]]  # type: ignore[index]
+    split = prompt_reply_split(dataset, counts.tokenizer, measured)
+    totals = counts.per_row
     # The prompt of a call is the example without its reply; a few-shot example is the
-    # example without its system prompt and the per-conversation overhead.
-    prompt_mean = float((totals - replies).mean())
-    shot_mean = float((totals - split.system[train] - TOKENS_PER_CONVERSATION).mean())
-    billed = estimate_training_cost(totals.tolist(), limit=limit or int(totals.max()), epochs=epochs, usd_per_million=None)
+    # example without its system prompt and the per-conversation overhead. Means over the
+    # training split: exact, or estimated from the sampled counts (see TokenCounts).
+    prompt_mean = counts.total(train, totals - split.reply).value / len(train)
+    shot_mean = counts.total(train, totals - split.system - TOKENS_PER_CONVERSATION).value / len(train)
+    reply_mean = counts.total(train, split.reply).value / len(train)
+    capped = counts.total(train, np.minimum(totals, limit) if limit else totals)
+    billed = estimate_training_cost(
+        [], limit=limit or 0, epochs=epochs, usd_per_million=None, examples=len(train), tokens=round(capped.value)
+    )
 
     n = len(train)
     few_shot, few_shot_source = _few_shot(settings, shot_mean, counts, n)
@@ -151,17 +158,30 @@ def estimate_cost(
         epochs=billed.epochs,
         requests_per_month=float(settings.requests_per_month),
         prompt_tokens=prompt_mean,
-        output_tokens=float(settings.output_tokens) if settings.output_tokens is not None else float(replies.mean()),
+        output_tokens=float(settings.output_tokens) if settings.output_tokens is not None else reply_mean,
         few_shot_tokens=few_shot,
         epochs_source="given" if epochs is not None else f"provider default for {n:,} examples",
         prompt_tokens_source=f"mean prompt (system and user messages) of the {n:,} training examples",
-        output_tokens_source=_output_source(settings, float(replies.mean()), n),
+        output_tokens_source=_output_source(settings, reply_mean, n),
         few_shot_source=few_shot_source,
         tokenizer=counts.label
         + ("" if info is None or info.exact_tokenizer else f" (approximate: {model} has its own tokenizer)")
-        + ("" if limit is None else f"; examples capped at {limit:,} tokens"),
+        + ("" if limit is None else f"; examples capped at {limit:,} tokens")
+        + _sample_note(capped),
+        billed_training_tokens_interval=None if capped.exact else (
+            round(capped.low) * billed.epochs, round(capped.high) * billed.epochs
+        ),
     )
     return analyse_cost(inputs, prices, table), _readiness(config, n)
+
+
+def _sample_note(capped: Any) -> str:
+    if capped.exact:
+        return ""
+    return (
+        f"; token means and total estimated from exact counts of a seeded sample of {capped.sampled:,} training "
+        f"examples ({capped.confidence:.0%} interval of the total: {capped.low:,.0f}-{capped.high:,.0f}; --exact-tokens counts all)"
+    )
 
 
 def _output_source(settings: CostSettings, mean_reply: float, n: int) -> str:
@@ -254,7 +274,7 @@ class CostReportSection:
         return self.settings.material()
 
     def build(self, ctx: CheckContext, report: Mapping[str, Any]) -> dict[str, Any]:
-        from dqlint.toolkit.tokens import example_token_counts
+        from dqlint.toolkit.tokens import example_token_counts, token_sampling
 
         token_length = _rule_options(self.config, "token-length")
         model = self.settings.model or getattr(token_length, "model", None) or DEFAULT_MODEL
@@ -262,7 +282,8 @@ class CostReportSection:
         encoding = getattr(token_length, "encoding", None) or (info.encoding if info else "o200k_base")
         if not ctx.dataset.rows("train"):  # nothing to fine-tune on: say so, keep the report
             return {"estimate": True, "model": model, "skipped": "no training examples to estimate the cost from"}
-        counts = example_token_counts(ctx, encoding)
+        limit = getattr(token_length, "context_limit", None) or (info.context_limit if info else None)
+        counts = example_token_counts(ctx, encoding, **token_sampling(token_length, limit))
         analysis, readiness = estimate_cost(ctx.dataset, self.settings, self.config, counts=counts)
         return cost_section(analysis, readiness)  # the verdict is added by judged()
 
