@@ -143,7 +143,7 @@ def correctness(sizes: list[int], big: int, skip_cleanlab: bool, hard: int) -> l
         rows.append(line("brute-force rapidfuzz `cdist` (reference)", truth, t_brute, "all n² pairs, 2 cores"))
         log(f"dqlint on {n:,}")
         ours, t_ours, stats = dqlint_engine(norm)
-        rows.append(line("**dqlint** (numpy OPH MinHash 16×8 + rapidfuzz)", ours, t_ours, f"{stats['candidates']:,} candidates"))
+        rows.append(line("**dqlint** (numpy OPH MinHash 16×8 + rapidfuzz)", ours, t_ours, f"{stats['candidates']:,} candidates ({stats.get('candidates_per_row', 0):g} a text, {stats.get('candidates_capped', 0):,} capped)"))
         for params, name in ((None, "datasketch MinHashLSH thr 0.8 (9×13) + rapidfuzz"), ((16, 8), "datasketch MinHashLSH 16×8 + rapidfuzz")):
             log(f"{name} on {n:,}")
             found, t_ds = datasketch_lsh(norm, params)

@@ -65,6 +65,12 @@ class NearDuplicates(Rule):
     cover at least `template-share` of the rows, one finding says so ("5 templates cover 99%
     of rows") with the largest families, and the rule warns.
 
+    The search is bounded so a low-diversity set cannot make time grow faster than the rows:
+    a text keeps at most 16 LSH candidates (the closest by the MinHash estimate; `details.index`
+    counts them, and how many the cap dropped). On degenerate data (a few templates, a small
+    vocabulary) some near copies may then go unfound, but every reported group is still
+    verified against its kept row; on ordinary data nothing is capped.
+
     Deliberately ignored: copies across splits (`train-test-leakage`'s job; duplicates are
     looked for within each split), empty texts, and names that differ by one letter (a typo
     cannot be told from "Iran" / "Iraq" without a dictionary).

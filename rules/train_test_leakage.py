@@ -52,6 +52,10 @@ class TrainTestLeakage(Rule):
     together) are boilerplate (a reviewer's header, a signature, a licence, a template) and
     ignored, as is text most rows start or end with (see `near-duplicates`).
 
+    Near matches come from the index `near-duplicates` uses, with the same bound (at most 16
+    LSH candidates a text, the closest by the MinHash estimate): on degenerate templated data a
+    held-out row may list fewer near matches; exact and n-gram matches are not capped.
+
     ## Why it matters
     A test row the model has trained on measures memory, not skill: evaluation scores go up
     while real quality does not, and the go / no-go decision is made on a lie.

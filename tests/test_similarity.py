@@ -190,3 +190,36 @@ def test_ngram_long_words_that_only_differ_in_the_middle_do_not_match():
     b = " ".join(f"abcdefgh{'y' * 5}{i:02d}stuvwxyz" for i in range(14))
     assert ngram_overlaps([a], [b], n=13) == []
     assert len(ngram_overlaps([a], [a + " tail"], n=13)) == 1
+
+
+def test_candidates_per_row_are_bounded_on_one_huge_template():
+    """3,000 rows of one template (a shared sentence, another order number each): every row
+    lands in the same buckets, yet the index proposes at most ``per_row`` candidates a row
+    and reports the count; copies of one text still form one exact group."""
+    texts = [f"my order {100000 + 7 * i} has not arrived where is my parcel please help me track it" for i in range(3000)]
+    texts += texts[:5]
+    index = build_index(normalize_texts(texts), threshold=90, per_row=16)
+    stats = index.stats
+    assert stats["candidates_found"] > stats["candidates"] > 0
+    assert stats["candidates"] <= 16 * stats["unique"]
+    assert stats["candidates_per_row"] == round(stats["candidates"] / stats["unique"], 3)
+    groups, dropped = index.duplicate_groups()
+    exact = sorted(g.rows for g in groups if g.kind == "exact")
+    assert exact == [[i, 3000 + i] for i in range(5)]
+    # Every near member is verified against the row its group keeps (no chaining).
+    texts_n = index.texts
+    from dqlint.analysis.verify import pair_similarity
+
+    for g in groups:
+        for row, score in g.partners:
+            assert pair_similarity(texts_n[row], texts_n[g.kept]) >= 90
+
+
+def test_the_per_row_cap_changes_nothing_on_small_groups():
+    """A near group of 12 copies with typos: under the cap every pair is still proposed."""
+    base = "the quick brown fox jumps over the lazy dog near the old river bank today"
+    texts = [base[:i] + "x" + base[i + 1 :] for i in range(3, 60, 5)]
+    capped = build_index(normalize_texts(texts), threshold=80, per_row=16)
+    uncapped = build_index(normalize_texts(texts), threshold=80, per_row=0)
+    assert capped.stats["candidates_capped"] == 0
+    assert capped.pairs.tolist() == uncapped.pairs.tolist()

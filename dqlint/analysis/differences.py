@@ -19,6 +19,7 @@ fit the text's length (see ``same_example``): short texts need a stricter test t
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import Counter
@@ -239,7 +240,14 @@ def _same_tokens(wa: list[str], wb: list[str], n: float, threshold: float, found
 
 def _content(span: str, n: float) -> float:
     """Content words in a span (numbers count only in long texts, where they do not decide)."""
-    return word_count([w for w in _content_words(span) if n >= LONG_WORDS or not is_number(w)])
+    return _content_count(span, n >= LONG_WORDS)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _content_count(span: str, long_text: bool) -> float:
+    """``_content``, cached: templated rows repeat the same differing spans (slot values)
+    in thousands of pairs."""
+    return word_count([w for w in _content_words(span) if long_text or not is_number(w)])
 
 
 def _content_words(span: str) -> list[str]:

@@ -185,12 +185,14 @@ def _bucket_pairs(keys: np.ndarray, lengths: np.ndarray, max_bucket: int, window
     """Candidate pairs (m x 2, intp) of positions whose keys are equal.
 
     Buckets up to ``max_bucket`` members give all their pairs; bigger ones (templates every
-    row shares) pair each member only with its ``window`` nearest neighbours by length."""
+    row shares) pair each member only with its ``window`` nearest neighbours by length, so a
+    band never gives more than max(max_bucket - 1, 2 * window) partners per position."""
     import numpy as np
 
-    # Sort by key (top 40 bits) then by length: equal buckets become runs ordered by length.
+    # Sort by key (top 40 bits) then by length: equal buckets become runs ordered by length
+    # (stable, so ties keep position order and the pairs do not depend on the sort algorithm).
     sortkey = (keys & ~np.uint64((1 << 24) - 1)) | np.minimum(lengths, (1 << 24) - 1).astype(np.uint64)
-    order = np.argsort(sortkey)
+    order = np.argsort(sortkey, kind="stable")
     bucket = sortkey[order] >> np.uint64(24)
     same = bucket[1:] == bucket[:-1]
     if not same.any():
@@ -201,19 +203,108 @@ def _bucket_pairs(keys: np.ndarray, lengths: np.ndarray, max_bucket: int, window
     in_run[:-1] |= same
     idx = order[in_run]
     b = bucket[in_run]
+    del order, bucket, sortkey, same, in_run
     starts = np.flatnonzero(np.concatenate([[True], b[1:] != b[:-1]]))
     sizes = np.diff(np.append(starts, len(b)))
-    size_of = np.repeat(sizes, sizes)
-    limit = np.where(size_of > max_bucket, window, max_bucket - 1)
+    limit = np.repeat(np.where(sizes > max_bucket, window, max_bucket - 1), sizes)
     out = []
     d = 1
-    while True:
-        ok = (b[d:] == b[:-d]) & (limit[:-d] >= d) if d < len(b) else np.zeros(0, bool)
+    while d < len(b):
+        ok = (b[d:] == b[:-d]) & (limit[:-d] >= d)
         if not ok.any():
             break
         out.append(np.stack([idx[:-d][ok], idx[d:][ok]], axis=1))
         d += 1
     return np.concatenate(out) if out else np.zeros((0, 2), np.intp)
+
+
+def _merge_codes(codes: np.ndarray, counts: np.ndarray, new: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Add new pair codes to the (sorted, unique) codes with their band counts."""
+    import numpy as np
+
+    if not new:
+        return codes, counts
+    fresh, fresh_counts = np.unique(np.concatenate(new), return_counts=True)
+    if not len(codes):
+        return fresh, fresh_counts.astype(np.int32)
+    both = np.concatenate([codes, fresh])
+    weights = np.concatenate([counts, fresh_counts.astype(np.int32)])
+    merged, inverse = np.unique(both, return_inverse=True)
+    return merged, np.bincount(inverse, weights=weights, minlength=len(merged)).astype(np.int32)
+
+
+def _cap_per_row(a: np.ndarray, b: np.ndarray, bands: np.ndarray, lengths: np.ndarray, per_row: int) -> np.ndarray:
+    """Mask of the pairs (a[i], b[i]) to keep so that no text brings more than ``per_row``
+    candidates. Each text keeps the partners agreeing in the most bands (the closest by the
+    MinHash estimate); among equals, half of its places go to the earliest partners (the rows
+    a dedup keeps, so a group's centre stays in its members' lists) and half to partners picked
+    by a hash of the pair, so rows of one template stay connected rather than all tied to
+    the first few rows. A pair stays when either end keeps it."""
+    import numpy as np
+
+    m = len(a)
+    end = np.concatenate([a, b])
+    degree = np.bincount(end, minlength=len(lengths))
+    if not len(end) or degree.max() <= per_row:
+        return np.ones(m, dtype=bool)
+    other = np.concatenate([b, a])
+    closeness = -np.concatenate([bands, bands]).astype(np.int64)
+    pair = np.concatenate([np.arange(m), np.arange(m)])
+    run_start = np.concatenate([[0], np.cumsum(degree)[:-1]])
+    keep = np.zeros(m, dtype=bool)
+    earliest = (per_row + 1) // 2
+    hashed = mix64(pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
+    for ties, places in (((other,), earliest), ((hashed,), per_row - earliest)):
+        order = np.lexsort((*ties, closeness, end))
+        rank = np.arange(len(order)) - run_start[end[order]]
+        keep[pair[order[rank < places]]] = True
+    return keep
+
+
+def candidate_pairs(
+    keys: np.ndarray,
+    lengths: np.ndarray,
+    *,
+    max_bucket: int = 32,
+    window: int = 2,
+    per_row: int = 16,
+    stats: dict | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate pairs (a < b, intp arrays) of texts whose band keys agree in some band
+    (``keys``: texts x bands), with bounded work whatever the data looks like: a band gives
+    each text at most max(max_bucket - 1, 2 * window) partners (``_bucket_pairs``), and a text
+    keeps at most ``per_row`` candidates over all bands (``_cap_per_row``), so the pairs are
+    at most ``per_row`` x texts. ``stats`` (if given) receives the counts before and after."""
+    import numpy as np
+
+    n = len(keys)
+    big = np.uint64(n)
+    codes = np.zeros(0, np.uint64)
+    counts = np.zeros(0, np.int32)
+    pending: list[np.ndarray] = []
+    pending_size = 0
+    for band in range(keys.shape[1]):
+        local = _bucket_pairs(keys[:, band], lengths, max_bucket, window)
+        if len(local):
+            lo = np.minimum(local[:, 0], local[:, 1]).astype(np.uint64)
+            hi = np.maximum(local[:, 0], local[:, 1]).astype(np.uint64)
+            pending.append(lo * big + hi)
+            pending_size += len(local)
+        del local
+        # Merge every few million codes: memory stays near the unique candidates.
+        if pending_size > max(4 * n, 1 << 20):
+            codes, counts = _merge_codes(codes, counts, pending)
+            pending, pending_size = [], 0
+    codes, counts = _merge_codes(codes, counts, pending)
+    a = (codes // big).astype(np.intp)
+    b = (codes % big).astype(np.intp)
+    del codes
+    if stats is not None:
+        stats["candidates_found"] = len(a)
+    keep = _cap_per_row(a, b, counts, lengths, per_row) if per_row > 0 else np.ones(len(a), dtype=bool)
+    if stats is not None:
+        stats["candidates_capped"] = int(len(a) - keep.sum())
+    return a[keep], b[keep]
 
 
 @dataclass
@@ -401,8 +492,9 @@ def build_index(
     shingle: int = 5,
     bands: int = 16,
     rows: int = 8,
-    max_bucket: int = 64,
-    window: int = 8,
+    max_bucket: int = 32,
+    window: int = 2,
+    per_row: int = 16,
     unique: tuple[list[int], list[int]] | None = None,
     verify: bool = True,
     related_threshold: float = 75.0,
@@ -440,19 +532,12 @@ def build_index(
         keys, has_shingles = _all_band_keys(uniq, shingle, bands, rows)
         lengths = np.fromiter(map(len, uniq), dtype=np.int64, count=len(uniq))
         ids = np.flatnonzero(has_shingles)
-        found = []
-        for band in range(keys.shape[1]):
-            local = _bucket_pairs(keys[ids, band], lengths[ids], max_bucket, window)
-            if len(local):
-                found.append(ids[local])
-        if found:
-            cand = np.concatenate(found)
-            cand.sort(axis=1)
-            n = np.uint64(len(uniq))
-            code = np.unique(cand[:, 0].astype(np.uint64) * n + cand[:, 1].astype(np.uint64))
-            a = (code // n).astype(np.intp)
-            b = (code % n).astype(np.intp)
-            stats["candidates"] = len(a)
+        a, b = candidate_pairs(keys[ids], lengths[ids], max_bucket=max_bucket, window=window, per_row=per_row, stats=stats)
+        del keys
+        a, b = ids[a], ids[b]
+        stats["candidates"] = len(a)
+        stats["candidates_per_row"] = round(len(a) / max(len(uniq), 1), 3)
+        if len(a):
             la, lb = lengths[a], lengths[b]
             floor = length_floor(min(threshold, related_threshold))
             keep = np.minimum(la, lb) >= floor * np.maximum(la, lb) - 1e-9
@@ -484,8 +569,9 @@ def near_duplicate_pairs(
     shingle: int = 5,
     bands: int = 16,
     rows: int = 8,
-    max_bucket: int = 64,
-    window: int = 8,
+    max_bucket: int = 32,
+    window: int = 2,
+    per_row: int = 16,
 ) -> list[tuple[int, int, float]]:
     """Verified similar pairs (i, j, score), i < j, among ``texts`` (compared as given).
 
@@ -494,7 +580,7 @@ def near_duplicate_pairs(
     turns them into complete groups."""
     index = build_index(
         texts, threshold=threshold, scorer=scorer, shingle=shingle, bands=bands, rows=rows,
-        max_bucket=max_bucket, window=window,
+        max_bucket=max_bucket, window=window, per_row=per_row,
     )
     return index.row_pairs()
 
