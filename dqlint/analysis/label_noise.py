@@ -7,15 +7,18 @@ How it works, and why each choice (measured in ``benchmarks/bench_label_noise.py
 
 1. *Two views of every text*, each a TF-IDF matrix scored by logistic regression in k-fold
    cross-validation, so every row's probabilities come from a model that never saw its label:
-   - words: 1-2-grams of the first ``max_word_chars`` characters;
-   - characters: 2-4-grams inside word boundaries of the first ``max_char_chars`` characters
-     (1-3-grams of plain characters when the texts are mostly Chinese/Japanese, which have no
-     spaces to bound words). Characters catch spelling variants, emoji, hashtags and scripts
-     the word tokenizer splits badly.
+   - words: exact 1-2-gram counts (``dqlint.analysis.features.word_ngram_counts``) of the
+     first 3/4 and the last 1/4 of ``max_word_chars`` characters;
+   - characters: 2-4-grams inside word boundaries (1-3-grams of plain characters when the
+     texts are mostly Chinese/Japanese, which have no spaces to bound words), over a bounded
+     total of characters; dropped when that leaves under 100 a text (many or long texts,
+     where it cost more than all the rest and the word view has the evidence). Characters
+     catch spelling variants, emoji, hashtags and scripts the word tokenizer splits badly.
    The views make different mistakes; their *geometric mean* (a product of experts) only
    stays confident where both agree, which measured better than either view alone and than
-   the arithmetic mean. An optional third view takes dense embeddings from a caller-supplied
-   function (e.g. a static embedding model); the module works without it.
+   the arithmetic mean. Two classes are fit by SGD on the log loss (a fixed few epochs),
+   more by multinomial lbfgs (see ``_classifier``). An optional third view takes dense
+   embeddings from a caller-supplied function; the module works without it.
 2. *Which rows*: cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``)
    on the ensemble probabilities decides how many rows and which: per-class thresholds handle
    imbalanced classes, and the count follows the estimated noise, not a fixed cut.

@@ -6,7 +6,7 @@ Two signals, both cheap and both explainable:
    (``dqlint.toolkit.similarity``: normalised exact groups plus verified near pairs). Where one label
    holds the majority of a group, the others are suspects and the majority is suggested.
 2. *Confident learning* (Northcutt et al., 2021) — :mod:`dqlint.analysis.label_noise`:
-   out-of-fold probabilities of a word view and a character view (TF-IDF + logistic
+   out-of-fold probabilities of a word view and (within a character budget) a character view (TF-IDF + logistic
    regression each, k-fold cross-validation on a bounded sample), combined by geometric mean,
    go to ``cleanlab.filter.find_label_issues``. Rows the ensemble confidently puts in another
    class than their label are suspects; the class it prefers is suggested. The confident joint
