@@ -282,3 +282,15 @@ def test_population_is_the_sampled_files_only(tmp_path, planted):
     ds = load_inputs([InputSpec(str(TICKETS)), InputSpec(str(other), split="test")])
     result = run(ds, review=sheet, suspects=False)
     assert result.details["review"]["population"] == 2000  # not 2,500: the test file was not sampled
+
+
+def test_classifier_reads_head_and_tail_of_long_inputs():
+    """A long review's verdict is often at its end: the classifier reads the first 3,000 and the
+    last 1,000 of its 4,000 characters."""
+    from dqlint.toolkit.label_suspects import classifier_texts
+
+    long_text = "plot " * 1000 + "in short: dreadful"
+    ds = dataset_from_records([{"text": long_text, "label": "neg"}, {"text": "fine film", "label": "pos"}], path="r.jsonl")
+    head_tail, short = classifier_texts(ds, [0, 1])
+    assert len(head_tail) == 4001 and head_tail.startswith("plot plot") and head_tail.endswith("in short: dreadful")
+    assert short == "fine film"

@@ -77,3 +77,64 @@ def test_chinese_texts_get_plain_character_ngrams():
     result = find_label_noise(texts, labels)
     assert result.method["char_ngrams"] == "char 1-3"
     assert [s.index for s in result.suspects] == [0]
+
+
+@pytest.fixture(scope="module")
+def binary():
+    """218 billing/shipping tickets, every 20th label swapped (11 flips)."""
+    texts, truth, _, _ = _make_tickets()(600, flip=0.0, seed=3)
+    rows = [i for i, t in enumerate(truth) if t in ("billing", "shipping")]
+    texts, truth = [texts[i] for i in rows], [truth[i] for i in rows]
+    given = list(truth)
+    for i in range(0, len(given), 20):
+        given[i] = "billing" if truth[i] == "shipping" else "shipping"
+    return texts, truth, given
+
+
+def test_two_classes_exact_suspects_with_the_sgd_solver(binary):
+    texts, truth, given = binary
+    found = find_label_noise(texts, given)
+    assert "SGD for two classes" in found.method["classifier"]
+    flips = set(range(0, len(given), 20))
+    assert [s.index for s in found.suspects] == [80, 120, 100, 140, 217, 20, 160, 0, 200, 49, 60, 102, 16, 180, 40, 108, 17, 75, 190]
+    assert flips <= {s.index for s in found.suspects}  # every flip found; 8 clean tickets borrow a phrase
+    assert all(s.suggested == truth[s.index] for s in found.suspects if s.index in flips)
+    assert found.noise_rate == 0.0872 and found.noise_interval == (0.0522, 0.128)
+    again = find_label_noise(texts, given)  # fixed epochs, seeded: the same suspects every run
+    assert [(s.index, s.score) for s in again.suspects] == [(s.index, s.score) for s in found.suspects]
+
+
+def test_many_texts_drop_the_character_view(binary, monkeypatch):
+    """The character view reads a bounded total: past it (here shrunk to 10,000 characters,
+    under 100 a text) only the word view runs."""
+    import dqlint.analysis.label_noise as label_noise
+
+    texts, _, given = binary
+    monkeypatch.setattr(label_noise, "CHAR_BUDGET", 10_000)
+    words = find_label_noise(texts, given)
+    assert words.method["views"] == ["word"] and "char_ngrams" not in words.method
+    assert [s.index for s in words.suspects] == [120, 80, 100, 140, 217, 102, 160, 20, 60, 16, 0, 49, 75, 40, 159, 108, 200, 155, 190, 17]
+    # words alone miss flip 180, which the character view finds
+
+
+def test_long_texts_are_read_head_and_tail():
+    from dqlint.analysis.label_noise import _head_tail
+
+    text = "a" * 5000 + "VERDICT"
+    cut = _head_tail(text, 3000)
+    assert len(cut) == 3001 and cut.startswith("a" * 2250) and cut.endswith("VERDICT")
+    assert _head_tail("short", 3000) == "short"
+
+
+def test_word_ngram_counts_are_exact():
+    from dqlint.analysis.features import word_ngram_counts
+
+    m = word_ngram_counts(["the cat sat on the cat", "a dog, the cat!", ""])
+    # unigrams in order of first appearance (single-character 'a' is not a word), then bigrams
+    # sorted by their word ids: (the,cat) (cat,sat) (sat,on) (on,the) (dog,the)
+    assert m.shape == (3, 5 + 5)
+    assert m.toarray().tolist() == [
+        [2, 2, 1, 1, 0, 2, 1, 1, 1, 0],
+        [1, 1, 0, 0, 1, 1, 0, 0, 0, 1],
+        [0] * 10,
+    ]

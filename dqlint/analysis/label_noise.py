@@ -7,15 +7,18 @@ How it works, and why each choice (measured in ``benchmarks/bench_label_noise.py
 
 1. *Two views of every text*, each a TF-IDF matrix scored by logistic regression in k-fold
    cross-validation, so every row's probabilities come from a model that never saw its label:
-   - words: 1-2-grams of the first ``max_word_chars`` characters;
-   - characters: 2-4-grams inside word boundaries of the first ``max_char_chars`` characters
-     (1-3-grams of plain characters when the texts are mostly Chinese/Japanese, which have no
-     spaces to bound words). Characters catch spelling variants, emoji, hashtags and scripts
-     the word tokenizer splits badly.
+   - words: exact 1-2-gram counts (``dqlint.analysis.features.word_ngram_counts``) of the
+     first 3/4 and the last 1/4 of ``max_word_chars`` characters;
+   - characters: 2-4-grams inside word boundaries (1-3-grams of plain characters when the
+     texts are mostly Chinese/Japanese, which have no spaces to bound words), over a bounded
+     total of characters; dropped when that leaves under 100 a text (many or long texts,
+     where it cost more than all the rest and the word view has the evidence). Characters
+     catch spelling variants, emoji, hashtags and scripts the word tokenizer splits badly.
    The views make different mistakes; their *geometric mean* (a product of experts) only
    stays confident where both agree, which measured better than either view alone and than
-   the arithmetic mean. An optional third view takes dense embeddings from a caller-supplied
-   function (e.g. a static embedding model); the module works without it.
+   the arithmetic mean. Two classes are fit by SGD on the log loss (a fixed few epochs),
+   more by multinomial lbfgs (see ``_classifier``). An optional third view takes dense
+   embeddings from a caller-supplied function; the module works without it.
 2. *Which rows*: cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``)
    on the ensemble probabilities decides how many rows and which: per-class thresholds handle
    imbalanced classes, and the count follows the estimated noise, not a fixed cut.
@@ -44,10 +47,13 @@ __all__ = ["LabelNoise", "NoiseSuspect", "find_label_noise"]
 MAX_WORD_CHARS = 3000  # long documents: the opening carries most of the label, the rest costs time
 MAX_CHAR_CHARS = 1000
 HASH_FEATURES = 2**20
-CHAR_BUDGET = 6_000_000  # characters the character view reads over all texts
+CHAR_BUDGET = 2_000_000  # characters the character view reads over all texts
+CJK_CHAR_BUDGET = 6_000_000  # ... when it is the only usable view (Chinese/Japanese)
 PARALLEL_CHARS = 4_000_000  # above this many characters, hash in two processes
 CJK_SHARE = 0.3  # texts with this share of CJK characters get the plain-character view
 BOOTSTRAP = 1000
+SGD_EPOCHS = 5  # passes of the two-class solver (see _classifier)
+SGD_ALPHA = 4e-5
 VIEWS = ("word", "char")
 
 
@@ -99,7 +105,8 @@ def find_label_noise(
 
     counts = Counter(labels)
     learnable = sorted(c for c, k in counts.items() if k >= folds)
-    method: dict[str, Any] = {"classifier": f"tf-idf ({'+'.join(views)}) + logistic regression per view, geometric mean",
+    method: dict[str, Any] = {"classifier": f"tf-idf ({'+'.join(views)}) + logistic regression per view "
+                                          "(SGD for two classes, lbfgs for more), geometric mean",
                               "folds": folds, "filter_by": filter_by}
     if rare := sorted(set(counts) - set(learnable)):
         method["classes_too_rare"] = rare[:20]
@@ -117,7 +124,7 @@ def find_label_noise(
     if matrices[0][1].shape[1] == 0:  # every text empty, punctuation or no word seen twice
         return LabelNoise(method=method, skipped="no words to learn from: the texts are empty or hold no word seen twice")
     matrices = [(name, x) for name, x in matrices if x.shape[1] > 0]
-    if "char" in views:
+    if "char" in method["views"]:
         method["char_ngrams"] = "char 1-3" if _is_cjk_heavy(kept) else "char_wb 2-4"
     probs = []
     for name, x in matrices:
@@ -179,18 +186,16 @@ def _is_cjk_heavy(texts: list[str], sample: int = 500) -> bool:
 
 def _views(texts: list[str], train: np.ndarray, views: Sequence[str], word_chars: int, char_chars: int,
            embed: Callable[[list[str]], Any] | None, say: Callable[[str], None]) -> list[tuple[str, Any]]:
-    """(name, matrix) per view. Hashed n-gram counts (no vocabulary to build: 2-3 times faster
-    than a TF-IDF vocabulary on long texts, and chunks hash in parallel), IDF weights learned
-    from the training rows only."""
+    """(name, matrix) per view, IDF weights learned from the training rows only."""
     import numpy as np
+
+    from dqlint.analysis.features import word_ngram_counts
 
     out = []
     say(f"label-noise: word features of {len(texts):,} texts")
-    out.append(("word", _hashed_tfidf([t[:word_chars] for t in texts], train, "word", (1, 2))))
-    if "char" in views:
-        # Character n-grams cost ~10x words per character: read a bounded total, at least the
-        # first 100 characters of every text.
-        cap = max(100, min(char_chars, CHAR_BUDGET // max(1, len(texts))))
+    out.append(("word", _tfidf(word_ngram_counts([_head_tail(t, word_chars) for t in texts]), train)))
+    cap = _char_cap(texts, char_chars) if "char" in views else 0
+    if cap:
         say(f"label-noise: character features of {len(texts):,} texts (first {cap:,} characters)")
         analyzer, ngrams = ("char", (1, 3)) if _is_cjk_heavy(texts) else ("char_wb", (2, 4))
         out.append(("char", _hashed_tfidf([t[:cap] for t in texts], train, analyzer, ngrams)))
@@ -200,11 +205,47 @@ def _views(texts: list[str], train: np.ndarray, views: Sequence[str], word_chars
     return out
 
 
+def _head_tail(text: str, limit: int) -> str:
+    """At most ``limit`` characters: the opening and, for longer texts, the last quarter of the
+    budget from the end (reviews and tickets often put the verdict last)."""
+    if len(text) <= limit:
+        return text
+    tail = limit // 4
+    return text[: limit - tail] + "\n" + text[-tail:]
+
+
+def _char_cap(texts: list[str], limit: int) -> int:
+    """Characters of each text the character view reads; 0 = no character view.
+
+    Character n-grams cost ~10x words per character. They are the only usable view of
+    Chinese/Japanese (no spaces between words) and help short texts (spelling variants,
+    emoji, hashtags); on long or many texts the word view already has the evidence, so the
+    view is dropped once it would read less than 100 characters a text."""
+    budget = CJK_CHAR_BUDGET if _is_cjk_heavy(texts) else CHAR_BUDGET
+    cap = min(limit, budget // max(1, len(texts)))
+    return cap if cap >= 100 else 0
+
+
+def _tfidf(counts: Any, train: np.ndarray) -> Any:
+    """Sublinear TF-IDF of the n-grams seen in at least two training rows (one below 50 rows):
+    the solvers' cost grows with the width of the matrix, and n-grams seen once only add noise."""
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    seen = np.flatnonzero(counts[train].getnnz(axis=0) >= (2 if len(train) >= 50 else 1))
+    counts = counts[:, seen]
+    if counts.shape[1] == 0:  # nothing seen twice: the caller skips the view
+        return counts
+    idf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
+    return idf.transform(counts).astype(np.float32)
+
+
 def _hashed_tfidf(texts: list[str], train: np.ndarray, analyzer: str, ngrams: tuple[int, int]) -> Any:
+    """Hashed character n-gram counts (no vocabulary to build; chunks hash in parallel)."""
     import numpy as np
     import scipy.sparse
     from joblib import Parallel, delayed
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
+    from sklearn.feature_extraction.text import HashingVectorizer
 
     hasher = HashingVectorizer(analyzer=analyzer, ngram_range=ngrams, n_features=HASH_FEATURES,
                                alternate_sign=False, norm=None, dtype=np.float32)
@@ -214,14 +255,7 @@ def _hashed_tfidf(texts: list[str], train: np.ndarray, analyzer: str, ngrams: tu
     else:  # tokenising is pure Python: two processes, one chunk each
         half = len(texts) // 2
         counts = scipy.sparse.vstack(Parallel(n_jobs=2)(delayed(hasher.transform)(c) for c in (texts[:half], texts[half:]))).tocsr()
-    # Keep the columns seen in at least min_df training rows: the solvers' cost grows with the
-    # width of the matrix (dense coefficient updates), and n-grams seen once only add noise.
-    seen = np.flatnonzero(counts[train].getnnz(axis=0) >= (2 if len(train) >= 50 else 1))
-    counts = counts[:, seen]
-    if counts.shape[1] == 0:  # nothing seen twice: the caller skips the view
-        return counts
-    idf = TfidfTransformer(sublinear_tf=True).fit(counts[train])
-    return idf.transform(counts).astype(np.float32)
+    return _tfidf(counts, train)
 
 
 def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
@@ -235,7 +269,6 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     import numpy as np
     from joblib import Parallel, delayed
     from sklearn.exceptions import ConvergenceWarning
-    from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     from threadpoolctl import threadpool_limits
 
@@ -246,9 +279,7 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
 
     def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        # liblinear is the fastest exact solver for two classes, lbfgs (multinomial) for more.
-        solver = "liblinear" if k == 2 else "lbfgs"
-        model = LogisticRegression(C=c, solver=solver, max_iter=200, tol=1e-3)
+        model = _classifier(k, c, seed)
         model.fit(x_train[fit_idx], y_train[fit_idx])
         held = model.predict_proba(x_train[held_idx])
         return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
@@ -266,6 +297,22 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
             probs[rest[:, None], cols[None, :]] += rest_probs / folds
     probs /= np.clip(probs.sum(axis=1, keepdims=True), 1e-12, None)
     return probs
+
+
+def _classifier(k: int, c: float, seed: int) -> Any:
+    """Logistic regression; ``c`` is the inverse regularisation (scikit-learn's ``C``).
+
+    Two classes: stochastic gradient descent on the log loss, a fixed ``SGD_EPOCHS`` passes
+    (no tolerance: deterministic for a seed), penalty ``alpha = SGD_ALPHA * 4 / c`` (the default
+    ``c = 4`` gives the measured best). On 25k long binary documents it ranked label errors
+    better than liblinear run to convergence (precision .52 vs .47 at the same recall: the
+    stronger penalty) at a tenth of the time. More classes: multinomial lbfgs, whose
+    probabilities ranked flips better than one-vs-rest SGD on BBC and the tickets."""
+    from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+    if k == 2:
+        return SGDClassifier(loss="log_loss", alpha=SGD_ALPHA * 4.0 / c, max_iter=SGD_EPOCHS, tol=None, random_state=seed)
+    return LogisticRegression(C=c, solver="lbfgs", max_iter=200, tol=1e-3)
 
 
 def _geometric_mean(probs: list[np.ndarray]) -> np.ndarray:

@@ -6,7 +6,7 @@ Two signals, both cheap and both explainable:
    (``dqlint.toolkit.similarity``: normalised exact groups plus verified near pairs). Where one label
    holds the majority of a group, the others are suspects and the majority is suggested.
 2. *Confident learning* (Northcutt et al., 2021) — :mod:`dqlint.analysis.label_noise`:
-   out-of-fold probabilities of a word view and a character view (TF-IDF + logistic
+   out-of-fold probabilities of a word view and (within a character budget) a character view (TF-IDF + logistic
    regression each, k-fold cross-validation on a bounded sample), combined by geometric mean,
    go to ``cleanlab.filter.find_label_issues``. Rows the ensemble confidently puts in another
    class than their label are suspects; the class it prefers is suggested. The confident joint
@@ -29,7 +29,8 @@ __all__ = ["ConflictGroup", "Suspect", "SuspectResult", "classifier_texts", "fin
 
 CONFIDENT_LEARNING = "confident-learning"
 CONFLICTING_LABELS = "conflicting-labels"
-# The classifier reads at most this much of each text (long documents cost time, add little).
+# The classifier reads at most this much of each text (long documents cost time, add little):
+# the first 3/4 and the last 1/4, as reviews and tickets often end with the verdict.
 MAX_TEXT_CHARS = 4000
 FEATURES = ("word+char", "word")
 FILTERS = ("both", "prune_by_noise_rate", "prune_by_class", "confident_learning")
@@ -86,7 +87,9 @@ def classifier_texts(ds: Dataset, rows: Sequence[int]) -> list[str]:
     out = []
     for r in rows:
         text = ds.input[r] or ds.example_text(r)
-        out.append(text[:MAX_TEXT_CHARS])
+        if len(text) > MAX_TEXT_CHARS:
+            text = text[: MAX_TEXT_CHARS - MAX_TEXT_CHARS // 4] + "\n" + text[-(MAX_TEXT_CHARS // 4):]
+        out.append(text)
     return out
 
 
