@@ -120,6 +120,8 @@ def data_options(command: Any) -> Any:
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings per stage on stderr.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None, help="Where the rules run: this process (local, the default) or a Ray cluster (pip install 'dqlint[ray]').")
+@click.option("--address", metavar="ADDR", default=None, help="The Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local Ray instance).")
 def check_command(**kwargs: Any) -> int:
     """Check data sets (files, folders, hf://owner/name) and print a readiness report."""
     args = CheckArgs(**kwargs)
@@ -157,6 +159,8 @@ class CheckArgs:
     extend_ignore: tuple[str, ...] = ()
     statistics: bool = False
     target: str | None = None
+    engine: str | None = None
+    address: str | None = None
 
 
 def run_check_command(args: CheckArgs) -> int:
@@ -208,6 +212,12 @@ def build_config(args: CheckArgs) -> Any:
         config = config.with_rule_setting(rule_id, "severity", level)
     if args.target:
         config = replace(config, target=args.target)
+    if args.engine:
+        config = replace(config, engine=args.engine)
+    if args.address:
+        config = replace(config, address=args.address)
+    if config.address and config.engine != "ray":
+        raise UsageError("--address (or address in config) names a Ray cluster: use it with --engine ray")
     if args.field_names:
         table = config.fields.as_table()
         for setting in args.field_names:
