@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from itertools import accumulate
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from dqlint.engine.ray.blocks import (
     scan_block,
     whole_file_entry,
 )
-from dqlint.engine.ray.session import cluster_cpus, map_blocks, ray_session
+from dqlint.engine.ray.session import TASK_RETRIES, cluster_cpus, map_blocks, ray_session
 from dqlint.engine.rule import (
     RUNS_BLOCK,
     RUNS_DISTRIBUTED,
@@ -69,6 +70,7 @@ class RunInputs:
     skipped: list[Problem]
     splits: Counter = field(default_factory=Counter)  # rows per split, once read
     rows: int = 0
+    first_row: list[int] = field(default_factory=list)  # each block's first row number, once read
 
     @property
     def records(self) -> int:
@@ -217,6 +219,7 @@ def run_rules_on_ray(
     progress(f"ray: reading and checking {len(run.blocks)} block(s) ({len(block_rules)} rule(s) per block)")
     results: list[BlockResult] = map_blocks(ray, run.blocks, lambda b: _check_block(run, b, block_rules, ctx_args, rate if wants_sample else 0.0))
     run.rows = sum(r.rows for r in results)
+    run.first_row = [0, *accumulate(r.rows for r in results)][: len(results)]
     for r in results:
         run.splits.update(r.splits)
     summary = Dataset()
@@ -458,7 +461,9 @@ class RayInputs:
             for index in batch["i"]:
                 block = run.blocks[int(index)]
                 ds = run.read(block)
+                first = run.first_row[int(index)]
                 cols = {
+                    "row": list(range(first, first + len(ds))),
                     "file_index": ds.file_index,
                     "path": [block.path] * len(ds),
                     "line": ds.line,
@@ -479,4 +484,4 @@ class RayInputs:
             return pa.table(out)
 
         items = self.ray.data.from_items([{"i": i} for i in range(len(run.blocks))], override_num_blocks=max(1, len(run.blocks)))
-        return items.map_batches(table, batch_size=1, batch_format="numpy")
+        return items.map_batches(table, batch_size=1, batch_format="numpy", max_retries=TASK_RETRIES)

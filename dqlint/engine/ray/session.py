@@ -17,6 +17,7 @@ from dqlint.errors import DqlintError, UsageError, first_line
 __all__ = ["RayRunError", "ray_session", "map_blocks", "cluster_cpus"]
 
 T = TypeVar("T")
+TASK_RETRIES = 1
 
 
 class RayRunError(DqlintError):
@@ -48,17 +49,44 @@ def ray_session(address: str | None) -> Iterator[Any]:
         except Exception as exc:  # an unreachable cluster, a refused connection
             raise RayRunError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {first_line(exc)}") from None
         started = True
+    restore = _quiet_ray(ray)
     context = ray.data.DataContext.get_current()
     context.enable_progress_bars = False
     context.enable_operator_progress_bars = False
     context.print_on_execution_start = False
     context.enable_auto_log_stats = False
-    logging.getLogger("ray.data").setLevel(logging.ERROR)
     try:
         yield ray
     finally:
+        restore()
         if started:
             ray.shutdown()
+
+
+def _quiet_ray(ray: Any) -> Callable[[], None]:
+    """Keep stdout for the report and stderr for one line: Ray prints cluster errors ("a worker
+    died ...") to the driver's stdout from a background thread, and Ray Data logs tracebacks.
+    Both are dropped during the run; a failure reaches the user as dqlint's one-line error,
+    which carries Ray's reason. Other output of the workers goes to stderr."""
+    worker = ray._private.worker
+    printer = worker.print_to_stdstream
+
+    def to_stderr(data: dict, ignore_prefix: bool) -> None:
+        if data.get("pid") != "raylet":
+            printer({**data, "is_err": True}, ignore_prefix)
+
+    worker.print_to_stdstream = to_stderr
+    loggers = [logging.getLogger(name) for name in ("ray.data", "ray")]
+    levels = [lg.level for lg in loggers]
+    for lg in loggers:
+        lg.setLevel(logging.CRITICAL)
+
+    def restore() -> None:
+        worker.print_to_stdstream = printer
+        for lg, level in zip(loggers, levels):
+            lg.setLevel(level)
+
+    return restore
 
 
 def cluster_cpus(ray: Any) -> int:
@@ -78,7 +106,9 @@ def map_blocks(ray: Any, items: Sequence[Any], fn: Callable[[Any], T]) -> list[T
 
     rows = ray.data.from_items([{"i": i} for i in range(len(payload))], override_num_blocks=len(payload))
     try:
-        done = rows.map(task).take_all()
+        # Ray Data retries a task whose worker died without end; one retry covers a lost node,
+        # a worker that dies again is a failure of the run (exit 2), not a hang.
+        done = rows.map(task, max_retries=TASK_RETRIES).take_all()
     except Exception as exc:
         raise _as_dqlint_error(exc) from None
     done.sort(key=lambda r: r["i"])
