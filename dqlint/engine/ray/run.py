@@ -217,7 +217,9 @@ def run_rules_on_ray(
     wants_sample = bool(by_mode[RUNS_SAMPLE] or by_mode[RUNS_DRIVER])
     rate = min(1.0, SAMPLE_ROWS / run.records) if run.records else 1.0
     progress(f"ray: reading and checking {len(run.blocks)} block(s) ({len(block_rules)} rule(s) per block)")
-    results: list[BlockResult] = map_blocks(ray, run.blocks, lambda b: _check_block(run, b, block_rules, ctx_args, rate if wants_sample else 0.0))
+    # Workers get no reference sample: rules that compare with it run on the driver.
+    block_args = {**ctx_args, "reference": None}
+    results: list[BlockResult] = map_blocks(ray, run.blocks, lambda b: _check_block(run, b, block_rules, block_args, rate if wants_sample else 0.0))
     run.rows = sum(r.rows for r in results)
     run.first_row = [0, *accumulate(r.rows for r in results)][: len(results)]
     for r in results:
