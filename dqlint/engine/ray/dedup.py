@@ -351,6 +351,7 @@ class DistributedIndex:
     rows: np.ndarray  # position -> global row id (sorted)
     index: SimilarityIndex
     stats: dict = field(default_factory=dict)
+    timings: dict = field(default_factory=dict)  # seconds per stage (not in stats: reports stay stable)
 
     def positions(self, rows: Iterable[int]) -> np.ndarray:
         """Positions of the given global rows that are in the compact index (others are singletons)."""
@@ -422,22 +423,21 @@ def _collect(ds: ray.data.Dataset, columns: Sequence[str]) -> dict[str, np.ndarr
     return {c: np.concatenate(v) if v else np.zeros(0, dtype=np.int64) for c, v in parts.items()}
 
 
-def _reps(batch: dict[str, np.ndarray]) -> np.ndarray:
-    return batch["is_rep"]
+def _exact_summary(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """What the driver needs of the exact stage: the rows of repeated texts, and one row per
+    unique text counted (a text only seen once sends its row only when a pair names it)."""
+    import numpy as np
 
-
-def _repeated(batch: dict[str, np.ndarray]) -> np.ndarray:
-    return batch["count"] > 1
-
-
-def _where(ds: ray.data.Dataset, mask: Any) -> ray.data.Dataset:
-    """The rows of ``ds`` where ``mask(batch)`` holds, batch by batch (a vectorised filter)."""
-
-    def keep(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        m = mask(batch)
-        return {k: v[m] for k, v in batch.items()}
-
-    return ds.map_batches(keep, batch_format="numpy")
+    keep = batch["count"] > 1
+    first_single = batch["is_rep"] & ~keep
+    out = {k: batch[k][keep] for k in ("row", "urow", "count", "is_rep")}
+    # Unique texts seen once: counted, not listed (one summary row per block, count 1, is_rep).
+    n = int(first_single.sum())
+    out["row"] = np.append(out["row"], -1)
+    out["urow"] = np.append(out["urow"], -1)
+    out["count"] = np.append(out["count"], 0)
+    out["is_rep"] = np.append(out["is_rep"].astype(np.int64), n)
+    return out
 
 
 def fetch_texts(source: ray.data.Dataset, rows: Sequence[int]) -> dict[int, str]:
@@ -530,15 +530,27 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
 
     from dqlint.analysis.verify import length_floor
 
+    import time
+
+    clock = {"t": time.perf_counter()}
+    timings: dict[str, float] = {}
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        timings[stage] = round(now - clock["t"], 3)
+        clock["t"] = now
+
     total = source.count()
     sig = source.map_batches(_signatures, fn_kwargs={"s": s, "parts": parts}, batch_format="numpy")
     exact = sig.groupby("part", num_partitions=parts).map_groups(_exact_partition, batch_format="numpy").materialize()
-    unique = _where(exact, _reps).count()
-    copies = _collect(_where(exact, _repeated), ["row", "urow"])
+    lap("signatures+exact")
+    counted = _collect(exact.map_batches(_exact_summary, batch_format="numpy"), ["row", "urow", "count", "is_rep"])
+    unique = int(counted["is_rep"].sum())
+    many = counted["count"] > 1
+    copies = {"row": counted["row"][many], "urow": counted["urow"][many]}
     stats = {"rows": total, "unique": unique, "candidates": 0, "verified": 0}
-    empty = {"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "score": np.zeros(0, np.float32),
+    found = {"a": np.zeros(0, np.int64), "b": np.zeros(0, np.int64), "score": np.zeros(0, np.float32),
              "same": np.zeros(0, bool), "related": np.zeros(0, bool), "close": np.zeros(0, bool)}
-    found = empty
     if s.near and s.threshold <= 100 and unique > 1:
         bands = exact.map_batches(_band_rows, fn_kwargs={"bands": s.bands, "parts": parts}, batch_format="numpy")
         cand = (
@@ -549,11 +561,13 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
             .materialize()
         )
         stats["candidates"] = cand.count()
+        lap("buckets+candidates")
         floor = length_floor(min(s.threshold, s.related_threshold))
         kept = cand.map_batches(_length_filter, fn_kwargs={"floor": floor}, batch_format="numpy").materialize()
         # Only candidate ends' row ids come to the driver, to pick their texts on the workers.
         ends = _collect(kept, ["a", "b"])
         wanted = np.unique(np.concatenate([ends["a"], ends["b"]]))
+        timings["pairs_scored"] = len(ends["a"])
         if len(wanted):
             wanted_ref = ray.put(wanted)
             texts = source.map_batches(
@@ -568,12 +582,15 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
                 .map_groups(_verify_partition, fn_kwargs={"s": s}, batch_format="numpy")
             )
             found = _collect(verified, ["a", "b", "score", "same", "related", "close"])
-            found["same"] = found["same"].astype(bool)
-            found["related"] = found["related"].astype(bool)
-            found["close"] = found["close"].astype(bool)
+            for flag in ("same", "related", "close"):
+                found[flag] = found[flag].astype(bool)
         stats["verified"] = int(found["same"].sum())
         stats["different_content"] = int((found["close"] & ~found["same"]).sum())
-    return _compact_index(copies, found, s, stats, source)
+        lap("verification")
+    out = _compact_index(copies, found, s, stats, source)
+    lap("driver")
+    out.timings = timings
+    return out
 
 
 def local_equivalent(texts: Sequence[str], settings: DedupSettings = DedupSettings()) -> Any:
