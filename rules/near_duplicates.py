@@ -382,3 +382,206 @@ def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_
         {"kind": "templates", "templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest},
     )
     return finding, {"templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest}
+
+
+# ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
+
+# Whole sets up to this many rows have their shared lines / starts / ends found exactly (the
+# compared texts of that many rows fit the driver); bigger ones on a seeded sample of that size.
+_SHARED_TEXT_ROWS = 50_000
+
+
+def _compared_on_ray(inputs: Any, what: str, norm: Normalization) -> tuple[Any, Any, list, dict | None]:
+    """The compared texts as a Ray Dataset (row, split, text), the shared lines and affixes
+    left out of comparison, and how they were found (None: exactly, over the whole set; else
+    the seeded sample). Bounded driver memory: at most ``_SHARED_TEXT_ROWS`` texts."""
+    import numpy as np
+    import ray
+
+    from dqlint.analysis.affixes import shared_affixes, shared_lines, without_lines
+    from dqlint.engine.ray.dedup import normalised_compared
+
+    flags = {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
+    rows = inputs.rows(["row", "split", "input", "output"])
+    total = rows.count()
+    sampled = None
+    if total > _SHARED_TEXT_ROWS:
+        # A seeded sample by row id (splitmix of row ^ seed 0), the same on every run.
+        share = _SHARED_TEXT_ROWS / total
+
+        def keep(batch: dict) -> dict:
+            from dqlint.analysis.minhash import mix64
+
+            r = np.asarray(batch["row"], dtype=np.int64)
+            h = mix64(r.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+            m = (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
+            return {k: np.asarray(v)[m] for k, v in batch.items()}
+
+        picked = rows.map_batches(keep, batch_format="numpy")
+        sampled = {"rows": 0, "of": total, "seed": 0}
+    else:
+        picked = rows
+    got = {"row": [], "input": [], "output": []}
+    for batch in picked.select_columns(["row", "input", "output"]).iter_batches(batch_format="numpy", batch_size=None):
+        for k in got:
+            got[k].extend(batch[k].tolist())
+    order = np.argsort(np.asarray(got["row"], dtype=np.int64), kind="stable")
+    sample_rows = [int(got["row"][i]) for i in order]
+    one = {"row": np.asarray(sample_rows, dtype=np.int64), "input": np.asarray([got["input"][i] for i in order], dtype=object),
+           "output": np.asarray([got["output"][i] for i in order], dtype=object)}
+    if sampled is not None:
+        sampled["rows"] = len(sample_rows)
+    raw = normalised_compared(one, what, flags)  # normalised, nothing cut yet
+    inputs_, outputs_ = [str(x) for x in one["input"]], [str(x) for x in one["output"]]
+    raw_texts = inputs_ if what == "input" else outputs_ if what == "output" else [i + ("\n" + o if o else "") for i, o in zip(inputs_, outputs_)]
+    lines = shared_lines(raw_texts)
+    texts = [str(t) for t in raw["text"]]
+    if lines is not None:
+        found = frozenset(lines.lines)
+        for r, text in zip(lines.rows, norm.apply(without_lines(raw_texts[r], found) for r in lines.rows)):
+            if text:
+                texts[r] = text
+    affixes = shared_affixes(texts)
+    # Positions in the sample -> global rows; exact member rows only when the sample is the set.
+    to_row = lambda found_rows: tuple(sample_rows[p] for p in found_rows)  # noqa: E731
+    lines_g = None if lines is None else type(lines)(lines.lines, to_row(lines.rows))
+    affixes_g = [type(a)(a.where, a.text, to_row(a.rows)) for a in affixes]
+    exact = sampled is None
+    line_arg = None if lines_g is None else (lines_g, frozenset(lines_g.rows) if exact else None)
+    affix_arg = [(a, frozenset(a.rows) if exact else None) for a in affixes_g]
+    plan = ray.put((line_arg, affix_arg))
+    compared = rows.map_batches(
+        lambda b, p=plan: normalised_compared(b, what, flags, *ray.get(p)), batch_format="numpy"
+    )
+    return compared, lines_g, affixes_g, sampled
+
+
+def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.Options) -> RuleResult:
+    """``check()`` on the Ray engine: the same result from the distributed MinHash-LSH index
+    (dqlint/engine/ray/dedup.py); only the rows findings report reach the driver."""
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, build_distributed_index, fetch_rows
+
+    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
+    key = ("ray.similarity", options.compare, norm, float(options.threshold), options.near, options.scorer)
+    shared = getattr(inputs.ctx, "shared", None)
+
+    def build() -> tuple:
+        compared, lines, affixes, sampled = _compared_on_ray(inputs, options.compare, norm)
+        compared = compared.materialize()
+        settings = DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+        return build_distributed_index(compared, settings, num_partitions=parts), compared, lines, affixes, sampled
+
+    index, compared, lines, affixes, sampled = shared(key, build) if shared else build()
+    split_of = _split_rows(compared)
+    rows_by_split = {s: split_of.get(s, np.zeros(0, np.int64)) for s in options.splits}
+    checked = sum(len(r) for r in rows_by_split.values())
+    if checked == 0:
+        return RuleResult.skipped("no rows in the searched splits")
+    groups: list[DuplicateGroup] = []
+    redundant = 0
+    for split in options.splits:
+        if len(rows_by_split[split]):
+            split_groups, dropped = index.duplicate_groups(rows_by_split[split].tolist())
+            groups.extend(split_groups)
+            redundant += dropped
+    ratio = redundant / checked
+    searched = np.sort(np.concatenate(list(rows_by_split.values()))) if rows_by_split else np.zeros(0, np.int64)
+    families = index.template_families(searched.tolist(), min_texts=_TEMPLATE_TEXTS)
+    shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
+    # Rows the findings name: group members, template examples, shared-text examples.
+    wanted: set[int] = {r for i in shown for r in groups[i].rows}
+    wanted |= {f[0] for f in families}
+    wanted |= set(lines.rows[:20]) if lines else set()
+    wanted |= {r for a in affixes for r in a.rows[:20]}
+    every = inputs.rows(["row", *RowsView.COLUMNS])
+    has_labels = _any_label(every)
+    conflict_rows = {r for g in groups for r in g.rows} if has_labels else set()
+    fetched = fetch_rows(every, wanted | conflict_rows, RowsView.COLUMNS)
+    view = RowsView(fetched, has_labels, True)
+    conflicts = [_conflicting_labels(view, g.rows) for g in groups] if has_labels else [False] * len(groups)
+    conflicting = sum(conflicts)
+    index.prefetch(r for i in shown for g in [groups[i]] if g.kind == "near" for r in g.rows)
+    index.texts = GlobalTexts(index)  # type: ignore[attr-defined]
+    group_findings = [self._group_finding(view, options.compare, index, groups[i], conflicts[i]) for i in shown]
+    total = inputs.rows(["row"]).count()
+    template_findings = [_lines_finding(view, options.compare, lines, total)] if lines else []
+    template_findings += [_affix_finding(view, options.compare, a, total) for a in affixes]
+    templates = _templates(view, options.compare, families, checked, options.template_share)
+    if templates is not None:
+        template_findings.append(templates[0])
+    same_input: list[Finding] = []  # check-inputs on Ray: not yet distributed (see docs/scaling.md)
+    findings = template_findings + group_findings
+    exact = sum(1 for g in groups if g.kind == "exact")
+    message = (
+        f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
+        f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
+    )
+    if conflicting:
+        message += f"; {conflicting:,} with conflicting labels"
+    if templates is not None:
+        message += f"; {templates[0].message}"
+    details: dict[str, Any] = {
+        "groups": len(groups),
+        "exact_groups": exact,
+        "near_groups": len(groups) - exact,
+        "redundant_rows": redundant,
+        "rows": checked,
+        "conflicting_label_groups": conflicting,
+        "same_input_groups": len(same_input),
+        "compared": options.compare,
+        "threshold": options.threshold,
+        "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
+        "and by what differs (numbers, names, content words); groups centred on the kept row",
+        "index": dict(index.stats),
+        "charts": [_group_size_chart([len(g.rows) for g in groups])],
+    }
+    shared_text = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
+    shared_text += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+    if shared_text:
+        details["shared_text"] = shared_text
+    if sampled is not None:
+        details["shared_text_sampled"] = sampled
+    if templates is not None:
+        details["templates"] = templates[1]
+    if len(groups) + len(same_input) > len(findings):
+        details["findings_truncated"] = True
+    result = RuleResult.judged(
+        ratio <= options.max_ratio,
+        message,
+        Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
+        findings,
+        details=details,
+    )
+    if result.status is Status.PASS and (conflicting or same_input or templates is not None):
+        result.status = Status.WARN
+    return result
+
+
+def _split_rows(compared: Any) -> dict[str, Any]:
+    """Global rows of each split (row ids only reach the driver)."""
+    import numpy as np
+
+    rows: dict[str, list] = {}
+    for batch in compared.select_columns(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
+        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
+        for name in set(s.tolist()):
+            rows.setdefault(str(name), []).append(r[s == name])
+    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
+
+
+def _any_label(rows: Any) -> bool:
+    """Whether any row has a label (``label`` is the JSON text of None | str | list)."""
+    import numpy as np
+
+    flags = rows.select_columns(["label"]).map_batches(
+        lambda b: {"any": np.asarray([any(x not in (None, "null") for x in b["label"])])}, batch_format="numpy"
+    )
+    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+
+
+NearDuplicates.scales = "distributed"  # type: ignore[attr-defined]
+NearDuplicates.run_distributed = _run_distributed  # type: ignore[attr-defined]

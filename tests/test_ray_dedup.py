@@ -140,3 +140,54 @@ def test_real_fastchat_templated(local_ray):
         pytest.xfail("minhash._bucket_pairs sorts equal-length bucket members unstably (RAY_API.md D4)")
     ds = load_inputs([InputSpec(str(_shared() / "fastchat_sharegpt" / "dummy_conversation.json"), split="train")])
     _compare(ds)
+
+
+class _Inputs:
+    """RayInputs as RAY_API.md section 3 describes it, built from a local Dataset (the engine
+    builds the same columns from its blocks), for the rule adapters."""
+
+    num_cpus = 2
+
+    def __init__(self, ds) -> None:
+        import json
+
+        import ray.data
+
+        self.ctx = CheckContext(ds)
+        items = [
+            {
+                "row": r, "split": ds.split[r], "input": ds.input[r], "output": ds.output[r], "text": ds.example_text(r),
+                "path": ds.location(r).path, "line": ds.location(r).line, "record": ds.location(r).record,
+                "label": json.dumps(list(ds.label[r]) if isinstance(ds.label[r], tuple) else ds.label[r]),
+            }
+            for r in range(len(ds))
+        ]
+        self._rows = ray.data.from_items(items, override_num_blocks=4).materialize()
+
+    def rows(self, columns=None):
+        return self._rows.select_columns(list(columns)) if columns else self._rows
+
+    def progress(self, message: str) -> None:
+        pass
+
+
+def _result(result) -> dict:
+    return {
+        "status": result.status, "message": result.message, "metric": result.metric, "details": result.details,
+        "findings": [(f.message, f.locations, f.snippet, f.details, f.fix) for f in result.findings],
+    }
+
+
+def test_near_duplicates_rule_on_ray_equals_check(local_ray):
+    """The rule's run_distributed gives check()'s result: groups, kept rows, differences, texts,
+    template and shared-text findings, metric and details (check-inputs off: not distributed)."""
+    from dqlint.rules.near_duplicates import NearDuplicates
+
+    train, test = split_with_leaks(chat_records(2000, seed=11), test_share=0.1, leak_share=0.05)
+    ds = load_inputs([InputSpec(train, split="train", name="train"), InputSpec(test, split="test", name="test")])
+    rule = NearDuplicates()
+    options = NearDuplicates.make_options({"check_inputs": False})
+    local = rule.check(CheckContext(ds), options)
+    ray_result = rule.run_distributed(_Inputs(ds), options)
+    assert local.details["groups"] > 50
+    assert _result(ray_result) == _result(local)

@@ -351,7 +351,7 @@ class DistributedIndex:
     rows: np.ndarray  # position -> global row id (sorted)
     index: SimilarityIndex
     stats: dict = field(default_factory=dict)
-    timings: dict = field(default_factory=dict)  # seconds per stage (not in stats: reports stay stable)
+    timings: dict = field(default_factory=dict)  # seconds per stage, bytes shuffled (not in stats: reports stay stable)
 
     def positions(self, rows: Iterable[int]) -> np.ndarray:
         """Positions of the given global rows that are in the compact index (others are singletons)."""
@@ -544,6 +544,7 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
     sig = source.map_batches(_signatures, fn_kwargs={"s": s, "parts": parts}, batch_format="numpy")
     exact = sig.groupby("part", num_partitions=parts).map_groups(_exact_partition, batch_format="numpy").materialize()
     lap("signatures+exact")
+    timings["exact_shuffle_bytes"] = exact.size_bytes()
     counted = _collect(exact.map_batches(_exact_summary, batch_format="numpy"), ["row", "urow", "count", "is_rep"])
     unique = int(counted["is_rep"].sum())
     many = counted["count"] > 1
@@ -562,6 +563,9 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
         )
         stats["candidates"] = cand.count()
         lap("buckets+candidates")
+        # What the bucket shuffle moved: one (band, key, urow, length, part) row per unique text and band.
+        timings["band_shuffle_bytes"] = 40 * s.bands * unique
+        timings["candidate_shuffle_bytes"] = 2 * cand.size_bytes()
         floor = length_floor(min(s.threshold, s.related_threshold))
         kept = cand.map_batches(_length_filter, fn_kwargs={"floor": floor}, batch_format="numpy").materialize()
         # Only candidate ends' row ids come to the driver, to pick their texts on the workers.
@@ -582,6 +586,7 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
                 .map_groups(_verify_partition, fn_kwargs={"s": s}, batch_format="numpy")
             )
             found = _collect(verified, ["a", "b", "score", "same", "related", "close"])
+            timings["candidate_texts"] = len(wanted)
             for flag in ("same", "related", "close"):
                 found[flag] = found[flag].astype(bool)
         stats["verified"] = int(found["same"].sum())
@@ -602,3 +607,128 @@ def local_equivalent(texts: Sequence[str], settings: DedupSettings = DedupSettin
         texts, threshold=s.threshold, near=s.near, scorer=s.scorer, shingle=s.shingle, bands=s.bands, rows=s.rows,
         max_bucket=s.max_bucket, window=s.window, verify=s.verify, related_threshold=s.related_threshold,
     )
+
+
+# ---------------------------------------------------------------- what the rule adapters use
+
+
+def normalised_compared(
+    batch: dict[str, np.ndarray], what: str, flags: dict[str, bool], lines: Any = None, affixes: Sequence[Any] = (),
+) -> dict[str, np.ndarray]:
+    """The compared text of each row of a ``rows()`` batch, as toolkit/similarity.py's
+    ``compared_column`` builds it: normalised (an example = its normalised input and output
+    joined), the rows with shared lines normalised again without them, shared starts and ends
+    cut. ``lines`` = (SharedLines-like with ``.lines``, rows or None); ``affixes`` = pairs
+    (SharedAffix, rows or None): rows None means "every row that has it" (a sampled analysis),
+    else the exact member rows the local analysis found."""
+    import numpy as np
+
+    from dqlint.analysis.affixes import without_lines
+    from dqlint.analysis.normalize import normalize_texts
+
+    def norm(texts: Sequence[str]) -> list[str]:
+        return normalize_texts(texts, **flags)
+
+    rows = np.asarray(batch["row"], dtype=np.int64)
+    inputs = [str(x) for x in batch["input"]] if what in ("example", "input") else []
+    outputs = [str(x) for x in batch["output"]] if what in ("example", "output") else []
+    if what == "input":
+        out, raw = norm(inputs), inputs
+    elif what == "output":
+        out, raw = norm(outputs), outputs
+    else:
+        sep = " " if flags.get("whitespace", True) else "\n"
+        out = [i + sep + o if i and o else i or o for i, o in zip(norm(inputs), norm(outputs))]
+        raw = [i + ("\n" + o if o else "") for i, o in zip(inputs, outputs)]
+    if lines is not None:
+        shared, members = lines
+        found = frozenset(shared.lines)
+        at = [k for k, r in enumerate(rows.tolist()) if (r in members if members is not None else
+              ("\n" in raw[k] and any(line.strip() in found for line in raw[k].split("\n"))))]
+        for k, text in zip(at, norm([without_lines(raw[k], found) for k in at])):
+            if text:
+                out[k] = text
+    for affix, members in affixes:
+        n = len(affix.text)
+        for k, r in enumerate(rows.tolist()):
+            t = out[k]
+            if members is not None and r not in members:
+                continue
+            rest = t[n:] if affix.where == "prefix" and t.startswith(affix.text) else t[:-n] if affix.where == "suffix" and t.endswith(affix.text) else t
+            rest = rest.strip(" ")
+            if rest:
+                out[k] = rest
+    result = {"row": rows, "text": np.asarray(out, dtype=object)}
+    if "split" in batch:
+        result["split"] = batch["split"]
+    return result
+
+
+def fetch_rows(source: ray.data.Dataset, rows: Iterable[int], columns: Sequence[str]) -> dict[int, dict[str, Any]]:
+    """The given columns of the given global rows (the ones findings report), by a filter on
+    the workers."""
+    import numpy as np
+
+    want = np.unique(np.fromiter(rows, dtype=np.int64))
+    if not len(want):
+        return {}
+    cols = ["row", *[c for c in columns if c != "row"]]
+
+    def pick(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        keep = np.isin(np.asarray(batch["row"], dtype=np.int64), want)
+        return {c: np.asarray(batch[c], dtype=object)[keep] for c in cols}
+
+    out: dict[int, dict[str, Any]] = {}
+    for batch in source.select_columns(cols).map_batches(pick, batch_format="numpy").iter_batches(batch_format="numpy", batch_size=None):
+        for i, r in enumerate(batch["row"].tolist()):
+            out[int(r)] = {c: batch[c][i] for c in cols}
+    return out
+
+
+class RowsView:
+    """Enough of a Dataset, keyed by global row, for the rules' finding builders: locations,
+    splits, labels, inputs and outputs of the rows fetched (see :func:`fetch_rows`)."""
+
+    COLUMNS = ("path", "line", "record", "split", "input", "output", "label")
+
+    def __init__(self, fetched: dict[int, dict[str, Any]], has_labels: bool, has_outputs: bool) -> None:
+        import json
+
+        from dqlint.data.dataset import Location
+
+        self._loc = {
+            r: Location(str(v["path"]), None if v["line"] is None or v["line"] != v["line"] else int(v["line"]), int(v["record"]))
+            for r, v in fetched.items()
+        }
+        self.split = {r: str(v["split"]) for r, v in fetched.items()}
+        self.input = {r: str(v["input"]) for r, v in fetched.items()}
+        self.output = {r: str(v["output"]) for r, v in fetched.items()}
+        self._labels: dict[int, tuple[str, ...]] = {}
+        for r, v in fetched.items():
+            label = json.loads(v["label"]) if isinstance(v["label"], str) else None
+            self._labels[r] = () if label is None else tuple(label) if isinstance(label, list) else (label,)
+        self.has_labels = has_labels
+        self.has_outputs = has_outputs
+
+    def location(self, row: int) -> Any:
+        return self._loc[row]
+
+    def locations(self, rows: Sequence[int]) -> list[Any]:
+        return [self._loc[r] for r in rows]
+
+    def labels_of(self, row: int) -> tuple[str, ...]:
+        return self._labels.get(row, ())
+
+    def example_text(self, row: int) -> str:
+        out = self.output[row]
+        return self.input[row] + ("\n" + out if out else "")
+
+
+class GlobalTexts:
+    """``index.texts`` keyed by global row (the compared texts of reported rows, fetched)."""
+
+    def __init__(self, index: DistributedIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, row: int) -> str:
+        return self._index.text(row)
