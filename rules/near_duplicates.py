@@ -386,96 +386,18 @@ def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_
 
 # ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
 
-# Whole sets up to this many rows have their shared lines / starts / ends found exactly (the
-# compared texts of that many rows fit the driver); bigger ones on a seeded sample of that size.
-_SHARED_TEXT_ROWS = 50_000
-
-
-def _compared_on_ray(inputs: Any, what: str, norm: Normalization) -> tuple[Any, Any, list, dict | None]:
-    """The compared texts as a Ray Dataset (row, split, text), the shared lines and affixes
-    left out of comparison, and how they were found (None: exactly, over the whole set; else
-    the seeded sample). Bounded driver memory: at most ``_SHARED_TEXT_ROWS`` texts."""
-    import numpy as np
-    import ray
-
-    from dqlint.analysis.affixes import shared_affixes, shared_lines, without_lines
-    from dqlint.engine.ray.dedup import normalised_compared
-
-    flags = {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
-    rows = inputs.rows(["row", "split", "input", "output"])
-    total = rows.count()
-    sampled = None
-    if total > _SHARED_TEXT_ROWS:
-        # A seeded sample by row id (splitmix of row ^ seed 0), the same on every run.
-        share = _SHARED_TEXT_ROWS / total
-
-        def keep(batch: dict) -> dict:
-            from dqlint.analysis.minhash import mix64
-
-            r = np.asarray(batch["row"], dtype=np.int64)
-            h = mix64(r.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
-            m = (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
-            return {k: np.asarray(v)[m] for k, v in batch.items()}
-
-        picked = rows.map_batches(keep, batch_format="numpy")
-        sampled = {"rows": 0, "of": total, "seed": 0}
-    else:
-        picked = rows
-    got = {"row": [], "input": [], "output": []}
-    for batch in picked.select_columns(["row", "input", "output"]).iter_batches(batch_format="numpy", batch_size=None):
-        for k in got:
-            got[k].extend(batch[k].tolist())
-    order = np.argsort(np.asarray(got["row"], dtype=np.int64), kind="stable")
-    sample_rows = [int(got["row"][i]) for i in order]
-    one = {"row": np.asarray(sample_rows, dtype=np.int64), "input": np.asarray([got["input"][i] for i in order], dtype=object),
-           "output": np.asarray([got["output"][i] for i in order], dtype=object)}
-    if sampled is not None:
-        sampled["rows"] = len(sample_rows)
-    raw = normalised_compared(one, what, flags)  # normalised, nothing cut yet
-    inputs_, outputs_ = [str(x) for x in one["input"]], [str(x) for x in one["output"]]
-    raw_texts = inputs_ if what == "input" else outputs_ if what == "output" else [i + ("\n" + o if o else "") for i, o in zip(inputs_, outputs_)]
-    lines = shared_lines(raw_texts)
-    texts = [str(t) for t in raw["text"]]
-    if lines is not None:
-        found = frozenset(lines.lines)
-        for r, text in zip(lines.rows, norm.apply(without_lines(raw_texts[r], found) for r in lines.rows)):
-            if text:
-                texts[r] = text
-    affixes = shared_affixes(texts)
-    # Positions in the sample -> global rows; exact member rows only when the sample is the set.
-    to_row = lambda found_rows: tuple(sample_rows[p] for p in found_rows)  # noqa: E731
-    lines_g = None if lines is None else type(lines)(lines.lines, to_row(lines.rows))
-    affixes_g = [type(a)(a.where, a.text, to_row(a.rows)) for a in affixes]
-    exact = sampled is None
-    line_arg = None if lines_g is None else (lines_g, frozenset(lines_g.rows) if exact else None)
-    affix_arg = [(a, frozenset(a.rows) if exact else None) for a in affixes_g]
-    plan = ray.put((line_arg, affix_arg))
-    compared = rows.map_batches(
-        lambda b, p=plan: normalised_compared(b, what, flags, *ray.get(p)), batch_format="numpy"
-    )
-    return compared, lines_g, affixes_g, sampled
-
-
 def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.Options) -> RuleResult:
     """``check()`` on the Ray engine: the same result from the distributed MinHash-LSH index
     (dqlint/engine/ray/dedup.py); only the rows findings report reach the driver."""
     import numpy as np
 
-    from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, build_distributed_index, fetch_rows
+    from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
 
     norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
-    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
     inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
-    key = ("ray.similarity", options.compare, norm, float(options.threshold), options.near, options.scorer)
-    shared = getattr(inputs.ctx, "shared", None)
-
-    def build() -> tuple:
-        compared, lines, affixes, sampled = _compared_on_ray(inputs, options.compare, norm)
-        compared = compared.materialize()
-        settings = DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
-        return build_distributed_index(compared, settings, num_partitions=parts), compared, lines, affixes, sampled
-
-    index, compared, lines, affixes, sampled = shared(key, build) if shared else build()
+    index, compared, lines, affixes, sampled = ray_index(
+        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+    )
     split_of = _split_rows(compared)
     rows_by_split = {s: split_of.get(s, np.zeros(0, np.int64)) for s in options.splits}
     checked = sum(len(r) for r in rows_by_split.values())
@@ -559,6 +481,10 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     if result.status is Status.PASS and (conflicting or same_input or templates is not None):
         result.status = Status.WARN
     return result
+
+
+def _flags(norm: Normalization) -> dict[str, bool]:
+    return {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
 
 
 def _split_rows(compared: Any) -> dict[str, Any]:

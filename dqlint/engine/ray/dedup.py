@@ -732,3 +732,88 @@ class GlobalTexts:
 
     def __getitem__(self, row: int) -> str:
         return self._index.text(row)
+
+
+# Whole sets up to this many rows have their shared lines / starts / ends found exactly (the
+# compared texts of that many rows fit the driver); bigger ones on a seeded sample of that size.
+_SHARED_TEXT_ROWS = 50_000
+
+
+def compared_on_ray(inputs: Any, what: str, flags: dict[str, bool]) -> tuple[Any, Any, list, dict | None]:
+    """The compared texts as a Ray Dataset (row, split, text), the shared lines and affixes
+    left out of comparison, and how they were found (None: exactly, over the whole set; else
+    the seeded sample). Bounded driver memory: at most ``_SHARED_TEXT_ROWS`` texts."""
+    import numpy as np
+    import ray
+
+    from dqlint.analysis.affixes import shared_affixes, shared_lines, without_lines
+    from dqlint.analysis.normalize import normalize_texts
+
+    rows = inputs.rows(["row", "split", "input", "output"])
+    total = rows.count()
+    sampled = None
+    if total > _SHARED_TEXT_ROWS:
+        # A seeded sample by row id (splitmix of row ^ seed 0), the same on every run.
+        share = _SHARED_TEXT_ROWS / total
+
+        def keep(batch: dict) -> dict:
+            from dqlint.analysis.minhash import mix64
+
+            r = np.asarray(batch["row"], dtype=np.int64)
+            h = mix64(r.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15))
+            m = (h >> np.uint64(11)).astype(np.float64) / float(1 << 53) < share
+            return {k: np.asarray(v)[m] for k, v in batch.items()}
+
+        picked = rows.map_batches(keep, batch_format="numpy")
+        sampled = {"rows": 0, "of": total, "seed": 0}
+    else:
+        picked = rows
+    got = {"row": [], "input": [], "output": []}
+    for batch in picked.select_columns(["row", "input", "output"]).iter_batches(batch_format="numpy", batch_size=None):
+        for k in got:
+            got[k].extend(batch[k].tolist())
+    order = np.argsort(np.asarray(got["row"], dtype=np.int64), kind="stable")
+    sample_rows = [int(got["row"][i]) for i in order]
+    one = {"row": np.asarray(sample_rows, dtype=np.int64), "input": np.asarray([got["input"][i] for i in order], dtype=object),
+           "output": np.asarray([got["output"][i] for i in order], dtype=object)}
+    if sampled is not None:
+        sampled["rows"] = len(sample_rows)
+    raw = normalised_compared(one, what, flags)  # normalised, nothing cut yet
+    inputs_, outputs_ = [str(x) for x in one["input"]], [str(x) for x in one["output"]]
+    raw_texts = inputs_ if what == "input" else outputs_ if what == "output" else [i + ("\n" + o if o else "") for i, o in zip(inputs_, outputs_)]
+    lines = shared_lines(raw_texts)
+    texts = [str(t) for t in raw["text"]]
+    if lines is not None:
+        found = frozenset(lines.lines)
+        for r, text in zip(lines.rows, normalize_texts([without_lines(raw_texts[r], found) for r in lines.rows], **flags)):
+            if text:
+                texts[r] = text
+    affixes = shared_affixes(texts)
+    # Positions in the sample -> global rows; exact member rows only when the sample is the set.
+    to_row = lambda found_rows: tuple(sample_rows[p] for p in found_rows)  # noqa: E731
+    lines_g = None if lines is None else type(lines)(lines.lines, to_row(lines.rows))
+    affixes_g = [type(a)(a.where, a.text, to_row(a.rows)) for a in affixes]
+    exact = sampled is None
+    line_arg = None if lines_g is None else (lines_g, frozenset(lines_g.rows) if exact else None)
+    affix_arg = [(a, frozenset(a.rows) if exact else None) for a in affixes_g]
+    plan = ray.put((line_arg, affix_arg))
+    compared = rows.map_batches(
+        lambda b, p=plan: normalised_compared(b, what, flags, *ray.get(p)), batch_format="numpy"
+    )
+    return compared, lines_g, affixes_g, sampled
+
+
+def ray_index(inputs: Any, what: str, flags: dict[str, bool], settings: DedupSettings) -> tuple:
+    """(DistributedIndex, compared-text Dataset, shared lines, shared affixes, sample or None)
+    for one compared field and setting, built once per run (``ctx.shared``) so near-duplicates
+    and train-test-leakage share it, as they share the local index."""
+    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+
+    def build() -> tuple:
+        compared, lines, affixes, sampled = compared_on_ray(inputs, what, flags)
+        compared = compared.materialize()
+        return build_distributed_index(compared, settings, num_partitions=parts), compared, lines, affixes, sampled
+
+    key = ("ray.similarity", what, tuple(sorted(flags.items())), settings)
+    shared = getattr(inputs.ctx, "shared", None)
+    return shared(key, build) if shared else build()
