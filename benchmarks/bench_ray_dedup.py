@@ -41,6 +41,45 @@ def load_texts(folder: Path) -> tuple[list[str], int]:
     return normalize_texts(texts), train
 
 
+def kernel_rates(texts: list[str], local) -> dict:
+    """What each stage computes, in this process on one core, without Ray: the rates a cluster
+    worker reaches once per-task overhead is amortised (docs/scaling.md scales these)."""
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import DedupSettings, _bucket_partition, _exact_partition, _signatures, _verify_partition
+
+    s, parts = DedupSettings(), 8
+    sample = texts[: min(len(texts), 50_000)]
+    batch = {"row": np.arange(len(sample), dtype=np.int64), "text": np.asarray(sample, dtype=object)}
+    t = time.perf_counter()
+    sig = _signatures(batch, s, parts)
+    sig_s = time.perf_counter() - t
+    t = time.perf_counter()
+    ex = _exact_partition(sig)
+    exact_s = time.perf_counter() - t
+    from dqlint.engine.ray.dedup import _band_rows
+
+    bands = _band_rows(ex, s.bands, parts)
+    t = time.perf_counter()
+    _bucket_partition(bands, s, parts)
+    bucket_s = time.perf_counter() - t
+    out = {
+        "signatures_per_s": round(len(sample) / sig_s),
+        "exact_rows_per_s": round(len(sample) / exact_s),
+        "bucket_rows_per_s": round(len(bands["band"]) / bucket_s),
+    }
+    if local is not None and len(local.pairs):
+        a, b = local.pairs[:, 0], local.pairs[:, 1]
+        uniq = [texts[r] for r in local.rep]
+        texts_ab = np.asarray([uniq[i] for i in a.tolist()] + [uniq[i] for i in b.tolist()], dtype=object)
+        vb = {"a": np.concatenate([a, a]).astype(np.int64), "b": np.concatenate([b, b]).astype(np.int64),
+              "side": np.repeat(np.asarray([0, 1], dtype=np.int8), len(a)), "text": texts_ab}
+        t = time.perf_counter()
+        _verify_partition(vb, s)
+        out["verified_pairs_per_s"] = round(len(a) / (time.perf_counter() - t))
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("rows", type=int, nargs="?", default=100_000)
@@ -65,6 +104,9 @@ def main() -> None:
         local = build_index(texts)
         local_s = time.perf_counter() - t
         print(f"local build_index: {local_s:.1f}s  {dict((k, v) for k, v in local.stats.items() if k != 'seconds')}")
+
+    kernels = kernel_rates(texts, local)
+    print("kernels (one core, no Ray):", kernels)
 
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -120,6 +162,7 @@ def main() -> None:
         "verification_pairs_per_s_per_core": round(tm.get("pairs_scored", 0) / max(tm.get("verification", 1e-9), 1e-9) / args.cpus),
         "verified": dist.stats.get("verified"),
         "equal_to_local": equal,
+        "kernels_one_core": kernels,
         "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     print(json.dumps(out, indent=1))

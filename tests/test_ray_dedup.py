@@ -199,14 +199,14 @@ def test_train_test_leakage_rule_on_ray_equals_check(local_ray):
     from dqlint.rules.train_test_leakage import TrainTestLeakage
 
     train, test = split_with_leaks(chat_records(2000, seed=5, with_system=False), test_share=0.1, leak_share=0.1)
-    # N-gram leaks: three test questions quoted inside training answers.
+    # N-gram leaks: three test questions quoted inside longer training questions.
     for k in range(3):
         question = test[10 + k]["messages"][0]["content"]
-        train[k]["messages"][1]["content"] = "As asked before: " + question + " Here is the answer."
+        train[k]["messages"][0]["content"] = "Someone asked me this and I could not answer it: " + question + " What would you say?"
     ds = load_inputs([InputSpec(train, split="train", name="train"), InputSpec(test, split="test", name="test")])
     rule = TrainTestLeakage()
     options = TrainTestLeakage.make_options({})
     local = rule.check(CheckContext(ds), options)
     ray_result = rule.run_distributed(_Inputs(ds), options)
-    assert local.details["by_kind"]["exact"] > 0 and local.details["by_kind"]["near"] > 0
+    assert all(local.details["by_kind"][k] > 0 for k in ("exact", "near", "ngram"))
     assert _result(ray_result) == _result(local)
