@@ -435,8 +435,10 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     templates = _templates(view, options.compare, families, checked, options.template_share)
     if templates is not None:
         template_findings.append(templates[0])
-    same_input: list[Finding] = []  # check-inputs on Ray: not yet distributed (see docs/scaling.md)
-    findings = template_findings + group_findings
+    same_input: list[Finding] = []
+    if options.check_inputs and options.compare != "input" and _ray_has_outputs(every):
+        same_input = _ray_same_input_findings(inputs, every, norm, options.compare, options.splits)
+    findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
     exact = sum(1 for g in groups if g.kind == "exact")
     message = (
         f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
@@ -444,6 +446,8 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     )
     if conflicting:
         message += f"; {conflicting:,} with conflicting labels"
+    if same_input:
+        message += f"; {len(same_input):,} inputs with different outputs"
     if templates is not None:
         message += f"; {templates[0].message}"
     details: dict[str, Any] = {
@@ -481,6 +485,98 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     if result.status is Status.PASS and (conflicting or same_input or templates is not None):
         result.status = Status.WARN
     return result
+
+
+def _ray_has_outputs(rows: Any) -> bool:
+    import numpy as np
+
+    flags = rows.select_columns(["output"]).map_batches(
+        lambda b: {"any": np.asarray([any(bool(x) for x in b["output"])])}, batch_format="numpy"
+    )
+    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+
+
+def _same_input_partition(batch: dict) -> dict:
+    """One partition by input hash: rows of (split, input) runs with more than one answer."""
+    import numpy as np
+
+    split = np.asarray(batch["split"], dtype=object).astype(str)
+    key = np.stack([batch["i1"], batch["i2"]], axis=1)
+    order = np.lexsort((batch["row"], batch["a1"], batch["a2"], key[:, 1], key[:, 0], split))
+    rows, a1, a2, k, sp = batch["row"][order], batch["a1"][order], batch["a2"][order], key[order], split[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]).any(axis=1) | (sp[1:] != sp[:-1])
+    new_answer = new.copy()
+    new_answer[1:] |= (a1[1:] != a1[:-1]) | (a2[1:] != a2[:-1])
+    run = np.cumsum(new) - 1
+    sizes = np.bincount(run) if len(run) else np.zeros(0, np.int64)
+    answers = np.bincount(run, weights=new_answer).astype(np.int64) if len(run) else np.zeros(0, np.int64)
+    keep = (sizes[run] > 1) & (answers[run] > 1) if len(run) else np.zeros(0, bool)
+    first = rows[np.flatnonzero(new)][run] if len(run) else rows
+    return {"row": rows[keep], "group": first[keep], "answers": answers[run][keep] if len(run) else rows[keep]}
+
+
+def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compare: str, splits: list) -> list[Finding]:
+    """``_same_input_findings`` on Ray: hashes of the normalised input and compared text per
+    row on the workers, a shuffle by input hash, and only the rows of reported groups fetched."""
+    import hashlib
+
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared
+
+    flags = _flags(norm)
+    wanted_splits = list(splits)
+    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+
+    def hashes(batch: dict) -> dict:
+        def h(texts: Any) -> np.ndarray:
+            d = b"".join(hashlib.blake2b(str(t).encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts)
+            return np.frombuffer(d, dtype=np.int64).reshape(-1, 2) if len(texts) else np.zeros((0, 2), np.int64)
+
+        ins = normalised_compared(batch, "input", flags)["text"]
+        ans = normalised_compared(batch, compare, flags)["text"]
+        keep = np.asarray([bool(t) for t in ins], dtype=bool) & np.isin(np.asarray(batch["split"], dtype=object), wanted_splits)
+        hi, ha = h(ins[keep]), h(ans[keep])
+        return {"row": np.asarray(batch["row"], dtype=np.int64)[keep], "split": np.asarray(batch["split"], dtype=object)[keep],
+                "i1": hi[:, 0].copy(), "i2": hi[:, 1].copy(), "a1": ha[:, 0].copy(), "a2": ha[:, 1].copy(),
+                "part": _part(hi[:, 0], parts=parts)}
+
+    grouped = (
+        inputs.rows(["row", "split", "input", "output"]).map_batches(hashes, batch_format="numpy")
+        .groupby("part", num_partitions=parts).map_groups(_same_input_partition, batch_format="numpy")
+    )
+    got: dict[str, list] = {"row": [], "group": [], "answers": []}
+    for batch in grouped.iter_batches(batch_format="numpy", batch_size=None):
+        for c in got:
+            got[c].extend(np.asarray(batch[c]).tolist())
+    if not got["row"]:
+        return []
+    members: dict[int, list[int]] = {}
+    answers: dict[int, int] = {}
+    for r, g, a in zip(got["row"], got["group"], got["answers"]):
+        members.setdefault(g, []).append(r)
+        answers[g] = a
+    view = RowsView(fetch_rows(every, got["row"], RowsView.COLUMNS), False, True)
+    findings = []
+    for g, rows in members.items():
+        rows = sorted(rows)
+        findings.append(
+            Finding(
+                f"{len(rows)} rows share one input but have {answers[g]} different outputs",
+                view.locations(rows),
+                masked_clip(view.input[rows[0]], 120),
+                {
+                    "kind": "same-input",
+                    "size": len(rows),
+                    "split": view.split[rows[0]],
+                    "texts": [masked_clip(view.output[m], 400) for m in rows],
+                    "input": masked_clip(view.input[rows[0]], 400),
+                },
+            )
+        )
+    findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].record or 0))
+    return findings
 
 
 def _flags(norm: Normalization) -> dict[str, bool]:

@@ -180,16 +180,16 @@ def _result(result) -> dict:
 
 def test_near_duplicates_rule_on_ray_equals_check(local_ray):
     """The rule's run_distributed gives check()'s result: groups, kept rows, differences, texts,
-    template and shared-text findings, metric and details (check-inputs off: not distributed)."""
+    template, shared-text and same-input findings, metric and details."""
     from dqlint.rules.near_duplicates import NearDuplicates
 
     train, test = split_with_leaks(chat_records(2000, seed=11), test_share=0.1, leak_share=0.05)
     ds = load_inputs([InputSpec(train, split="train", name="train"), InputSpec(test, split="test", name="test")])
     rule = NearDuplicates()
-    options = NearDuplicates.make_options({"check_inputs": False})
+    options = NearDuplicates.make_options({})
     local = rule.check(CheckContext(ds), options)
     ray_result = rule.run_distributed(_Inputs(ds), options)
-    assert local.details["groups"] > 50
+    assert local.details["groups"] > 50 and local.details["same_input_groups"] > 0
     assert _result(ray_result) == _result(local)
 
 
