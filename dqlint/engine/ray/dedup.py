@@ -640,25 +640,31 @@ def normalised_compared(
         sep = " " if flags.get("whitespace", True) else "\n"
         out = [i + sep + o if i and o else i or o for i, o in zip(norm(inputs), norm(outputs))]
         raw = [i + ("\n" + o if o else "") for i, o in zip(inputs, outputs)]
+    cut = np.zeros(len(rows), dtype=np.int64)
     if lines is not None:
         shared, members = lines
         found = frozenset(shared.lines)
         at = [k for k, r in enumerate(rows.tolist()) if (r in members if members is not None else
               ("\n" in raw[k] and any(line.strip() in found for line in raw[k].split("\n"))))]
+        cut[at] |= 1
         for k, text in zip(at, norm([without_lines(raw[k], found) for k in at])):
             if text:
                 out[k] = text
-    for affix, members in affixes:
+    for bit, (affix, members) in enumerate(affixes, start=1):
         n = len(affix.text)
         for k, r in enumerate(rows.tolist()):
             t = out[k]
             if members is not None and r not in members:
                 continue
-            rest = t[n:] if affix.where == "prefix" and t.startswith(affix.text) else t[:-n] if affix.where == "suffix" and t.endswith(affix.text) else t
+            has = t.startswith(affix.text) if affix.where == "prefix" else t.endswith(affix.text)
+            if members is None and not has:
+                continue
+            cut[k] |= 1 << bit  # a member of this shared text (rows counted for the finding)
+            rest = t[n:] if affix.where == "prefix" and has else t[:-n] if affix.where == "suffix" and has else t
             rest = rest.strip(" ")
             if rest:
                 out[k] = rest
-    result = {"row": rows, "text": np.asarray(out, dtype=object)}
+    result = {"row": rows, "text": np.asarray(out, dtype=object), "cut": cut}
     if "split" in batch:
         result["split"] = batch["split"]
     return result
@@ -803,6 +809,19 @@ def compared_on_ray(inputs: Any, what: str, flags: dict[str, bool]) -> tuple[Any
     return compared, lines_g, affixes_g, sampled
 
 
+def _members_over_all(compared: ray.data.Dataset, lines: Any, affixes: list) -> tuple[Any, list]:
+    """Shared text found on a sample: its rows counted over the whole set (row ids only)."""
+    import numpy as np
+
+    got = _collect(compared, ["row", "cut"])
+    rows, cut = got["row"], got["cut"]
+    order = np.argsort(rows, kind="stable")
+    rows, cut = rows[order], cut[order]
+    member = lambda bit: tuple(rows[(cut >> bit) & 1 == 1].tolist())  # noqa: E731
+    lines = None if lines is None else type(lines)(lines.lines, member(0))
+    return lines, [type(a)(a.where, a.text, member(bit)) for bit, a in enumerate(affixes, start=1)]
+
+
 def ray_index(inputs: Any, what: str, flags: dict[str, bool], settings: DedupSettings) -> tuple:
     """(DistributedIndex, compared-text Dataset, shared lines, shared affixes, sample or None)
     for one compared field and setting, built once per run (``ctx.shared``) so near-duplicates
@@ -812,6 +831,8 @@ def ray_index(inputs: Any, what: str, flags: dict[str, bool], settings: DedupSet
     def build() -> tuple:
         compared, lines, affixes, sampled = compared_on_ray(inputs, what, flags)
         compared = compared.materialize()
+        if sampled is not None and (lines is not None or affixes):
+            lines, affixes = _members_over_all(compared, lines, affixes)
         return build_distributed_index(compared, settings, num_partitions=parts), compared, lines, affixes, sampled
 
     key = ("ray.similarity", what, tuple(sorted(flags.items())), settings)
