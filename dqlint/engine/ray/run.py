@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+import warnings
 from itertools import accumulate
 import zlib
 from collections import Counter
@@ -486,4 +487,6 @@ class RayInputs:
             return pa.table(out)
 
         items = self.ray.data.from_items([{"i": i} for i in range(len(run.blocks))], override_num_blocks=max(1, len(run.blocks)))
-        return items.map_batches(table, batch_size=1, batch_format="numpy", max_retries=TASK_RETRIES)
+        with warnings.catch_warnings():  # Ray 2.60 warns that remote args as keywords are deprecated
+            warnings.simplefilter("ignore")
+            return items.map_batches(table, batch_size=1, batch_format="numpy", max_retries=TASK_RETRIES)

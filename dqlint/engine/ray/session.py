@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator, Sequence, TypeVar
 
@@ -108,7 +109,9 @@ def map_blocks(ray: Any, items: Sequence[Any], fn: Callable[[Any], T]) -> list[T
     try:
         # Ray Data retries a task whose worker died without end; one retry covers a lost node,
         # a worker that dies again is a failure of the run (exit 2), not a hang.
-        done = rows.map(task, max_retries=TASK_RETRIES).take_all()
+        with warnings.catch_warnings():  # Ray 2.60 warns that remote args as keywords are deprecated
+            warnings.simplefilter("ignore")
+            done = rows.map(task, max_retries=TASK_RETRIES).take_all()
     except Exception as exc:
         raise _as_dqlint_error(exc) from None
     done.sort(key=lambda r: r["i"])
