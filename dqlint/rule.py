@@ -6,7 +6,13 @@ use it exactly as a third-party plugin does.
 
 from dqlint.engine.options import max_findings_option, option
 from dqlint.engine.rule import (
+    RUNS_BLOCK,
+    RUNS_DISTRIBUTED,
+    RUNS_DRIVER,
+    RUNS_SAMPLE,
+    Block,
     CheckContext,
+    Partial,
     Finding,
     Fix,
     Metric,
@@ -16,4 +22,4 @@ from dqlint.engine.rule import (
     Status,
 )
 
-__all__ = ["CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option"]
+__all__ = ["RUNS_BLOCK", "RUNS_DISTRIBUTED", "RUNS_DRIVER", "RUNS_SAMPLE", "Block", "Partial", "CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option"]

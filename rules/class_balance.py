@@ -108,3 +108,121 @@ def _unseen_holdout_labels(ds, train_counts: Counter) -> dict[str, list[int]]:
             if label not in train_counts:
                 unseen.setdefault(label, []).append(row)
     return unseen
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Each block counts its labels (train rows, and all rows for a set without a train split) with the
+# first 50 rows of each, and its held-out labels; the merge judges the pooled counts as check().
+from typing import Any  # noqa: E402  (kept apart from check()'s imports)
+
+from dqlint.rule import RUNS_BLOCK  # noqa: E402
+
+
+@dataclass
+class LabelCounts:
+    rows: int = 0
+    labelled: int = 0
+    counts: Counter = None  # type: ignore[assignment]
+    first: dict = None  # type: ignore[assignment]  # label -> first 50 locations
+
+    def __post_init__(self) -> None:
+        self.counts = self.counts if self.counts is not None else Counter()
+        self.first = self.first if self.first is not None else {}
+
+    def add(self, ds: Any, rows: list) -> LabelCounts:
+        self.rows += len(rows)
+        for row in rows:
+            labels = ds.labels_of(row)
+            self.labelled += bool(labels)
+            for label in labels:
+                self.counts[label] += 1
+                kept = self.first.setdefault(label, [])
+                if len(kept) < 50:
+                    kept.append(ds.location(row))
+        return self
+
+    def pool(self, other: LabelCounts) -> None:
+        self.rows += other.rows
+        self.labelled += other.labelled
+        self.counts.update(other.counts)
+        for label, locations in other.first.items():
+            kept = self.first.setdefault(label, [])
+            kept.extend(locations[: 50 - len(kept)])
+
+
+@dataclass
+class BalancePartial:
+    has_labels: bool
+    train: LabelCounts
+    every: LabelCounts
+    holdout: dict  # label -> [split of its first row, first 50 locations]
+
+
+def _balance_partial(self: ClassBalance, ctx: CheckContext, options: ClassBalance.Options) -> BalancePartial:
+    ds = ctx.dataset
+    holdout: dict = {}
+    for row in ds.rows(("validation", "test")):
+        for label in ds.labels_of(row):
+            entry = holdout.setdefault(label, [ds.split[row], []])
+            if len(entry[1]) < 50:
+                entry[1].append(ds.location(row))
+    return BalancePartial(ds.has_labels, LabelCounts().add(ds, ds.rows("train")), LabelCounts().add(ds, ds.rows()), holdout)
+
+
+def _balance_merge(self: ClassBalance, partials: list, options: ClassBalance.Options, ctx: CheckContext) -> RuleResult:
+    parts = [p.value for p in partials]
+    if not any(p.has_labels for p in parts):
+        return RuleResult.skipped("no labels: class balance applies to labelled (classification) data")
+    train, every = LabelCounts(), LabelCounts()
+    holdout: dict = {}
+    for part in parts:
+        train.pool(part.train)
+        every.pool(part.every)
+        for label, (split, locations) in part.holdout.items():
+            entry = holdout.setdefault(label, [split, []])
+            entry[1].extend(locations[: 50 - len(entry[1])])
+    pooled = train if train.rows else every
+    counts, labelled = pooled.counts, pooled.labelled
+    if not counts:
+        return RuleResult.skipped("no labels in the training split")
+    ranked = counts.most_common()
+    largest, smallest = ranked[0][1], ranked[-1][1]
+    ratio = largest / smallest
+    findings = []
+    starved = []
+    for label, n in reversed(ranked):
+        share = n / labelled
+        reasons = []
+        if share < options.min_class_share:
+            reasons.append(f"{share:.1%} of rows < {options.min_class_share:.1%}")
+        if n < options.min_class_count:
+            reasons.append(f"{n} examples < {options.min_class_count}")
+        if reasons:
+            starved.append(label)
+            findings.append(Finding(f"class {label!r} is starved: {'; '.join(reasons)}", pooled.first[label][:50], None, {"label": label, "count": n, "share": round(share, 6)}))
+    for label, (split, locations) in holdout.items():
+        if label not in counts:
+            findings.append(Finding(f"label {label!r} appears in {split} but never in train", locations[:50], None, {"label": label}))
+    distribution = {label: n for label, n in ranked}
+    details = {
+        "distribution": distribution,
+        "classes": len(counts),
+        "imbalance_ratio": round(ratio, 4),
+        "charts": [bar_chart("Training label distribution", list(distribution), {"train": list(distribution.values())}, highlight=starved)],
+    }
+    metric = Metric("min_class_share", round(smallest / labelled, 6), options.min_class_share)
+    too_skewed = ratio > options.max_imbalance_ratio
+    if starved or too_skewed:
+        parts_ = []
+        if starved:
+            parts_.append(f"{len(starved)} starved class(es): {', '.join(map(repr, starved[:5]))}")
+        if too_skewed:
+            parts_.append(f"imbalance ratio {ratio:.1f} > {options.max_imbalance_ratio:g}")
+        return RuleResult(Status.FAIL, "; ".join(parts_), metric, findings, details)
+    status = Status.WARN if findings else Status.PASS
+    return RuleResult(status, f"{len(counts)} classes; rarest {ranked[-1][0]!r} at {smallest / labelled:.1%}; imbalance ratio {ratio:.1f}", metric, findings, details)
+
+
+ClassBalance.scales = RUNS_BLOCK
+ClassBalance.partial = _balance_partial  # type: ignore[method-assign]
+ClassBalance.merge = _balance_merge  # type: ignore[method-assign]

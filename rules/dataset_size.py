@@ -92,3 +92,42 @@ def only_held_out(holdout: int, metric: Metric, details: dict) -> RuleResult:
         [],
         details,
     )
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# The rule reads only the split counts and the input files: each block counts its rows per split,
+# and check() judges the pooled counts.
+from collections import Counter  # noqa: E402  (kept apart from check()'s imports)
+
+from dqlint.rule import RUNS_BLOCK  # noqa: E402
+
+
+class _SplitTotals:
+    """The part of a Dataset this rule reads: the files and the rows per split."""
+
+    def __init__(self, files: list, counts: Counter) -> None:
+        self.files = files
+        self._counts = counts
+
+    def split_counts(self) -> Counter:
+        return Counter(self._counts)
+
+
+def _size_partial(self: DatasetSize, ctx: CheckContext, options: DatasetSize.Options) -> Counter:
+    return ctx.dataset.split_counts()
+
+
+def _size_merge(self: DatasetSize, partials: list, options: DatasetSize.Options, ctx: CheckContext) -> RuleResult:
+    import copy
+
+    totals: Counter = Counter()
+    for p in partials:
+        totals.update(p.value)
+    pooled = copy.copy(ctx)
+    pooled.dataset = _SplitTotals(ctx.dataset.files, totals)  # type: ignore[assignment]
+    return self.check(pooled, options)
+
+
+DatasetSize.scales = RUNS_BLOCK
+DatasetSize.partial = _size_partial  # type: ignore[method-assign]
+DatasetSize.merge = _size_merge  # type: ignore[method-assign]

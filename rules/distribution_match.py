@@ -368,3 +368,11 @@ def language_shift(train: list[str], ref: list[str]) -> dict[str, Any]:
         "gap": gaps.get(worst, 0.0) if worst else 0.0,
         "largest_gap_language": worst,
     }
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Fits a model (or aggregates the whole frame): on a distributed engine it runs on the driver over
+# a bounded seeded sample of the rows (the whole set when it is small), and the report says so.
+from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+
+DistributionMatch.scales = RUNS_SAMPLE

@@ -348,3 +348,11 @@ def _not_judged_note(where: str, judged: bool, marker: str) -> str:
 
 def _sample_note(estimate: EdgeCaseEstimate) -> str:
     return "; estimated on a random sample" if estimate.details.get("sampled") else ""
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Fits a model (or aggregates the whole frame): on a distributed engine it runs on the driver over
+# a bounded seeded sample of the rows (the whole set when it is small), and the report says so.
+from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+
+EdgeCaseRatio.scales = RUNS_SAMPLE

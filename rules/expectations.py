@@ -206,3 +206,11 @@ def _result_summary(index: int, config: dict, result: dict) -> dict[str, Any]:
     return summary
 
 
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Fits a model (or aggregates the whole frame): on a distributed engine it runs on the driver over
+# a bounded seeded sample of the rows (the whole set when it is small), and the report says so.
+from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+
+Expectations.scales = RUNS_SAMPLE

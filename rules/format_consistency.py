@@ -350,3 +350,163 @@ def _kind(value: Any) -> str:
     if value is None:
         return "null"
     return {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}.get(type(value), type(value).__name__)
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
+# Per block, check() finds every record's problems; what spans blocks is merged from a partial:
+# label spellings and empty-input markers are counted across blocks, a mixed-format message gets
+# the file's count, and a file's own problems are taken from its first block only.
+
+
+@dataclass
+class FormatPartial:
+    result: RuleResult
+    own_file_problems: set  # (path, kind, message) of the block's load problems about a whole file
+    labels: dict  # label -> [count, [Location, ...]] in first-seen order
+    markers: dict  # empty-input marker -> [count, first Location]
+    empty_inputs: int
+
+
+def _format_partial(self: FormatConsistency, ctx: CheckContext, options: Any) -> FormatPartial:
+    ds = ctx.dataset
+    result = self.check(ctx, options)
+    own = {(p.location.path, p.kind, p.message) for p in ds.problems if p.location.record is None}
+    labels: dict[str, list] = {}
+    for row in range(len(ds)):
+        for label in ds.labels_of(row):
+            entry = labels.setdefault(label, [0, []])
+            entry[0] += 1
+            entry[1].append(ds.location(row))
+    markers: dict[str, list] = {}
+    empty = 0
+    if options.check_text_quality and "alpaca" in ds.format:
+        tally = PlaceholderTally()
+        for row, rec in ds.iter_raw():
+            if ds.format[row] == "alpaca":
+                tally.add(row, ds.files[ds.file_index[row]].schema.view(rec).get("input"))
+        markers = {m: [len(rows), ds.location(rows[0])] for m, rows in tally.rows.items()}
+        empty = tally.empty
+    return FormatPartial(result, own, labels, markers, empty)
+
+
+def _format_merge(self: FormatConsistency, partials: Any, options: Any, ctx: CheckContext) -> RuleResult:
+    ds = ctx.dataset
+    total = sum(f.records for f in ds.files)
+    inputs = {f.path for f in ds.files}
+    if all(p.value.result.status is Status.SKIPPED for p in partials):
+        return RuleResult.skipped("no records to check")
+    findings: list[Finding] = []
+    bad_records: set = set()
+    load_problems: list[str] = []
+    other_file_problems: list[str] = []
+    mixed: Counter = Counter()
+    for p in partials:
+        for f in p.value.result.findings:
+            if f.details.get("kind") == "mixed-formats":
+                mixed[_MIXED_COUNT.sub("", f.message)] += 1
+    for p in partials:
+        block, part = p.block, p.value
+        for f in part.result.findings:
+            kind, fatal = f.details.get("kind"), f.details.get("blocking")
+            if kind in ("label-spelling", "placeholder-variants"):
+                continue  # counted across blocks below
+            loc = f.locations[0] if f.locations else None
+            if loc is not None and loc.record is None:
+                mine = block.first_in_file and loc.path == block.path
+                if not (mine or (block.index == 0 and loc.path not in inputs)):
+                    continue  # a file's problems are reported by its first block
+                if fatal:
+                    into = load_problems if (loc.path, kind, f.message) in part.own_file_problems else other_file_problems
+                    into.append(f"{loc.path}: {f.message}")
+            elif loc is not None and fatal:
+                bad_records.add((loc.path, loc.record))
+            if kind == "mixed-formats":
+                key = _MIXED_COUNT.sub("", f.message)
+                f = Finding(_MIXED_COUNT.sub(f" ({mixed[key]} such record(s))", f.message, count=1), f.locations, f.snippet, f.details, f.fix)
+            findings.append(f)
+    file_problems = load_problems + other_file_problems
+    if options.check_label_spelling:
+        for finding in _merged_label_spellings([p.value.labels for p in partials]):
+            findings.append(finding)
+            for loc in finding.locations[1:]:
+                bad_records.add((loc.path, loc.record))
+    if options.check_text_quality:
+        variants = _merged_placeholder_variants(partials, {f.path: i for i, f in enumerate(ds.files)})
+        if variants is not None:
+            findings.append(variants)
+    findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
+    ratio = len(bad_records) / total if total else 0.0
+    metric = Metric("invalid_record_ratio", round(ratio, 6), options.max_invalid_ratio)
+    kinds = Counter(f.details["kind"] for f in findings)
+    details = {"problem_kinds": dict(kinds.most_common()), "invalid_records": len(bad_records), "records": total}
+    if ratio > options.max_invalid_ratio or file_problems:
+        top = ", ".join(f"{k} ({n})" for k, n in kinds.most_common(3))
+        if len(kinds) > 3:
+            top += f" and {len(kinds) - 3} more kind(s)"
+        parts = [f"{len(bad_records):,} of {total:,} records break the format: {top}"] if bad_records else []
+        parts += file_problems[:2] + ([f"{len(file_problems) - 2} more file problem(s)"] if len(file_problems) > 2 else [])
+        return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
+    if findings:
+        return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
+    formats = ", ".join(sorted({_read_as(f) for f in ds.files}))
+    return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
+
+
+_MIXED_COUNT = re.compile(r" \(\d+ such record\(s\)\)")
+
+
+def _merged_label_spellings(parts: list[dict]) -> Iterator[Finding]:
+    """label_spelling_findings over the blocks' label counts and locations (same order)."""
+    counts: dict[str, list] = {}
+    for labels in parts:
+        for label, (n, locations) in labels.items():
+            entry = counts.setdefault(label, [0, []])
+            entry[0] += n
+            entry[1].extend(locations)
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    for label, (n, _) in counts.items():
+        spellings[label_key(label)][label] += n
+    for key, spelled in sorted(spellings.items()):
+        if len(spelled) < 2:
+            continue
+        ranked = spelled.most_common()
+        main = ranked[0][0]
+        variants = ", ".join(f"{s!r} ({n})" for s, n in ranked)
+        minority = [loc for s, _ in ranked[1:] for loc in counts[s][1]]
+        yield Finding(
+            f"label spelled {len(ranked)} ways: {variants}; use {main!r}",
+            [counts[main][1][0]] + minority,
+            None,
+            {"kind": "label-spelling", "blocking": True, "variants": dict(ranked), "preferred": main},
+            Fix(tuple(range(1, 1 + len(minority))), f"label spelled {len(ranked)} ways: {variants}; use {main!r}", "label-spelling", "label-spelling"),
+        )
+
+
+def _merged_placeholder_variants(partials: Any, file_order: dict) -> Finding | None:
+    """PlaceholderTally.variants_finding over the blocks' marker counts."""
+    markers: dict[str, list] = {}
+    empty = 0
+    for p in partials:
+        empty += p.value.empty_inputs
+        for marker, (n, first) in p.value.markers.items():
+            entry = markers.setdefault(marker, [0, first])
+            entry[0] += n
+    counts = {m: n for m, (n, _) in sorted(markers.items(), key=lambda kv: (-kv[1][0], kv[0]))}
+    if markers and empty:
+        counts[""] = empty
+    if len(counts) < 2:
+        return None
+    listed = ", ".join(f"{m!r} ({n})" for m, n in counts.items())
+    firsts = sorted((first for _, first in markers.values()), key=lambda loc: (file_order.get(loc.path, 0), loc.record))
+    return Finding(
+        f"no input written {len(counts)} ways: {listed}; use one (an empty input is best)",
+        firsts,
+        None,
+        {"kind": "placeholder-variants", "blocking": False, "variants": counts},
+    )
+
+
+FormatConsistency.scales = RUNS_BLOCK
+FormatConsistency.partial = _format_partial  # type: ignore[method-assign]
+FormatConsistency.merge = _format_merge  # type: ignore[method-assign]

@@ -121,3 +121,40 @@ def _json_path(path: Any) -> str:
     for part in path:
         out += f"[{part}]" if isinstance(part, int) else f".{part}"
     return out
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Each block lists every violating record (no cap); the merge counts them in record order and
+# keeps the first max-findings, exactly as check() over the whole set.
+from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
+
+
+def _schema_partial(self: JsonSchema, ctx: CheckContext, options: JsonSchema.Options) -> RuleResult:
+    import dataclasses
+
+    return self.check(ctx, dataclasses.replace(options, max_findings=0))
+
+
+def _schema_merge(self: JsonSchema, partials: list, options: JsonSchema.Options, ctx: CheckContext) -> RuleResult:
+    results = [p.value for p in partials]
+    if not ctx.schema:
+        return RuleResult.skipped("no --schema given")
+    checked = sum(r.details.get("records", 0) for r in results)
+    found = [f for r in results for f in r.findings]
+    bad = len(found)
+    findings = found[: options.max_findings] if options.max_findings else found
+    if checked == 0:
+        return RuleResult.skipped("no parsed records to validate")
+    ratio = bad / checked
+    metric = Metric("schema_violation_ratio", round(ratio, 6), options.max_invalid_ratio)
+    draft = next((r.details["draft"] for r in results if "draft" in r.details), "")
+    details = {"schema": ctx.schema, "draft": draft, "records": checked, "invalid_records": bad}
+    if bad == 0:
+        return RuleResult(Status.PASS, f"all {checked:,} records satisfy {ctx.schema}", metric, [], details)
+    status = Status.FAIL if ratio > options.max_invalid_ratio else Status.WARN
+    return RuleResult(status, f"{bad:,} of {checked:,} records violate {ctx.schema}", metric, findings, details)
+
+
+JsonSchema.scales = RUNS_BLOCK
+JsonSchema.partial = _schema_partial  # type: ignore[method-assign]
+JsonSchema.merge = _schema_merge  # type: ignore[method-assign]

@@ -260,3 +260,11 @@ def _suspect_note(result: Any) -> str:
     if result.model_skipped and result.model_skipped != "no labelled rows":
         parts.append(f"classifier skipped: {result.model_skipped}")
     return ", ".join(parts)
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Fits a model (or aggregates the whole frame): on a distributed engine it runs on the driver over
+# a bounded seeded sample of the rows (the whole set when it is small), and the report says so.
+from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+
+LabelAccuracy.scales = RUNS_SAMPLE

@@ -388,3 +388,228 @@ def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_
         {"kind": "templates", "templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest},
     )
     return finding, {"templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest}
+
+
+# ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
+
+def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.Options) -> RuleResult:
+    """``check()`` on the Ray engine: the same result from the distributed MinHash-LSH index
+    (dqlint/engine/ray/dedup.py); only the rows findings report reach the driver."""
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
+
+    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
+    index, compared, lines, affixes, sampled = ray_index(
+        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+    )
+    split_of = _split_rows(compared)
+    rows_by_split = {s: split_of.get(s, np.zeros(0, np.int64)) for s in options.splits}
+    checked = sum(len(r) for r in rows_by_split.values())
+    if checked == 0:
+        return RuleResult.skipped("no rows in the searched splits")
+    groups: list[DuplicateGroup] = []
+    redundant = 0
+    for split in options.splits:
+        if len(rows_by_split[split]):
+            split_groups, dropped = index.duplicate_groups(rows_by_split[split].tolist())
+            groups.extend(split_groups)
+            redundant += dropped
+    ratio = redundant / checked
+    searched = np.sort(np.concatenate(list(rows_by_split.values()))) if rows_by_split else np.zeros(0, np.int64)
+    families = index.template_families(searched.tolist(), min_texts=_TEMPLATE_TEXTS)
+    shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
+    # Rows the findings name: group members, template examples, shared-text examples.
+    wanted: set[int] = {r for i in shown for r in groups[i].rows}
+    wanted |= {f[0] for f in families}
+    wanted |= set(lines.rows[:20]) if lines else set()
+    wanted |= {r for a in affixes for r in a.rows[:20]}
+    every = inputs.rows(["row", *RowsView.COLUMNS])
+    has_labels = _any_label(every)
+    conflict_rows = {r for g in groups for r in g.rows} if has_labels else set()
+    fetched = fetch_rows(every, wanted | conflict_rows, RowsView.COLUMNS)
+    view = RowsView(fetched, has_labels, True)
+    conflicts = [_conflicting_labels(view, g.rows) for g in groups] if has_labels else [False] * len(groups)
+    conflicting = sum(conflicts)
+    index.prefetch(r for i in shown for g in [groups[i]] if g.kind == "near" for r in g.rows)
+    index.texts = GlobalTexts(index)  # type: ignore[attr-defined]
+    group_findings = [self._group_finding(view, options.compare, index, groups[i], conflicts[i]) for i in shown]
+    total = inputs.rows(["row"]).count()
+    template_findings = [_lines_finding(view, options.compare, lines, total)] if lines else []
+    template_findings += [_affix_finding(view, options.compare, a, total) for a in affixes]
+    templates = _templates(view, options.compare, families, checked, options.template_share)
+    if templates is not None:
+        template_findings.append(templates[0])
+    same_input: list[Finding] = []
+    if options.check_inputs and options.compare != "input" and _ray_has_outputs(every):
+        same_input = _ray_same_input_findings(inputs, every, norm, options.compare, options.splits)
+    findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
+    exact = sum(1 for g in groups if g.kind == "exact")
+    message = (
+        f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
+        f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
+    )
+    if conflicting:
+        message += f"; {conflicting:,} with conflicting labels"
+    if same_input:
+        message += f"; {len(same_input):,} inputs with different outputs"
+    if templates is not None:
+        message += f"; {templates[0].message}"
+    details: dict[str, Any] = {
+        "groups": len(groups),
+        "exact_groups": exact,
+        "near_groups": len(groups) - exact,
+        "redundant_rows": redundant,
+        "rows": checked,
+        "conflicting_label_groups": conflicting,
+        "same_input_groups": len(same_input),
+        "compared": options.compare,
+        "threshold": options.threshold,
+        "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
+        "and by what differs (numbers, names, content words); groups centred on the kept row",
+        "index": dict(index.stats),
+        "charts": [_group_size_chart([len(g.rows) for g in groups])],
+    }
+    shared_text = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
+    shared_text += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+    if shared_text:
+        details["shared_text"] = shared_text
+    if sampled is not None:
+        details["shared_text_sampled"] = sampled
+    if templates is not None:
+        details["templates"] = templates[1]
+    if len(groups) + len(same_input) > len(findings):
+        details["findings_truncated"] = True
+    result = RuleResult.judged(
+        ratio <= options.max_ratio,
+        message,
+        Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
+        findings,
+        details=details,
+    )
+    if result.status is Status.PASS and (conflicting or same_input or templates is not None):
+        result.status = Status.WARN
+    return result
+
+
+def _ray_has_outputs(rows: Any) -> bool:
+    import numpy as np
+
+    flags = rows.select_columns(["output"]).map_batches(
+        lambda b: {"any": np.asarray([any(bool(x) for x in b["output"])])}, batch_format="numpy"
+    )
+    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+
+
+def _same_input_partition(batch: dict) -> dict:
+    """One partition by input hash: rows of (split, input) runs with more than one answer."""
+    import numpy as np
+
+    split = np.asarray(batch["split"], dtype=object).astype(str)
+    key = np.stack([batch["i1"], batch["i2"]], axis=1)
+    order = np.lexsort((batch["row"], batch["a1"], batch["a2"], key[:, 1], key[:, 0], split))
+    rows, a1, a2, k, sp = batch["row"][order], batch["a1"][order], batch["a2"][order], key[order], split[order]
+    new = np.ones(len(rows), dtype=bool)
+    new[1:] = (k[1:] != k[:-1]).any(axis=1) | (sp[1:] != sp[:-1])
+    new_answer = new.copy()
+    new_answer[1:] |= (a1[1:] != a1[:-1]) | (a2[1:] != a2[:-1])
+    run = np.cumsum(new) - 1
+    sizes = np.bincount(run) if len(run) else np.zeros(0, np.int64)
+    answers = np.bincount(run, weights=new_answer).astype(np.int64) if len(run) else np.zeros(0, np.int64)
+    keep = (sizes[run] > 1) & (answers[run] > 1) if len(run) else np.zeros(0, bool)
+    first = rows[np.flatnonzero(new)][run] if len(run) else rows
+    return {"row": rows[keep], "group": first[keep], "answers": answers[run][keep] if len(run) else rows[keep]}
+
+
+def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compare: str, splits: list) -> list[Finding]:
+    """``_same_input_findings`` on Ray: hashes of the normalised input and compared text per
+    row on the workers, a shuffle by input hash, and only the rows of reported groups fetched."""
+    import hashlib
+
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared
+
+    flags = _flags(norm)
+    wanted_splits = list(splits)
+    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+
+    def hashes(batch: dict) -> dict:
+        def h(texts: Any) -> np.ndarray:
+            d = b"".join(hashlib.blake2b(str(t).encode("utf-8", "surrogatepass"), digest_size=16).digest() for t in texts)
+            return np.frombuffer(d, dtype=np.int64).reshape(-1, 2) if len(texts) else np.zeros((0, 2), np.int64)
+
+        ins = normalised_compared(batch, "input", flags)["text"]
+        ans = normalised_compared(batch, compare, flags)["text"]
+        keep = np.asarray([bool(t) for t in ins], dtype=bool) & np.isin(np.asarray(batch["split"], dtype=object), wanted_splits)
+        hi, ha = h(ins[keep]), h(ans[keep])
+        return {"row": np.asarray(batch["row"], dtype=np.int64)[keep], "split": np.asarray(batch["split"], dtype=object)[keep],
+                "i1": hi[:, 0].copy(), "i2": hi[:, 1].copy(), "a1": ha[:, 0].copy(), "a2": ha[:, 1].copy(),
+                "part": _part(hi[:, 0], parts=parts)}
+
+    grouped = (
+        inputs.rows(["row", "split", "input", "output"]).map_batches(hashes, batch_format="numpy")
+        .groupby("part", num_partitions=parts).map_groups(_same_input_partition, batch_format="numpy")
+    )
+    got: dict[str, list] = {"row": [], "group": [], "answers": []}
+    for batch in grouped.iter_batches(batch_format="numpy", batch_size=None):
+        for c in got:
+            got[c].extend(np.asarray(batch[c]).tolist())
+    if not got["row"]:
+        return []
+    members: dict[int, list[int]] = {}
+    answers: dict[int, int] = {}
+    for r, g, a in zip(got["row"], got["group"], got["answers"]):
+        members.setdefault(g, []).append(r)
+        answers[g] = a
+    view = RowsView(fetch_rows(every, got["row"], RowsView.COLUMNS), False, True)
+    findings = []
+    for g, rows in members.items():
+        rows = sorted(rows)
+        findings.append(
+            Finding(
+                f"{len(rows)} rows share one input but have {answers[g]} different outputs",
+                view.locations(rows),
+                masked_clip(view.input[rows[0]], 120),
+                {
+                    "kind": "same-input",
+                    "size": len(rows),
+                    "split": view.split[rows[0]],
+                    "texts": [masked_clip(view.output[m], 400) for m in rows],
+                    "input": masked_clip(view.input[rows[0]], 400),
+                },
+            )
+        )
+    findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].record or 0))
+    return findings
+
+
+def _flags(norm: Normalization) -> dict[str, bool]:
+    return {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
+
+
+def _split_rows(compared: Any) -> dict[str, Any]:
+    """Global rows of each split (row ids only reach the driver)."""
+    import numpy as np
+
+    rows: dict[str, list] = {}
+    for batch in compared.select_columns(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
+        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
+        for name in set(s.tolist()):
+            rows.setdefault(str(name), []).append(r[s == name])
+    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
+
+
+def _any_label(rows: Any) -> bool:
+    """Whether any row has a label (``label`` is the JSON text of None | str | list)."""
+    import numpy as np
+
+    flags = rows.select_columns(["label"]).map_batches(
+        lambda b: {"any": np.asarray([any(x not in (None, "null") for x in b["label"])])}, batch_format="numpy"
+    )
+    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+
+
+NearDuplicates.scales = "distributed"  # type: ignore[attr-defined]
+NearDuplicates.run_distributed = _run_distributed  # type: ignore[attr-defined]

@@ -216,3 +216,72 @@ def _blocks(match: Match, code_and_fixtures: str) -> bool:
 def _describe(field: str, match: Match, blocks: bool) -> str:
     said = f"{match.kind} in {field}: {match.masked}"
     return said if blocks else f"{said} ({match.note}; not blocking)"
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Each block lists every flagged row (no cap); the merge counts them in row order and keeps the
+# first max-findings, exactly as check() over the whole set.
+from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
+
+
+def _sensitive_partial(self: SensitiveContent, ctx: CheckContext, options: SensitiveContent.Options) -> RuleResult:
+    import dataclasses
+
+    return self.check(ctx, dataclasses.replace(options, max_findings=0))
+
+
+def _sensitive_merge(self: SensitiveContent, partials: list, options: SensitiveContent.Options, ctx: CheckContext) -> RuleResult:
+    from dqlint.analysis.sensitive import SENSITIVE_KINDS
+    from dqlint.report.charts import bar_chart
+
+    results = [p.value for p in partials]
+    failed = next((r for r in results if r.status is Status.ERROR), None)
+    if failed is not None:
+        return failed
+    checked = sum(r.details.get("rows_checked", 0) for r in results)
+    if not checked:
+        return RuleResult.skipped(f"no examples in {', '.join(options.splits)}")
+    kinds: Counter[str] = Counter()
+    blocking_rows = other_rows = 0
+    findings: list[Finding] = []
+    for result in results:
+        for finding in result.findings:
+            matches = finding.details["matches"]
+            blocks = any(m["blocking"] for m in matches)
+            blocking_rows += blocks
+            other_rows += not blocks
+            kinds.update(m["kind"] for m in matches)
+            if not options.max_findings or len(findings) < options.max_findings:
+                findings.append(finding)
+    flagged_rows = blocking_rows + other_rows
+    by_category = Counter(SENSITIVE_KINDS[k] for k in kinds.elements())
+    details = {
+        "rows_checked": checked,
+        "rows_flagged": flagged_rows,
+        "rows_blocking": blocking_rows,
+        "rows_not_blocking": other_rows,
+        "by_kind": dict(kinds.most_common()),
+        "by_category": dict(by_category),
+        "findings_listed": len(findings),
+        "charts": [bar_chart("Sensitive matches by kind", list(kinds), {"matches": list(kinds.values())})] if kinds else [],
+    }
+    if flagged_rows:
+        summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
+        if blocking_rows:
+            message = f"{blocking_rows:,} of {checked:,} examples hold sensitive content ({summary})"
+            if other_rows:
+                message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
+        else:
+            message = f"{other_rows:,} of {checked:,} examples hold only non-blocking matches ({_NOT_BLOCKING}: {summary})"
+        if len(findings) < flagged_rows:
+            message += f"; first {len(findings):,} listed"
+    else:
+        message = f"no secrets, personal data or injection payloads in {checked:,} examples"
+    passed = blocking_rows <= options.max_rows
+    status = Status.FAIL if not passed else Status.WARN if other_rows else Status.PASS
+    return RuleResult(status, message, Metric("rows_with_sensitive_content", blocking_rows, options.max_rows), findings, details)
+
+
+SensitiveContent.scales = RUNS_BLOCK
+SensitiveContent.partial = _sensitive_partial  # type: ignore[method-assign]
+SensitiveContent.merge = _sensitive_merge  # type: ignore[method-assign]

@@ -243,3 +243,82 @@ def _snippet(text: str, width: int = 120) -> str:
     from dqlint.analysis.sensitive import masked_clip
 
     return masked_clip(text, width)
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Each block counts its rows' tokens and lists its examples over the limit; the merge pools the
+# per-split counts (distribution, cost and chart are order-free) and sorts the findings as check().
+from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
+
+
+@dataclass
+class TokenPartial:
+    result: RuleResult
+    by_split: dict  # split -> numpy array of the block's token counts, in row order
+    from_messages: int
+    from_canonical: int
+
+
+def _tokens_partial(self: TokenLength, ctx: CheckContext, options: TokenLength.Options) -> TokenPartial:
+    import numpy as np
+
+    from dqlint.analysis.pricing import model_info
+    from dqlint.toolkit.tokens import example_token_counts
+
+    result = self.check(ctx, options)
+    if result.status is Status.SKIPPED or result.status is Status.ERROR:
+        return TokenPartial(result, {}, 0, 0)
+    ds = ctx.dataset
+    info = model_info(options.model)
+    counts = example_token_counts(ctx, options.encoding or (info.encoding if info else "o200k_base"))  # memoised by check()
+    tokens = np.asarray(counts.per_row, dtype=np.int64)
+    by_split = {s: tokens[np.asarray(ds.rows(s), dtype=np.int64)] for s in ("train", "validation", "test")}
+    return TokenPartial(result, by_split, counts.from_messages, counts.from_canonical)
+
+
+def _tokens_merge(self: TokenLength, partials: list, options: TokenLength.Options, ctx: CheckContext) -> RuleResult:
+    import numpy as np
+
+    from dqlint.analysis.pricing import PRICES, estimate_training_cost, model_info
+    from dqlint.report.charts import histogram
+
+    parts = [p.value for p in partials]
+    failed = next((p.result for p in parts if p.result.status is Status.ERROR), None)
+    if failed is not None:
+        return failed
+    counted = [p for p in parts if p.result.status is not Status.SKIPPED]
+    if not counted:
+        return RuleResult.skipped("no examples to count")
+    info = model_info(options.model)
+    limit = options.context_limit or (info.context_limit if info else None)
+    first = counted[0].result
+    findings = sorted((f for p in counted for f in p.result.findings), key=lambda f: -int(f.details["tokens"]))
+    checked = sum(int(p.by_split[s].size) for p in counted for s in options.splits if s in p.by_split)
+    price = PRICES.get(info.name) if info else None
+    usd_per_million = options.price_per_million if options.price_per_million is not None else (price.usd_per_million if price else None)
+    by_split = {s: np.concatenate([p.by_split[s] for p in counted]) for s in ("train", "validation", "test")}
+    cost = estimate_training_cost(by_split["train"].tolist(), limit=limit, epochs=options.epochs, usd_per_million=usd_per_million)
+    by_split = {s: v for s, v in by_split.items() if v.size}
+    details: dict[str, Any] = {
+        **first.details,
+        "counted_from_messages": sum(p.from_messages for p in counted),
+        "counted_from_canonical_view": sum(p.from_canonical for p in counted),
+        "distribution": {s: _stats(v.tolist()) for s, v in by_split.items()},
+        "cost_estimate": {**first.details["cost_estimate"], **cost.to_dict()},
+        "charts": [histogram("Tokens per example", {s: v.tolist() for s, v in by_split.items()}, log=True, marker=(float(limit), f"{options.model} limit {limit:,}"), unit="tokens")],
+    }
+    over = len(findings)
+    message = (
+        f"{over:,} of {checked:,} examples exceed the {limit:,}-token limit of {options.model}"
+        if over
+        else f"all {checked:,} examples fit the {limit:,}-token limit of {options.model}"
+    )
+    message += "; " + _cost_sentence(cost)
+    if first.message.endswith(" (token counts estimated: no tokenizer installed)"):
+        message += " (token counts estimated: no tokenizer installed)"
+    return RuleResult.judged(over <= options.max_over_limit, message, Metric("examples_over_limit", over, options.max_over_limit), findings, details=details)
+
+
+TokenLength.scales = RUNS_BLOCK
+TokenLength.partial = _tokens_partial  # type: ignore[method-assign]
+TokenLength.merge = _tokens_merge  # type: ignore[method-assign]

@@ -255,3 +255,178 @@ def _has_text(ds: Any, what: str) -> bool:
     if what == "output":
         return any(ds.output)
     return any(ds.input) or any(ds.output)
+
+
+# ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
+
+
+def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeakage.Options) -> RuleResult:
+    """``check()`` on the Ray engine: exact and near leaks from the distributed index shared with
+    near-duplicates; n-gram leaks by scanning the training rows on the workers for the held-out
+    rows' n-grams, so only held-out texts and the training rows sharing one of their n-grams
+    reach the driver (then ngram_overlaps runs on exactly the rows it would use)."""
+    import numpy as np
+
+    from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
+
+    split_rows = _ray_split_rows(inputs)
+    counts = {s: len(r) for s, r in split_rows.items()}
+    holdouts = [s for s in _HOLDOUT_AGAINST if counts.get(s)]
+    if not counts.get("train") or not holdouts:
+        return RuleResult.skipped("needs training rows and validation or test rows (give --test or --eval)")
+    bad = [c for c in options.compare if c not in COMPARED_FIELDS]
+    if bad:
+        return RuleResult(Status.ERROR, f"unknown text to compare {bad[0]!r} (one of {', '.join(COMPARED_FIELDS)})")
+    fields = [f for f in options.compare if _ray_has_text(inputs, f)] or ["example"]
+    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+    flags = {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
+    settings = DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+    split_of = {int(r): s for s, rows in split_rows.items() for r in rows.tolist()}
+
+    leaks: dict[int, dict[int, tuple[str, float]]] = {}
+    first_index = None
+    for what in fields:
+        inputs.progress(f"indexing {what} texts for leakage on Ray")
+        index = ray_index(inputs, what, flags, settings)[0]
+        first_index = first_index or index
+        neighbours = index.index.neighbours()
+        held = np.concatenate([split_rows[s] for s in holdouts])
+        uid_of = index.unique_of_rows(held.tolist())  # held-out rows in any group or pair
+        wanted = set(uid_of.values())
+        wanted |= {v for u in list(wanted) for v, _ in neighbours.get(u, ())}
+        members = index.rows_of(wanted)
+        for split in holdouts:
+            against = _HOLDOUT_AGAINST[split]
+            for row in split_rows[split].tolist():
+                uid = uid_of.get(row)
+                if uid is None:
+                    continue
+                found = [(r, "exact", 100.0) for r in members.get(uid, ()) if split_of[r] in against]
+                for other, score in neighbours.get(uid, ()):
+                    found += [(r, "near", float(score)) for r in members.get(other, ()) if split_of[r] in against]
+                for r, kind, score in found:
+                    _keep_best(leaks.setdefault(row, {}), r, kind, score)
+
+    spans: dict[tuple[int, int], Any] = {}
+    if options.ngram > 0:
+        spans = _ray_ngram_leaks(inputs, fields[0], holdouts, split_rows, options, leaks)
+
+    inputs.progress(f"writing {len(leaks):,} leakage findings")
+    shown_rows = {row for row in leaks} | {r for m in leaks.values() for r in m}
+    every = inputs.rows(["row", *RowsView.COLUMNS])
+    view = RowsView(fetch_rows(every, shown_rows, RowsView.COLUMNS), False, True)
+    index = ray_index(inputs, fields[0], flags, settings)[0]
+    index.prefetch(shown_rows)
+    texts = GlobalTexts(index)
+    findings = [self._finding(view, fields, row, matches, spans, texts) for row, matches in sorted(leaks.items())]
+    leaked = len(findings)
+    by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
+    kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
+    holdout_rows = sum(counts.get(s, 0) for s in holdouts)
+    message = (
+        f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
+        + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
+        + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
+    )
+    details = {
+        "leaked_rows": leaked,
+        "by_split": by_split,
+        "by_kind": kinds,
+        "holdout_rows": holdout_rows,
+        "compared": fields,
+        "threshold": options.threshold,
+        "ngram": options.ngram,
+    }
+    if options.max_findings and leaked > options.max_findings:
+        details["findings_truncated"] = True
+    return RuleResult.judged(
+        leaked <= options.max_leaked,
+        message,
+        Metric("leaked_rows", leaked, options.max_leaked),
+        findings[: options.max_findings or None],
+        details=details,
+    )
+
+
+def _ray_split_rows(inputs: Any) -> dict[str, Any]:
+    """Global rows of each split (row ids only reach the driver)."""
+    import numpy as np
+
+    rows: dict[str, list] = {}
+    for batch in inputs.rows(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
+        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
+        for name in set(s.tolist()):
+            rows.setdefault(str(name), []).append(r[s == name])
+    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
+
+
+def _ray_has_text(inputs: Any, what: str) -> bool:
+    """``_has_text`` over the workers: any non-empty input / output."""
+    import numpy as np
+
+    cols = ["input"] if what == "input" else ["output"] if what == "output" else ["input", "output"]
+    flags = inputs.rows(cols).map_batches(
+        lambda b: {"any": np.asarray([any(bool(x) for c in cols for x in b[c])])}, batch_format="numpy"
+    )
+    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+
+
+def _ray_ngram_leaks(inputs: Any, what: str, holdouts: list[str], split_rows: dict, options: Any, leaks: dict) -> dict:
+    """``_ngram_leaks`` on Ray. The held-out queries' compared texts come to the driver; the
+    workers keep only the training rows that share one of the queries' n-grams. Every corpus row
+    holding a query n-gram is among them, so ngram_overlaps' boilerplate counts (rows per
+    n-gram, both sides) and its results are the ones over the whole corpus."""
+    import numpy as np
+    import ray
+
+    from dqlint.analysis.ngrams import _word_gram_hashes
+    from dqlint.engine.ray.dedup import compared_on_ray, fetch_texts
+
+    # The n-gram check compares texts under the default normalisation (as check() does).
+    defaults = {"nfkc": True, "casefold": True, "whitespace": True, "punctuation": True}
+    compared = inputs.ctx.shared(
+        ("ray.compared", what, tuple(sorted(defaults.items()))), lambda: compared_on_ray(inputs, what, defaults)[0].materialize()
+    )
+    spans: dict[tuple[int, int], Any] = {}
+    for split in holdouts:
+        queries = [r for r in split_rows[split].tolist() if r not in leaks]
+        against = _HOLDOUT_AGAINST[split]
+        corpus_rows = np.sort(np.concatenate([split_rows[s] for s in against if s in split_rows] or [np.zeros(0, np.int64)]))
+        if not queries or not len(corpus_rows):
+            continue
+        inputs.progress(f"looking for {options.ngram}-gram overlap of {len(queries):,} {split} rows")
+        q_text = fetch_texts(compared, queries)
+        q_texts = [q_text.get(r, "") for r in queries]
+        qh = np.unique(_word_gram_hashes(q_texts, options.ngram)[0])
+        if not len(qh):
+            continue
+        refs = ray.put((qh, corpus_rows))
+        n = options.ngram
+
+        def sharing(batch: dict, refs: Any = refs) -> dict:
+            grams, rows_in = ray.get(refs)
+            r = np.asarray(batch["row"], dtype=np.int64)
+            keep = np.isin(r, rows_in)
+            texts = [str(t) for t in np.asarray(batch["text"], dtype=object)[keep]]
+            r = r[keep]
+            h, d, _ = _word_gram_hashes(texts, n)
+            hit = np.unique(d[np.isin(h, grams)]) if len(h) else np.zeros(0, np.intp)
+            return {"row": r[hit], "text": np.asarray([texts[i] for i in hit.tolist()], dtype=object)}
+
+        got: dict[int, str] = {}
+        for batch in compared.select_columns(["row", "text"]).map_batches(sharing, batch_format="numpy").iter_batches(batch_format="numpy", batch_size=None):
+            got.update(zip(np.asarray(batch["row"]).tolist(), (str(t) for t in batch["text"])))
+        corpus = sorted(got)
+        overlaps = ngram_overlaps(
+            q_texts, [got[r] for r in corpus], options.ngram,
+            max_corpus_rows=options.ngram_max_rows, normalize=False, min_coverage=options.ngram_min_coverage,
+        )
+        for o in overlaps:
+            row, other = queries[o.query], corpus[o.corpus]
+            spans[(row, other)] = o
+            _keep_best(leaks.setdefault(row, {}), other, "ngram", round(100.0 * o.covered, 2))
+    return spans
+
+
+TrainTestLeakage.scales = "distributed"  # type: ignore[attr-defined]
+TrainTestLeakage.run_distributed = _run_distributed  # type: ignore[attr-defined]

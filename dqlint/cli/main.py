@@ -121,6 +121,8 @@ def data_options(command: Any) -> Any:
 @click.option("--exact-tokens", is_flag=True, help="Count every example's tokens (default: a sample of large splits; over-limit checks are always exact).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 @click.option("-v", "--verbose", is_flag=True, help="Print timings per stage on stderr.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default=None, help="Where the rules run: this process (local, the default) or a Ray cluster (pip install 'dqlint[ray]').")
+@click.option("--address", metavar="ADDR", default=None, help="The Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local Ray instance).")
 def check_command(**kwargs: Any) -> int:
     """Check data sets (files, folders, hf://owner/name) and print a readiness report."""
     args = CheckArgs(**kwargs)
@@ -159,6 +161,8 @@ class CheckArgs:
     statistics: bool = False
     target: str | None = None
     exact_tokens: bool = False
+    engine: str | None = None
+    address: str | None = None
 
 
 def run_check_command(args: CheckArgs) -> int:
@@ -212,6 +216,12 @@ def build_config(args: CheckArgs) -> Any:
         config = replace(config, target=args.target)
     if args.exact_tokens:
         config = config.with_rule_setting("token-length", "exact-tokens", True)
+    if args.engine:
+        config = replace(config, engine=args.engine)
+    if args.address:
+        config = replace(config, address=args.address)
+    if config.address and config.engine != "ray":
+        raise UsageError("--address (or address in config) names a Ray cluster: use it with --engine ray")
     if args.field_names:
         table = config.fields.as_table()
         for setting in args.field_names:

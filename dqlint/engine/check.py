@@ -69,6 +69,10 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     _refuse_special_files(request)
     plugins = select_rules(discover_rules(), config)
     progress = request.progress
+    if config.engine == "ray":  # the same report, computed on a Ray cluster (no result cache)
+        from dqlint.engine.ray import run_ray_check
+
+        return _finished(run_ray_check(request, plugins), request)
     cache = ResultCache.for_request(request, plugins)
     cached = cache.load() if cache else None
     if cached is not None:

@@ -10,6 +10,8 @@ Example::
     fail-on = "error"
 
     target = "openai"                     # provider profile: generic, openai, together, mistral, trl, axolotl
+    engine = "ray"                        # run on Ray (pip install 'dqlint[ray]'); default "local"
+    address = "auto"                      # the Ray cluster; none starts a local Ray instance
 
     [tool.dqlint.fields]
     label = "intent"
@@ -40,9 +42,10 @@ else:  # pragma: no cover - Python 3.10
 __all__ = ["Config", "find_config_file", "load_config", "resolve_config"]
 
 CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
+ENGINES = ("local", "ray")
 INPUT_KEYS = ("train", "test", "eval", "reference")
 PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
-TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", "target", *INPUT_KEYS, *PATH_KEYS}
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", "target", "engine", "address", *INPUT_KEYS, *PATH_KEYS}
 # [tool.dqlint.cost]: the fine-tuning cost estimate (`dqlint cost`; a `cost` section of the check
 # report when requests-per-month is set). Value kinds: number, whole number, text, path, prices.
 COST_KEYS = {
@@ -84,6 +87,10 @@ class Config:
     cost: Mapping[str, Any] = field(default_factory=dict)
     # What one input may make dqlint read (record and file sizes, nesting): [limits].
     limits: Limits = field(default_factory=Limits)
+    # Where the rules run: "local" (this process, the default) or "ray" (a Ray cluster; ``address``
+    # names it: "auto", "ray://HOST:10001"; none starts a local Ray instance).
+    engine: str = "local"
+    address: str | None = None
 
     def rule_table(self, rule_id: str) -> dict[str, Any]:
         return dict(self.rules.get(rule_id, {}))
@@ -217,8 +224,16 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
     limits = data.get("limits", {})
     if not isinstance(limits, dict):
         raise ConfigError(f"{where}: [limits] must be a table")
+    engine = data.get("engine", "local")
+    if engine not in ENGINES:
+        raise ConfigError(f"{where}: engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    address = data.get("address")
+    if address is not None and not isinstance(address, str):
+        raise ConfigError(f"{where}: address must be a string such as \"auto\" or \"ray://HOST:10001\"")
     return Config(
         source=source,
+        engine=engine,
+        address=address,
         select=select,
         ignore=(id_list("ignore") or ()) + (id_list("extend-ignore") or ()),
         cost=_cost_table(data.get("cost", {}), where, rel),

@@ -20,7 +20,7 @@ import dataclasses
 import enum
 import inspect
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NamedTuple, Sequence, TypeVar
 
 from dqlint.data.profiles import DEFAULT_TARGET, profile_named
 from dqlint.engine.options import OptionSpec, check_across_options, type_name
@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset, Location
 
 __all__ = [
+    "Block",
     "CheckContext",
+    "Partial",
+    "RUNS_BLOCK",
+    "RUNS_DISTRIBUTED",
+    "RUNS_DRIVER",
+    "RUNS_SAMPLE",
     "Finding",
     "Fix",
     "Metric",
@@ -240,6 +246,36 @@ class CheckContext:
             self._progress(message)
 
 
+# -- how a rule runs on a distributed engine (``--engine ray``; see docs/plugins.md) ---------------
+# The local engine ignores these and calls ``check`` on the whole set.
+RUNS_DRIVER = "driver"  # declared nothing: check() on the driver over a bounded sample, with a warning
+RUNS_BLOCK = "block"  # partial() on every block, merge() of the partials gives the whole-set result
+RUNS_SAMPLE = "sample"  # model-based: check() on the driver over a bounded seeded sample (reported)
+RUNS_DISTRIBUTED = "distributed"  # run_distributed() runs the rule's own Ray Data pipeline
+
+
+class Block(NamedTuple):
+    """A contiguous run of records of one input file, as a distributed engine reads it: a byte
+    range aligned to line ends (JSON lines) or a whole file. ``first_line`` (1-based) and
+    ``first_record`` (0-based) are exact, so locations inside a block are the local engine's."""
+
+    index: int  # global block number; blocks are in load order (files in order, then offset)
+    file_index: int  # index into the run's files (as Dataset.files of the local engine)
+    path: str  # the file's display path, as in locations
+    start: int  # first byte (0 for a whole file)
+    end: int  # end byte, exclusive (-1 for a whole file)
+    first_line: int
+    first_record: int
+    first_in_file: bool  # file-level problems are reported by a file's first block only
+
+
+class Partial(NamedTuple):
+    """What ``Rule.partial`` returned on one block, with the block it came from."""
+
+    block: Block
+    value: Any
+
+
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
 
@@ -255,8 +291,31 @@ class Rule:
     class Options:
         pass
 
+    # How the rule runs on a distributed engine (RUNS_* above). A rule that declares nothing runs
+    # on the driver over a bounded sample, and the report warns that it was not run on every row.
+    scales: ClassVar[str] = RUNS_DRIVER
+
     def check(self, ctx: CheckContext, options: Any) -> RuleResult:
         raise NotImplementedError
+
+    # -- distributed execution (scales = RUNS_BLOCK / RUNS_DISTRIBUTED) -----------------------
+    def partial(self, ctx: CheckContext, options: Any) -> Any:
+        """The work on one block (``ctx.dataset`` holds the block's rows, with exact locations,
+        and every input file's whole-file entry). Runs on a worker; the value must pickle.
+        By default the block's ``check`` result; a rule whose result does not carry what
+        ``merge`` needs returns its own partial type (counts, first locations, ...)."""
+        return self.check(ctx, options)
+
+    def merge(self, partials: Sequence[Partial], options: Any, ctx: CheckContext) -> RuleResult:
+        """The whole-set result from the blocks' partials (in block order): exactly what
+        ``check`` gives on the whole set. ``ctx.dataset`` holds the input files' entries (records,
+        formats, splits, schemas) but no rows."""
+        raise NotImplementedError(f"rule {self.id!r} declares scales={self.scales!r} but has no merge()")
+
+    def run_distributed(self, inputs: Any, options: Any) -> RuleResult:
+        """The rule's own pipeline on the distributed engine (``inputs`` is a
+        ``dqlint.engine.ray.RayInputs``): the same result ``check`` gives on the whole set."""
+        raise NotImplementedError(f"rule {self.id!r} declares scales={self.scales!r} but has no run_distributed()")
 
     # -- documentation -------------------------------------------------------------------
     @classmethod

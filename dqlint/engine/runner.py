@@ -17,7 +17,7 @@ from dqlint.engine.rule import CheckContext, RuleResult, Severity, Status, json_
 from dqlint.engine.verdict import CRITERIA
 from dqlint.errors import ConfigError, DqlintError
 
-__all__ = ['RuleOutcome', 'select_rules', 'run_rules']
+__all__ = ['RuleOutcome', 'select_rules', 'run_rules', 'crashed', 'report_order']
 
 
 @dataclass
@@ -115,10 +115,10 @@ def run_rules(
         outcomes.append(outcome)
         if on_done:
             on_done(outcome)
-    return sorted(outcomes, key=_report_order)
+    return sorted(outcomes, key=report_order)
 
 
-def _report_order(outcome: RuleOutcome) -> tuple[int, str]:
+def report_order(outcome: RuleOutcome) -> tuple[int, str]:
     crit = outcome.criterion
     return (CRITERIA.index(crit) if crit in CRITERIA else len(CRITERIA), outcome.id)
 
@@ -150,9 +150,18 @@ def _run_one(plugin: PluginRule, ctx: CheckContext, options: Any) -> RuleResult:
         # judged (exit 2), which is not the same as a rule that crashed.
         raise
     except Exception as exc:  # a crashing rule is reported, never fatal to the run
-        frame = traceback.extract_tb(exc.__traceback__)[-1]
-        where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
-        return RuleResult(Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}{where}")
+        return crashed(exc)
+    return checked_result(result)
+
+
+def crashed(exc: BaseException) -> RuleResult:
+    """The entry of a rule that raised: what and where, status error (the run goes on)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1]
+    where = f" ({frame.filename.rsplit('/', 1)[-1]}:{frame.lineno})"
+    return RuleResult(Status.ERROR, f"rule crashed: {type(exc).__name__}: {exc}{where}")
+
+
+def checked_result(result: Any) -> RuleResult:
     if not isinstance(result, RuleResult):
         return RuleResult(Status.ERROR, f"rule returned {type(result).__name__}, not a RuleResult")
     return result
