@@ -63,7 +63,9 @@ def histogram(
             edges_arr = np.geomspace(lo, hi, bins + 1)
         else:
             edges_arr = np.linspace(lo, hi, bins + 1)
-        edges = [float(e) for e in edges_arr]
+        # Ten significant digits: the last bits of geomspace/linspace differ between NumPy
+        # releases, and a report (a public contract, pinned by goldens) must not.
+        edges = [float(f"{e:.10g}") for e in edges_arr]
         counts = {name: [int(c) for c in np.histogram(a, bins=edges_arr)[0]] for name, a in arrays.items()}
     spec: dict[str, Any] = {"kind": "histogram", "title": title, "edges": edges, "series": counts, "unit": unit}
     if marker is not None:
