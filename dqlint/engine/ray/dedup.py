@@ -54,8 +54,9 @@ class DedupSettings:
     shingle: int = 5
     bands: int = 16
     rows: int = 8
-    max_bucket: int = 64
-    window: int = 8
+    max_bucket: int = 32
+    window: int = 2
+    per_row: int = 16
     verify: bool = True
     related_threshold: float = 75.0
 
@@ -209,13 +210,40 @@ def _no_pairs() -> dict[str, np.ndarray]:
 
 
 def _unique_pairs(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Candidates found in several bands, once."""
+    """Candidates found in several bands, once, with the number of bands they agree in (the
+    local per-row cap ranks partners by it)."""
     import numpy as np
 
     if not len(batch["a"]):
-        return {k: batch[k] for k in ("a", "b", "la", "lb")}
-    _, first = np.unique(np.stack([batch["a"], batch["b"]], axis=1), axis=0, return_index=True)
-    return {k: batch[k][first] for k in ("a", "b", "la", "lb")}
+        return {**{k: batch[k] for k in ("a", "b", "la", "lb")}, "bands": np.zeros(0, np.int32)}
+    _, first, counts = np.unique(np.stack([batch["a"], batch["b"]], axis=1), axis=0, return_index=True, return_counts=True)
+    return {**{k: batch[k][first] for k in ("a", "b", "la", "lb")}, "bands": counts.astype(np.int32)}
+
+
+def _cap_candidates(cand: ray.data.Dataset, s: DedupSettings, stats: dict) -> ray.data.Dataset:
+    """minhash.py's per-row cap, applied on the driver to the candidates' row ids (pairs are
+    at most a few per row; texts stay on the workers). Sorted by (a, b) as the local merged
+    pair codes are, so ties break the same way and both engines keep the same pairs."""
+    import numpy as np
+    import ray.data
+
+    from dqlint.analysis.minhash import _cap_per_row
+
+    got = _collect(cand, ["a", "b", "la", "lb", "bands"])
+    order = np.lexsort((got["b"], got["a"]))
+    got = {k: v[order] for k, v in got.items()}
+    stats["candidates_found"] = len(got["a"])
+    size = int(max(got["a"].max(initial=-1), got["b"].max(initial=-1))) + 1
+    keep = _cap_per_row(got["a"], got["b"], got["bands"], np.zeros(size, np.int64), s.per_row) if s.per_row > 0 else np.ones(len(got["a"]), bool)
+    stats["candidates_capped"] = int(len(keep) - keep.sum())
+    kept = {k: np.ascontiguousarray(got[k][keep]) for k in ("a", "b", "la", "lb")}
+    return ray.data.from_arrow(_arrow_table(kept))
+
+
+def _arrow_table(columns: dict[str, np.ndarray]):
+    import pyarrow as pa
+
+    return pa.table({k: pa.array(v) for k, v in columns.items()})
 
 
 def _length_filter(batch: dict[str, np.ndarray], floor: float) -> dict[str, np.ndarray]:
@@ -561,7 +589,9 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
             .map_groups(_unique_pairs, batch_format="numpy")
             .materialize()
         )
+        cand = _cap_candidates(cand, s, stats)
         stats["candidates"] = cand.count()
+        stats["candidates_per_row"] = round(stats["candidates"] / max(unique, 1), 3)
         lap("buckets+candidates")
         # What the bucket shuffle moved: one (band, key, urow, length, part) row per unique text and band.
         timings["band_shuffle_bytes"] = 40 * s.bands * unique
