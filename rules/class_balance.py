@@ -81,24 +81,7 @@ class ClassBalance(Rule):
                 )
         for label, rows in _unseen_holdout_labels(ds, counts).items():
             findings.append(Finding(f"label {label!r} appears in {ds.split[rows[0]]} but never in train", ds.locations(rows[:50]), None, {"label": label}))
-        distribution = {label: n for label, n in ranked}
-        details = {
-            "distribution": distribution,
-            "classes": len(counts),
-            "imbalance_ratio": round(ratio, 4),
-            "charts": [bar_chart("Training label distribution", list(distribution), {"train": list(distribution.values())}, highlight=starved)],
-        }
-        metric = Metric("min_class_share", round(smallest / labelled, 6), options.min_class_share)
-        too_skewed = ratio > options.max_imbalance_ratio
-        if starved or too_skewed:
-            parts = []
-            if starved:
-                parts.append(f"{len(starved)} starved class(es): {', '.join(map(repr, starved[:5]))}")
-            if too_skewed:
-                parts.append(f"imbalance ratio {ratio:.1f} > {options.max_imbalance_ratio:g}")
-            return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
-        status = Status.WARN if findings else Status.PASS
-        return RuleResult(status, f"{len(counts)} classes; rarest {ranked[-1][0]!r} at {smallest / labelled:.1%}; imbalance ratio {ratio:.1f}", metric, findings, details)
+        return _balance_result(counts, ranked, ratio, smallest, labelled, starved, findings, options)
 
 
 def _unseen_holdout_labels(ds, train_counts: Counter) -> dict[str, list[int]]:
@@ -203,6 +186,17 @@ def _balance_merge(self: ClassBalance, partials: list, options: ClassBalance.Opt
     for label, (split, locations) in holdout.items():
         if label not in counts:
             findings.append(Finding(f"label {label!r} appears in {split} but never in train", locations[:50], None, {"label": label}))
+    return _balance_result(counts, ranked, ratio, smallest, labelled, starved, findings, options)
+
+
+ClassBalance.scales = RUNS_BLOCK
+ClassBalance.partial = _balance_partial  # type: ignore[method-assign]
+ClassBalance.merge = _balance_merge  # type: ignore[method-assign]
+
+
+def _balance_result(counts: Any, ranked: list, ratio: float, smallest: int, labelled: int, starved: list, findings: list, options: Any) -> RuleResult:
+    """The rule's result from the training label counts and its findings: one builder for the
+    local check and for the merge of per-block partials, so both engines say the same."""
     distribution = {label: n for label, n in ranked}
     details = {
         "distribution": distribution,
@@ -213,16 +207,11 @@ def _balance_merge(self: ClassBalance, partials: list, options: ClassBalance.Opt
     metric = Metric("min_class_share", round(smallest / labelled, 6), options.min_class_share)
     too_skewed = ratio > options.max_imbalance_ratio
     if starved or too_skewed:
-        parts_ = []
+        parts = []
         if starved:
-            parts_.append(f"{len(starved)} starved class(es): {', '.join(map(repr, starved[:5]))}")
+            parts.append(f"{len(starved)} starved class(es): {', '.join(map(repr, starved[:5]))}")
         if too_skewed:
-            parts_.append(f"imbalance ratio {ratio:.1f} > {options.max_imbalance_ratio:g}")
-        return RuleResult(Status.FAIL, "; ".join(parts_), metric, findings, details)
+            parts.append(f"imbalance ratio {ratio:.1f} > {options.max_imbalance_ratio:g}")
+        return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
     status = Status.WARN if findings else Status.PASS
     return RuleResult(status, f"{len(counts)} classes; rarest {ranked[-1][0]!r} at {smallest / labelled:.1%}; imbalance ratio {ratio:.1f}", metric, findings, details)
-
-
-ClassBalance.scales = RUNS_BLOCK
-ClassBalance.partial = _balance_partial  # type: ignore[method-assign]
-ClassBalance.merge = _balance_merge  # type: ignore[method-assign]
