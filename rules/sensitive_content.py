@@ -99,7 +99,6 @@ class SensitiveContent(Rule):
             excerpt,
             find_sensitive_many,
         )
-        from dqlint.report.charts import bar_chart
 
         ds = ctx.dataset
         rows = ds.rows(options.splits)
@@ -162,44 +161,42 @@ class SensitiveContent(Rule):
                     )
                 )
 
-        flagged_rows = blocking_rows + other_rows
-        by_category = Counter(SENSITIVE_KINDS[k] for k in kinds.elements())
-        details = {
-            "rows_checked": len(rows),
-            "rows_flagged": flagged_rows,
-            "rows_blocking": blocking_rows,
-            "rows_not_blocking": other_rows,
-            "by_kind": dict(kinds.most_common()),
-            "by_category": dict(by_category),
-            "findings_listed": len(findings),
-            "charts": [bar_chart("Sensitive matches by kind", list(kinds), {"matches": list(kinds.values())})]
-            if kinds
-            else [],
-        }
-        if flagged_rows:
-            summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
-            if blocking_rows:
-                message = f"{blocking_rows:,} of {len(rows):,} examples hold sensitive content ({summary})"
-                if other_rows:
-                    message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
-            else:
-                message = (
-                    f"{other_rows:,} of {len(rows):,} examples hold only non-blocking matches "
-                    f"({_NOT_BLOCKING}: {summary})"
-                )
-            if len(findings) < flagged_rows:
-                message += f"; first {len(findings):,} listed"
+        return _sensitive_result(len(rows), blocking_rows, other_rows, kinds, findings, options)
+
+
+def _sensitive_result(checked: int, blocking_rows: int, other_rows: int, kinds: Counter, findings: list, options: SensitiveContent.Options) -> RuleResult:
+    """The rule's result from its counts and listed findings: one builder for the local check
+    and for the merge of per-block partials, so both engines say the same."""
+    from dqlint.analysis.sensitive import SENSITIVE_KINDS
+    from dqlint.report.charts import bar_chart
+
+    flagged_rows = blocking_rows + other_rows
+    by_category = Counter(SENSITIVE_KINDS[k] for k in kinds.elements())
+    details = {
+        "rows_checked": checked,
+        "rows_flagged": flagged_rows,
+        "rows_blocking": blocking_rows,
+        "rows_not_blocking": other_rows,
+        "by_kind": dict(kinds.most_common()),
+        "by_category": dict(by_category),
+        "findings_listed": len(findings),
+        "charts": [bar_chart("Sensitive matches by kind", list(kinds), {"matches": list(kinds.values())})] if kinds else [],
+    }
+    if flagged_rows:
+        summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
+        if blocking_rows:
+            message = f"{blocking_rows:,} of {checked:,} examples hold sensitive content ({summary})"
+            if other_rows:
+                message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
         else:
-            message = f"no secrets, personal data or injection payloads in {len(rows):,} examples"
-        passed = blocking_rows <= options.max_rows
-        status = Status.FAIL if not passed else Status.WARN if other_rows else Status.PASS
-        return RuleResult(
-            status,
-            message,
-            Metric("rows_with_sensitive_content", blocking_rows, options.max_rows),
-            findings,
-            details,
-        )
+            message = f"{other_rows:,} of {checked:,} examples hold only non-blocking matches ({_NOT_BLOCKING}: {summary})"
+        if len(findings) < flagged_rows:
+            message += f"; first {len(findings):,} listed"
+    else:
+        message = f"no secrets, personal data or injection payloads in {checked:,} examples"
+    passed = blocking_rows <= options.max_rows
+    status = Status.FAIL if not passed else Status.WARN if other_rows else Status.PASS
+    return RuleResult(status, message, Metric("rows_with_sensitive_content", blocking_rows, options.max_rows), findings, details)
 
 
 _NOT_BLOCKING = "in code examples, made-up test data or published business numbers"
@@ -231,9 +228,6 @@ def _sensitive_partial(self: SensitiveContent, ctx: CheckContext, options: Sensi
 
 
 def _sensitive_merge(self: SensitiveContent, partials: list, options: SensitiveContent.Options, ctx: CheckContext) -> RuleResult:
-    from dqlint.analysis.sensitive import SENSITIVE_KINDS
-    from dqlint.report.charts import bar_chart
-
     results = [p.value for p in partials]
     failed = next((r for r in results if r.status is Status.ERROR), None)
     if failed is not None:
@@ -253,33 +247,7 @@ def _sensitive_merge(self: SensitiveContent, partials: list, options: SensitiveC
             kinds.update(m["kind"] for m in matches)
             if not options.max_findings or len(findings) < options.max_findings:
                 findings.append(finding)
-    flagged_rows = blocking_rows + other_rows
-    by_category = Counter(SENSITIVE_KINDS[k] for k in kinds.elements())
-    details = {
-        "rows_checked": checked,
-        "rows_flagged": flagged_rows,
-        "rows_blocking": blocking_rows,
-        "rows_not_blocking": other_rows,
-        "by_kind": dict(kinds.most_common()),
-        "by_category": dict(by_category),
-        "findings_listed": len(findings),
-        "charts": [bar_chart("Sensitive matches by kind", list(kinds), {"matches": list(kinds.values())})] if kinds else [],
-    }
-    if flagged_rows:
-        summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
-        if blocking_rows:
-            message = f"{blocking_rows:,} of {checked:,} examples hold sensitive content ({summary})"
-            if other_rows:
-                message += f"; {other_rows:,} more with only non-blocking matches ({_NOT_BLOCKING})"
-        else:
-            message = f"{other_rows:,} of {checked:,} examples hold only non-blocking matches ({_NOT_BLOCKING}: {summary})"
-        if len(findings) < flagged_rows:
-            message += f"; first {len(findings):,} listed"
-    else:
-        message = f"no secrets, personal data or injection payloads in {checked:,} examples"
-    passed = blocking_rows <= options.max_rows
-    status = Status.FAIL if not passed else Status.WARN if other_rows else Status.PASS
-    return RuleResult(status, message, Metric("rows_with_sensitive_content", blocking_rows, options.max_rows), findings, details)
+    return _sensitive_result(checked, blocking_rows, other_rows, kinds, findings, options)
 
 
 SensitiveContent.scales = RUNS_BLOCK
