@@ -168,3 +168,16 @@ def test_fifo_is_refused_not_waited_on(dqlint_cli, tmp_path):
     os.mkfifo(fifo)
     res = dqlint_cli("check", str(fifo))
     assert res.code == 2 and "not a regular file" in res.err
+
+
+def test_progress_and_stderr_lines_mask_secrets_and_show_control_characters(dqlint_cli, tmp_path):
+    """Stage names quote file names; a name may hold a key or an escape sequence that would
+    drive the terminal. stderr is an output like any report: masked, controls made visible."""
+    key = "sk-" + "a1B2c3D4e5" * 5
+    folder = tmp_path / f"d-{key}-\x1b[2J"
+    folder.mkdir()
+    write_jsonl(folder / "train.jsonl", [chat(f"question {i}", f"answer {i}") for i in range(30)])
+    result = dqlint_cli("check", str(folder / "train.jsonl"), "--select", "dataset-size", "--progress", "-v", "--no-cache", "-f", "json", "-o", str(tmp_path / "r.json"), "--isolated")
+    assert result.code in (0, 1), result.err
+    assert "loading" in result.err and "wrote" in result.err
+    assert key not in result.err and "\x1b" not in result.err

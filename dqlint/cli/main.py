@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import click
 
 from dqlint import __version__
+from dqlint.cli.progress import shown
 from dqlint.data.profiles import PROFILES
 
 PROFILE_NAMES = tuple(PROFILES)
@@ -331,9 +332,9 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
         written.append(target.path)
     if written and not args.quiet and all(t.path is not None for t in plan):
         # Nothing went to the terminal: say what was decided and where it went.
-        click.echo(f"dqlint: {report['verdict'].upper()}: {report['summary']['reason']}", err=True)
+        click.echo(shown(f"dqlint: {report['verdict'].upper()}: {report['summary']['reason']}"), err=True)
     for path in written if not args.quiet else ():
-        click.echo(f"dqlint: wrote {path}", err=True)
+        click.echo(shown(f"dqlint: wrote {path}"), err=True)
     if os.environ.get("GITHUB_STEP_SUMMARY"):
         append_step_summary(os.environ["GITHUB_STEP_SUMMARY"], report, args.max_findings, protected)
 
@@ -357,13 +358,13 @@ def append_step_summary(path: str, report: dict[str, Any], max_findings: int, pr
     try:
         refuse_unsafe_output(path, protected, force=True, what="step summary")
     except UsageError as exc:
-        click.echo(f"dqlint: warning: GITHUB_STEP_SUMMARY {exc}", err=True)
+        click.echo(shown(f"dqlint: warning: GITHUB_STEP_SUMMARY {exc}"), err=True)
         return
     try:
         with open(path, "a", encoding="utf-8", newline="\n") as fh:
             fh.write(render("markdown", report, RenderOptions(max_findings=max_findings)) + "\n")
     except OSError as exc:
-        click.echo(f"dqlint: warning: GITHUB_STEP_SUMMARY {path}: cannot write: {exc.strerror}", err=True)
+        click.echo(shown(f"dqlint: warning: GITHUB_STEP_SUMMARY {path}: cannot write: {exc.strerror}"), err=True)
 
 
 def _ids(value: str) -> tuple[str, ...]:
@@ -406,15 +407,6 @@ def rules_command(ids: tuple[str, ...], fmt: str) -> int:
 # -- entry point -------------------------------------------------------------------------------
 
 
-def _shown(message: str) -> str:
-    """An error message as the terminal gets it: it may quote a file name or a value from the
-    data, so secrets are masked and control characters shown visibly, as in every report."""
-    from dqlint.analysis.sensitive import mask_text
-    from dqlint.reporters._common import visible
-
-    return visible(mask_text(message))
-
-
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point: one-line errors and exit code 2 for runs that cannot be judged."""
     from dqlint.errors import DqlintError
@@ -428,7 +420,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         exc.show()
         code = 2
     except DqlintError as exc:
-        click.echo(f"dqlint: error: {_shown(str(exc))}", err=True)
+        click.echo(f"dqlint: error: {shown(str(exc))}", err=True)
         code = 2
     except KeyboardInterrupt:
         click.echo("dqlint: interrupted", err=True)
@@ -438,6 +430,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     except Exception as exc:  # a bug in dqlint: one line, not a traceback, unless asked
         if os.environ.get("DQLINT_DEBUG"):
             raise
-        click.echo(f"dqlint: internal error: {type(exc).__name__}: {_shown(str(exc))} (set DQLINT_DEBUG=1 for the traceback)", err=True)
+        click.echo(f"dqlint: internal error: {type(exc).__name__}: {shown(str(exc))} (set DQLINT_DEBUG=1 for the traceback)", err=True)
         code = 2
     sys.exit(code if isinstance(code, int) else 0)

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["StageReporter", "progress_wanted"]
+__all__ = ["StageReporter", "progress_wanted", "shown"]
 
 
 def progress_wanted(flag: bool | None, quiet: bool, stream: TextIO | None = None) -> bool:
@@ -22,6 +22,16 @@ def progress_wanted(flag: bool | None, quiet: bool, stream: TextIO | None = None
         return flag
     stream = stream or sys.stderr
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("CI")
+
+
+def shown(message: str) -> str:
+    """A message as the terminal gets it. Stage names, errors and warnings may quote a file name or
+    a value from the data, so secrets are masked and control characters shown visibly, as in every
+    report (a file name holding an escape sequence must not drive the terminal)."""
+    from dqlint.analysis.sensitive import mask_text
+    from dqlint.reporters._common import visible
+
+    return visible(mask_text(message))
 
 
 class StageReporter:
@@ -36,6 +46,8 @@ class StageReporter:
 
     def __call__(self, message: str) -> None:
         self._finish_stage()
+        if self.show or self.timings:  # masking costs an import; only pay it when something is printed
+            message = shown(message)
         self._stage = message
         self._started = time.perf_counter()
         if self.show:
