@@ -173,7 +173,7 @@ def test_generated_values_and_fictional_numbers_are_ignored(output):
     [
         (REGEX_TEST, "email"),
         ("To try it, sign up with test@gmail.com and any password.", "email"),
-        ("```js\nconst user = { email: 'maria.lopez@outlook.com', phone: '+44 20 7946 0958' };\n```", "email"),
+        ("```js\nconst user = { email: 'maria.lopez@outlook.com', phone: '+44 20 7123 4568' };\n```", "email"),
         ("In `settings.py` set `PASSWORD = 'Winter2024pass'` for the local database.", "credential-assignment"),
     ],
 )

@@ -25,7 +25,7 @@ GITHUB_TOKEN = "ghp_" + "R7k2M9q4X1v8B3n6C5z0L2w7P4s9D1f6G3h8"
 EMAIL = "jane.doe@acme-corp.io"
 CARD = "4539 1488 0343 6467"  # passes Luhn
 IBAN = "GB82 WEST 1234 5698 7654 32"  # passes mod-97
-PHONE = "+44 20 7946 0958"
+PHONE = "+44 20 7123 4568"
 PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAu1SU1LfVLPHCozMxH2Mo4lgOEePzNm0tRgeLezV6ffAt0gun\n-----END RSA PRIVATE KEY-----"
 SECRETS = [OPENAI_KEY, AWS_KEY, GITHUB_TOKEN, EMAIL, CARD, IBAN, PHONE, PRIVATE_KEY, "hunter2pass99"]
 
@@ -160,5 +160,23 @@ def test_toll_free_and_service_numbers_are_reported_not_blocking():
     for text in ("order a new cable by telephoning 0800 028 9276 in the uk", "call 1-800-642-7676 for help"):
         (match,) = find_sensitive(text)
         assert match.kind == "phone-number" and match.report == "warn"
-    (match,) = find_sensitive("ring me on 020 7946 0958 tonight")
+    (match,) = find_sensitive("ring me on 020 7123 4568 tonight")
     assert match.report == "block"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["call me on 07912 345678 tonight", "my mobile is 07912345678", "text +44 7912 345678", "office 01865 270001", "Büro +49 30 1234567"],
+)
+def test_uk_mobiles_and_long_subscriber_groups_are_phone_numbers(text):
+    from dqlint.analysis.sensitive import find_sensitive
+
+    (match,) = find_sensitive(text)
+    assert match.kind == "phone-number" and match.report == "block"
+
+
+@pytest.mark.parametrize("text", ["ring 07700 900123", "+44 7700 900456", "01632 960123", "020 7946 0958", "(555) 010-0123", "order 07912345678123"])
+def test_numbers_from_ranges_reserved_for_fiction_and_longer_digit_runs_are_not_phones(text):
+    from dqlint.analysis.sensitive import find_sensitive
+
+    assert [m.kind for m in find_sensitive(text)] == []

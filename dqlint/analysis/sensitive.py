@@ -156,11 +156,21 @@ def _phone_ok(value: str) -> bool:
     return 9 <= len(digits) <= 15 and not _fictional_phone(digits)
 
 
+# Ofcom's ranges for drama and documentation, as national numbers: mobile 07700 900xxx, and
+# the geographic 01632 960xxx, 0113 496 0xxx, 0114 496 0xxx, 0115 496 0xxx, 0116 496 0xxx,
+# 0117 496 0xxx, 0118 496 0xxx, 0121 496 0xxx, 0131 496 0xxx, 0141 496 0xxx, 0151 496 0xxx,
+# 0161 496 0xxx, 020 7946 0xxx, 028 9649 6xxx, 029 2018 0xxx.
+_UK_FICTIONAL = re.compile(r"^0(?:7700900|1632960|1[1-6]14960|1[1-8]4960|2079460|2896496|2920180)\d{3}$")
+
+
 def _fictional_phone(digits: str) -> bool:
-    """A North American number with area code or exchange 555, the range films, books and
-    documentation use (555-0100 to 555-0199 are reserved for it)."""
+    """A number from a range reserved for films, books and documentation: North American area
+    code or exchange 555 (555-0100 to 555-0199), or Ofcom's UK drama ranges."""
     national = digits[1:] if len(digits) == 11 and digits[0] == "1" else digits
-    return len(national) == 10 and (national[:3] == "555" or national[3:6] == "555")
+    if len(national) == 10 and (national[:3] == "555" or national[3:6] == "555"):
+        return True
+    uk = "0" + digits[2:] if digits.startswith("44") else digits
+    return len(uk) == 11 and _UK_FICTIONAL.match(uk) is not None
 
 
 _PLACEHOLDER = re.compile(
@@ -374,9 +384,12 @@ _SENSITIVE: tuple[_Detector, ...] = (
         re.compile(
             # international (+44 20 7946 0958), North American ((555) 123-4567, 555-123-4567),
             # national with a trunk 0 (020 7946 0958); bare digit groups are not phones.
-            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,4}){1,4}"
+            r"(?<![\w+])(?:\+\d{1,3}[\s.-]?(?:\(\d{1,4}\)[\s.-]?)?\d{1,4}(?:[\s.-]\d{2,8}){1,4}"
             r"|(?:\(\d{3}\)\s?|\d{3}[.-])\d{3}[.-]\d{4}"
-            r"|0\d{1,4}[\s.-]\d{3,4}[\s.-]\d{3,4})(?![\w-])"
+            r"|0\d{1,4}[\s.-]\d{3,4}[\s.-]\d{3,4}"
+            # UK mobiles and five-digit area codes in two groups (07700 900123, 01632 960123),
+            # and a mobile written in one run (07700900123: the 07 shape, not any 11 digits).
+            r"|0\d{4}[\s.-]\d{6}|07\d{9})(?![\w-])"
         ),
         _mask_phone,
         _phone_ok,
