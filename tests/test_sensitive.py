@@ -180,3 +180,40 @@ def test_numbers_from_ranges_reserved_for_fiction_and_longer_digit_runs_are_not_
     from dqlint.analysis.sensitive import find_sensitive
 
     assert [m.kind for m in find_sensitive(text)] == []
+
+
+def _wake_alphabet() -> str:
+    # The wake words' letters and marks, digits of other scripts, every kind of space Python's
+    # \s knows, letters whose lower case changes length, and CJK.
+    return "abcdeghiklmnoprstuvwxyzAKIPSWX_-:=@[<. " "0123456789" "\u0661\u0966\uff11" "\t\n\x0b\x0c\r\x1c\x1f\x85\xa0\u2003\u2028\u3000" "İẞΣ" "中文"
+
+
+@pytest.mark.parametrize("which", ["sensitive", "artifacts"])
+def test_the_wake_automaton_wakes_exactly_what_python_re_wakes(which):
+    """RE2 finds the wake words in one pass; Python's ``re`` is the reference meaning (its \\s and
+    \\d are Unicode). A text the automaton missed would skip a detector: a leaked secret."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from dqlint.analysis import artifacts, scan, sensitive
+
+    wakes = sensitive._WAKES if which == "sensitive" else artifacts._ARTIFACT_WAKES
+    assert wakes.automaton is not None
+    words = [p.pattern.replace("\\", "") for p, _ in wakes.patterns] + ["key =", "token\u2003:", "pwd\x1c=", "1\u0662 3-4(5)6 7.8+9", "\u0661" * 9]
+    pieces = st.one_of(st.text(_wake_alphabet(), max_size=12), st.sampled_from(words))
+
+    @settings(max_examples=400, derandomize=True, deadline=None)
+    @given(st.lists(st.lists(pieces, max_size=6).map("".join), min_size=1, max_size=8))
+    def same(texts):
+        assert scan.woken_detectors(texts, wakes) == scan.woken_by_pattern(texts, wakes)
+
+    same()
+
+
+def test_to_re2_translates_unicode_classes_and_refuses_what_it_cannot():
+    from dqlint.analysis.scan import to_re2
+
+    assert to_re2(r"key\s*[:=]") == r"key[\t-\r\x1c-\x1f\x85\p{Z}]*[:=]"
+    assert to_re2(r"\d(?:[ \t().+-]{0,3}\d){8}") == r"\p{Nd}(?:[ \t().+-]{0,3}\p{Nd}){8}"
+    assert to_re2(r"[\s\]x]") == r"[\t-\r\x1c-\x1f\x85\p{Z}\]x]"
+    assert to_re2(r"\bword") is None and to_re2(r"\w+") is None
