@@ -16,95 +16,95 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from measured import Launcher  # noqa: E402
 from scale_data import DEFAULT_OUT, KINDS, ensure  # noqa: E402
 
-RAY_NAMES = ("raylet", "gcs_server", "ray::", "default_worker", "dashboard", "log_monitor", "monitor.py", "runtime_env")
 
-
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
-
-
-def _descendants(root: int) -> list[int]:
-    """The driver and every process under it (a local Ray instance is started by the driver)."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                ppid = int(fh.read().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        out.append(pid)
-        todo += children.get(pid, [])
-    return out
-
-
-def measure(cmd: list[str], timeout: float) -> dict:
-    """Wall time, exit code, peak driver RSS and peak total RSS of the driver's process tree."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    peak_driver = peak_total = 0
-    timed_out = False
-    while proc.poll() is None:
-        peak_driver = max(peak_driver, _rss_kib(proc.pid))
-        peak_total = max(peak_total, sum(_rss_kib(p) for p in _descendants(proc.pid)))
-        if time.perf_counter() - started > timeout:
-            timed_out = True
-            proc.kill()
-            break
-        time.sleep(0.2)
-    _, err = proc.communicate()
+def measure(launch: Launcher, cmd: list[str], timeout: float, memory_limit: int | None = None) -> dict:
+    """Wall time, exit code, the driver's peak resident set and the peak PSS of its whole
+    process tree (measured.py: shared object-store pages are counted once)."""
+    m = launch.run(cmd, timeout, memory_limit=memory_limit)
     return {
-        "seconds": time.perf_counter() - started,
-        "code": proc.returncode,
-        "driver_mib": peak_driver / 1024,
-        "total_mib": peak_total / 1024,
-        "timed_out": timed_out,
-        "error": (err.strip().splitlines() or [""])[-1][:160],
+        "seconds": m.seconds,
+        "code": m.exit_code,
+        "driver_mib": m.peak / 2**20,
+        "total_mib": m.tree_peak / 2**20,
+        "timed_out": m.exit_code is None,
+        "error": (m.stderr.strip().splitlines() or [""])[-1][:160],
     }
 
 
-def floor_seconds(folder: Path) -> float:
-    code = (
-        "import orjson,sys\n"
-        "for name in ('train.jsonl','test.jsonl'):\n"
-        "    with open(sys.argv[1]+'/'+name,'rb') as fh:\n"
-        "        for line in fh: orjson.loads(line)\n"
-    )
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-c", code, str(folder)], check=True)
-    return time.perf_counter() - started
+FLOOR_CODE = (
+    "import orjson,sys\n"
+    "for name in ('train.jsonl','test.jsonl'):\n"
+    "    with open(sys.argv[1]+'/'+name,'rb') as fh:\n"
+    "        for line in fh: orjson.loads(line)\n"
+)
 
 
 def describe(result: dict) -> str:
     if result["timed_out"]:
         return f"> {result['seconds']:.0f} s (timeout)"
-    if result["code"] in (-9, 137) or "MemoryError" in result["error"]:
+    if result["code"] in (-9, 137) or "MemoryError" in result["error"] or "out of memory" in result["error"]:
         return f"out of memory after {result['seconds']:.0f} s"
     if result["code"] not in (0, 1):
         return f"exit {result['code']}: {result['error']}"
     return f"{result['seconds']:.1f} s"
+
+
+def _run_all(args: argparse.Namespace, launch: Launcher, rows_out: list) -> None:
+    for n in args.rows:
+        folder = ensure(args.kind, n, DEFAULT_OUT)
+        size_mib = sum(f.stat().st_size for f in folder.glob("*.jsonl")) / 2**20
+        floor = launch.run([sys.executable, "-c", FLOOR_CODE, str(folder)]).seconds
+        for engine in args.engines:
+            cmd = ["dqlint", "check", str(folder / "train.jsonl"), "--test", str(folder / "test.jsonl"), "--isolated",
+                   "--no-cache", "-q", "-f", "json", "-o", "/dev/null", "--engine", engine]
+            # The local engine may run out of memory at 10M rows: bound its address space so it
+            # stops with a MemoryError instead of the kernel killing whatever else runs.
+            limit = args.memory_limit * 2**30 if engine == "local" and args.memory_limit else None
+            result = measure(launch, cmd, args.timeout, limit)
+            rows_out.append((args.kind, n, size_mib, engine, floor, result))
+            print(f"{args.kind} {n:>10,} {size_mib:8.0f} MiB {engine:5} {describe(result):>28} "
+                  f"({result['seconds'] / floor:.0f}x floor {floor:.1f} s)"
+                  f"  driver {result['driver_mib']:7.0f} MiB  total {result['total_mib']:7.0f} MiB", flush=True)
+
+
+def plot(rows_out: list, path: str) -> None:
+    """Wall time and total peak memory against rows, one line per engine (log-log)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    for engine in dict.fromkeys(e for _, _, _, e, _, _ in rows_out):
+        done = [(n, r) for _, n, _, e, _, r in rows_out if e == engine and describe(r).endswith(" s") and not r["timed_out"]]
+        if not done:
+            continue
+        xs = [n for n, _ in done]
+        left.plot(xs, [r["seconds"] for _, r in done], marker="o", label=engine)
+        right.plot(xs, [r["total_mib"] / 1024 for _, r in done], marker="o", label=engine)
+    floors = sorted({(n, f) for _, n, _, _, f, _ in rows_out})
+    left.plot([n for n, _ in floors], [f for _, f in floors], linestyle=":", color="grey", label="floor (parse every line)")
+    sizes = sorted({(n, s) for _, n, s, _, _, _ in rows_out})
+    right.plot([n for n, _ in sizes], [s / 1024 for _, s in sizes], linestyle=":", color="grey", label="input size")
+    for ax, title in ((left, "wall time (s)"), (right, "peak memory, whole process tree (GiB)")):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("chat rows (train + 10 % test)")
+        ax.set_title(title)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.suptitle(f"dqlint check, all default rules, {rows_out[0][0]} data, {os.cpu_count()} cores")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
@@ -113,26 +113,20 @@ def main() -> None:
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000])
     parser.add_argument("--engines", nargs="+", default=["local", "ray"], choices=["local", "ray"])
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--memory-limit", type=float, default=20, help="GiB of address space for a local-engine run (0: none)")
+    parser.add_argument("--plot", help="write a PNG of time and memory against rows here")
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args()
-    rows_out = []
-    for n in args.rows:
-        folder = ensure(args.kind, n, DEFAULT_OUT)
-        size_mib = sum(f.stat().st_size for f in folder.glob("*.jsonl")) / 2**20
-        floor = floor_seconds(folder)
-        for engine in args.engines:
-            cmd = ["dqlint", "check", str(folder / "train.jsonl"), "--test", str(folder / "test.jsonl"), "--isolated",
-                   "--no-cache", "-q", "-f", "json", "-o", "/dev/null", "--engine", engine]
-            result = measure(cmd, args.timeout)
-            rows_out.append((args.kind, n, size_mib, engine, floor, result))
-            ratio = f"{result['seconds'] / floor:.0f}x" if floor else ""
-            print(f"{args.kind} {n:>10,} {size_mib:8.0f} MiB {engine:5} {describe(result):>28} ({ratio} floor {floor:.1f} s)"
-                  f"  driver {result['driver_mib']:7.0f} MiB  total {result['total_mib']:7.0f} MiB", flush=True)
+    rows_out: list = []
+    with Launcher() as launch:
+        _run_all(args, launch, rows_out)
     if args.markdown:
         print("\n| set | rows | MiB | engine | wall | × floor | driver peak | total peak |\n|---|---|---|---|---|---|---|---|")
         for kind, n, size, engine, floor, r in rows_out:
             print(f"| {kind} | {n:,} | {size:,.0f} | {engine} | {describe(r)} | {r['seconds'] / floor:.0f}× | "
                   f"{r['driver_mib']:,.0f} MiB | {r['total_mib']:,.0f} MiB |")
+    if args.plot:
+        plot(rows_out, args.plot)
 
 
 if __name__ == "__main__":

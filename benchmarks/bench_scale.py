@@ -5,8 +5,9 @@
 
 For each kind of data (``benchmarks/scale_data.py``: ``team`` and ``templated``, a folder with
 ``train.jsonl`` + ``test.jsonl``) and each size, each command runs in a fresh process, with its
-JSON report written away from the terminal, timed wall-clock, with the child's peak resident
-memory from ``os.wait4``:
+JSON report written away from the terminal, timed wall-clock, with the child's own peak resident
+memory (``measured.py``: started by a small launcher, so a peak is never inherited from this
+process):
 
 * the floor: ``orjson.loads`` of every line of both files, in its own process (nothing can
   read the data faster than parsing it once);
@@ -39,7 +40,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
@@ -50,9 +50,12 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT / "sample_data" / "label_accuracy"))
 
 import scale_data  # noqa: E402
+from measured import Launcher  # noqa: E402
 
 # --timeout: a command still running after this many seconds is stopped (shown as "> N s").
 TIMEOUT: list[float | None] = [None]
+# The launcher every command is started by (see measured.py), started before this process grows.
+LAUNCHER: list[Launcher] = []
 # Runs over this many rows hold the machine lock (when one is given).
 LOCKED_ROWS = 300_000
 GROUPS = (
@@ -125,30 +128,13 @@ def machine_lock(path: str | None, rows: int) -> Iterator[None]:
 
 
 def timed(cmd: list[str], timeout: float | None = None) -> tuple[float, int, int, str]:
-    """(seconds, peak RSS in bytes, exit code, stderr) of one child process. A child still running
-    after ``timeout`` seconds is killed; its exit code is then None."""
-    with tempfile.TemporaryFile() as err:
-        started = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, cwd=tempfile.gettempdir())
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG if timeout else 0)
-            if pid:
-                break
-            if time.perf_counter() - started > timeout:
-                proc.kill()  # our own child, by its pid
-                _, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.2)
-        elapsed = time.perf_counter() - started
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code
-        err.seek(0)
-        stderr = err.read().decode(errors="replace")
-    if timeout and elapsed > timeout:
-        return elapsed, usage.ru_maxrss * 1024, None, stderr  # type: ignore[return-value]
-    if code not in (0, 1):  # 1 is a no-go verdict: a finished check
-        sys.exit(f"{' '.join(cmd)} failed with exit code {code}:\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss * 1024, code, stderr
+    """(seconds, peak RSS in bytes, exit code, stderr) of one child process, started by the
+    small launcher (measured.py), so its peak is its own and not this process's. A child still
+    running after ``timeout`` seconds is killed; its exit code is then None."""
+    m = LAUNCHER[0].run(cmd, timeout)
+    if m.exit_code is not None and m.exit_code not in (0, 1):  # 1 is a no-go verdict: a finished check
+        sys.exit(f"{' '.join(cmd)} failed with exit code {m.exit_code}:\n{m.stderr[-2000:]}")
+    return m.seconds, m.peak, m.exit_code, m.stderr  # type: ignore[return-value]
 
 
 def tickets_csv(rows: int, out: Path) -> Path:
@@ -343,9 +329,11 @@ def main() -> None:
     args = parser.parse_args()
     TIMEOUT[0] = args.timeout
     table = Table()
-    for n in sorted(args.sizes):
-        for kind in args.kinds:
-            run_size(table, kind, n, args)
+    with Launcher() as launch:
+        LAUNCHER.append(launch)
+        for n in sorted(args.sizes):
+            for kind in args.kinds:
+                run_size(table, kind, n, args)
     if args.markdown:
         print(markdown(table, args.kinds, sorted(args.sizes), args.engine))
     else:
