@@ -207,10 +207,12 @@ class NearDuplicates(Rule):
         labels = [list(ds.labels_of(r)) for r in rows]
         distinct = {tuple(sorted(lab)) for lab in labels if lab}
         kept = ds.location(group.kept)
+        copies = _named_copies(kept, [ds.location(r) for r in rows if r != group.kept])
         if group.kind == "exact":
-            message = f"{len(rows)} rows are exact duplicates; keep {kept}"
+            message = f"{len(rows)} rows are exact duplicates; keep {kept}, drop {copies}"
         else:
-            message = f"{len(rows) - 1} row{'s are near duplicates' if len(rows) > 2 else ' is a near duplicate'} of {kept} (similarity {group.similarity:g}), which is kept"
+            verb = "are near duplicates" if len(rows) > 2 else "is a near duplicate"
+            message = f"{copies} {verb} of {kept} (similarity {group.similarity:g}), which is kept"
         if conflicting:
             message += " — conflicting labels: " + ", ".join("/".join(d) for d in sorted(distinct))
         details: dict[str, Any] = {
@@ -320,6 +322,23 @@ def _group_size_chart(sizes: list[int]) -> dict[str, Any]:
         else:
             counts["100+"] += 1
     return bar_chart("Duplicate groups by size (rows per group)", buckets, {"groups": list(counts.values())})
+
+
+def _named_copies(kept: Any, copies: list[Any], shown: int = 3) -> str:
+    """The copies a dedup drops, named so a person can open them: by line when in the kept row's
+    file (``line 467``), else by path and line; past ``shown``, how many more."""
+    def name(loc: Any) -> str:
+        if loc.path == kept.path and loc.line is not None:
+            return f"line {loc.line}"
+        if loc.path == kept.path and loc.record is not None:
+            return f"record {loc.record}"
+        return str(loc)
+
+    names = [name(loc) for loc in copies[:shown]]
+    more = len(copies) - len(names)
+    if more:
+        return ", ".join(names) + f" and {more:,} more"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _say_difference(d: dict[str, str]) -> str:
