@@ -399,16 +399,16 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
 
     from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
 
-    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
-    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
-    index, compared, lines, affixes, sampled = ray_index(
-        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
-    )
-    split_of = _split_rows(compared)
+    split_of = inputs.split_rows()
     rows_by_split = {s: split_of.get(s, np.zeros(0, np.int64)) for s in options.splits}
     checked = sum(len(r) for r in rows_by_split.values())
     if checked == 0:
         return RuleResult.skipped("no rows in the searched splits")
+    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
+    index, _, lines, affixes, sampled = ray_index(
+        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+    )
     groups: list[DuplicateGroup] = []
     redundant = 0
     for split in options.splits:
@@ -426,7 +426,7 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     wanted |= set(lines.rows[:20]) if lines else set()
     wanted |= {r for a in affixes for r in a.rows[:20]}
     every = inputs.rows(["row", *RowsView.COLUMNS])
-    has_labels = _any_label(every)
+    has_labels = inputs.has("label")
     conflict_rows = {r for g in groups for r in g.rows} if has_labels else set()
     fetched = fetch_rows(every, wanted | conflict_rows, RowsView.COLUMNS)
     view = RowsView(fetched, has_labels, True)
@@ -442,7 +442,7 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     if templates is not None:
         template_findings.append(templates[0])
     same_input: list[Finding] = []
-    if options.check_inputs and options.compare != "input" and _ray_has_outputs(every):
+    if options.check_inputs and options.compare != "input" and inputs.has("output"):
         same_input = _ray_same_input_findings(inputs, every, norm, options.compare, options.splits)
     findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
     exact = sum(1 for g in groups if g.kind == "exact")
@@ -493,15 +493,6 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     return result
 
 
-def _ray_has_outputs(rows: Any) -> bool:
-    import numpy as np
-
-    flags = rows.select_columns(["output"]).map_batches(
-        lambda b: {"any": np.asarray([any(bool(x) for x in b["output"])])}, batch_format="numpy"
-    )
-    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
-
-
 def _same_input_partition(batch: dict) -> dict:
     """One partition by input hash: rows of (split, input) runs with more than one answer."""
     import numpy as np
@@ -529,11 +520,11 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
 
     import numpy as np
 
-    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared
+    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared, shuffle_partitions
 
     flags = _flags(norm)
     wanted_splits = list(splits)
-    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+    parts = shuffle_partitions(every.count(), getattr(inputs, "num_cpus", 2))
 
     def hashes(batch: dict) -> dict:
         def h(texts: Any) -> np.ndarray:
@@ -587,28 +578,6 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
 
 def _flags(norm: Normalization) -> dict[str, bool]:
     return {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
-
-
-def _split_rows(compared: Any) -> dict[str, Any]:
-    """Global rows of each split (row ids only reach the driver)."""
-    import numpy as np
-
-    rows: dict[str, list] = {}
-    for batch in compared.select_columns(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
-        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
-        for name in set(s.tolist()):
-            rows.setdefault(str(name), []).append(r[s == name])
-    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
-
-
-def _any_label(rows: Any) -> bool:
-    """Whether any row has a label (``label`` is the JSON text of None | str | list)."""
-    import numpy as np
-
-    flags = rows.select_columns(["label"]).map_batches(
-        lambda b: {"any": np.asarray([any(x not in (None, "null") for x in b["label"])])}, batch_format="numpy"
-    )
-    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
 
 
 NearDuplicates.scales = "distributed"  # type: ignore[attr-defined]
