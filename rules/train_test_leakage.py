@@ -129,33 +129,7 @@ class TrainTestLeakage(Rule):
         ctx.progress(f"writing {len(leaks):,} leakage findings")
         compared = compared_column(ctx, fields[0], norm)
         findings = [self._finding(ds, fields, row, matches, spans, compared) for row, matches in sorted(leaks.items())]
-        leaked = len(findings)
-        by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
-        kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
-        holdout_rows = sum(counts.get(s, 0) for s in holdouts)
-        message = (
-            f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
-            + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
-            + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
-        )
-        details = {
-            "leaked_rows": leaked,
-            "by_split": by_split,
-            "by_kind": kinds,
-            "holdout_rows": holdout_rows,
-            "compared": fields,
-            "threshold": options.threshold,
-            "ngram": options.ngram,
-        }
-        if options.max_findings and leaked > options.max_findings:
-            details["findings_truncated"] = True
-        return RuleResult.judged(
-            leaked <= options.max_leaked,
-            message,
-            Metric("leaked_rows", leaked, options.max_leaked),
-            findings[: options.max_findings or None],
-            details=details,
-        )
+        return _leakage_result(findings, holdouts, counts, fields, options)
 
     @staticmethod
     def _ngram_leaks(
@@ -257,6 +231,38 @@ def _has_text(ds: Any, what: str) -> bool:
     return any(ds.input) or any(ds.output)
 
 
+def _leakage_result(findings: list[Finding], holdouts: list[str], counts: dict[str, int], fields: list[str], options: Any) -> RuleResult:
+    """The rule's result from one finding per leaked held-out row (in row order): one builder
+    for the local check and for the Ray engine's ``run_distributed``, so both engines say the same."""
+    leaked = len(findings)
+    by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
+    kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
+    holdout_rows = sum(counts.get(s, 0) for s in holdouts)
+    message = (
+        f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
+        + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
+        + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
+    )
+    details = {
+        "leaked_rows": leaked,
+        "by_split": by_split,
+        "by_kind": kinds,
+        "holdout_rows": holdout_rows,
+        "compared": fields,
+        "threshold": options.threshold,
+        "ngram": options.ngram,
+    }
+    if options.max_findings and leaked > options.max_findings:
+        details["findings_truncated"] = True
+    return RuleResult.judged(
+        leaked <= options.max_leaked,
+        message,
+        Metric("leaked_rows", leaked, options.max_leaked),
+        findings[: options.max_findings or None],
+        details=details,
+    )
+
+
 # ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
 
 
@@ -319,33 +325,7 @@ def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeak
     index.prefetch(shown_rows)
     texts = GlobalTexts(index)
     findings = [self._finding(view, fields, row, matches, spans, texts) for row, matches in sorted(leaks.items())]
-    leaked = len(findings)
-    by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
-    kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
-    holdout_rows = sum(counts.get(s, 0) for s in holdouts)
-    message = (
-        f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
-        + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
-        + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
-    )
-    details = {
-        "leaked_rows": leaked,
-        "by_split": by_split,
-        "by_kind": kinds,
-        "holdout_rows": holdout_rows,
-        "compared": fields,
-        "threshold": options.threshold,
-        "ngram": options.ngram,
-    }
-    if options.max_findings and leaked > options.max_findings:
-        details["findings_truncated"] = True
-    return RuleResult.judged(
-        leaked <= options.max_leaked,
-        message,
-        Metric("leaked_rows", leaked, options.max_leaked),
-        findings[: options.max_findings or None],
-        details=details,
-    )
+    return _leakage_result(findings, holdouts, counts, fields, options)
 
 
 def _ray_has_text(inputs: Any, what: str) -> bool:
