@@ -154,22 +154,29 @@ class FormatConsistency(Rule):
                 warnings += 1
                 findings.append(variants)
 
-        findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
-        ratio = len(bad_records) / total if total else 0.0
-        metric = Metric("invalid_record_ratio", round(ratio, 6), options.max_invalid_ratio)
-        kinds = Counter(f.details["kind"] for f in findings)
-        details = {"problem_kinds": dict(kinds.most_common()), "invalid_records": len(bad_records), "records": total}
-        if ratio > options.max_invalid_ratio or file_problems:
-            top = ", ".join(f"{k} ({n})" for k, n in kinds.most_common(3))
-            if len(kinds) > 3:
-                top += f" and {len(kinds) - 3} more kind(s)"
-            parts = [f"{len(bad_records):,} of {total:,} records break the format: {top}"] if bad_records else []
-            parts += file_problems[:2] + ([f"{len(file_problems) - 2} more file problem(s)"] if len(file_problems) > 2 else [])
-            return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
-        if findings:
-            return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
-        formats = ", ".join(sorted({_read_as(f) for f in ds.files}))
-        return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
+        return _format_result(ds.files, total, bad_records, file_problems, findings, options)
+
+
+def _format_result(files: list[Any], total: int, bad_records: set, file_problems: list[str], findings: list[Finding], options: Any) -> RuleResult:
+    """The rule's result from its findings (sorted here by location), the records with a
+    blocking problem and the problems of whole files: one builder for the local check and for
+    the merge of per-block partials, so both engines say the same."""
+    findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
+    ratio = len(bad_records) / total if total else 0.0
+    metric = Metric("invalid_record_ratio", round(ratio, 6), options.max_invalid_ratio)
+    kinds = Counter(f.details["kind"] for f in findings)
+    details = {"problem_kinds": dict(kinds.most_common()), "invalid_records": len(bad_records), "records": total}
+    if ratio > options.max_invalid_ratio or file_problems:
+        top = ", ".join(f"{k} ({n})" for k, n in kinds.most_common(3))
+        if len(kinds) > 3:
+            top += f" and {len(kinds) - 3} more kind(s)"
+        parts = [f"{len(bad_records):,} of {total:,} records break the format: {top}"] if bad_records else []
+        parts += file_problems[:2] + ([f"{len(file_problems) - 2} more file problem(s)"] if len(file_problems) > 2 else [])
+        return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
+    if findings:
+        return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
+    formats = ", ".join(sorted({_read_as(f) for f in files}))
+    return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
 
 
 def _drop_fix(kind: str, message: str, *, has_record: bool) -> Fix:
@@ -435,22 +442,7 @@ def _format_merge(self: FormatConsistency, partials: Any, options: Any, ctx: Che
         variants = _merged_placeholder_variants(partials, {f.path: i for i, f in enumerate(ds.files)})
         if variants is not None:
             findings.append(variants)
-    findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].line or 0, f.locations[0].record or 0) if f.locations else ("", 0, 0))
-    ratio = len(bad_records) / total if total else 0.0
-    metric = Metric("invalid_record_ratio", round(ratio, 6), options.max_invalid_ratio)
-    kinds = Counter(f.details["kind"] for f in findings)
-    details = {"problem_kinds": dict(kinds.most_common()), "invalid_records": len(bad_records), "records": total}
-    if ratio > options.max_invalid_ratio or file_problems:
-        top = ", ".join(f"{k} ({n})" for k, n in kinds.most_common(3))
-        if len(kinds) > 3:
-            top += f" and {len(kinds) - 3} more kind(s)"
-        parts = [f"{len(bad_records):,} of {total:,} records break the format: {top}"] if bad_records else []
-        parts += file_problems[:2] + ([f"{len(file_problems) - 2} more file problem(s)"] if len(file_problems) > 2 else [])
-        return RuleResult(Status.FAIL, "; ".join(parts), metric, findings, details)
-    if findings:
-        return RuleResult(Status.WARN, f"{len(findings):,} format warning(s) in {total:,} records", metric, findings, details)
-    formats = ", ".join(sorted({_read_as(f) for f in ds.files}))
-    return RuleResult(Status.PASS, f"all {total:,} records follow their format ({formats})", metric, findings, details)
+    return _format_result(ds.files, total, bad_records, file_problems, findings, options)
 
 
 _MIXED_COUNT = re.compile(r" \(\d+ such record\(s\)\)")

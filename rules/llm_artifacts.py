@@ -91,7 +91,6 @@ class LlmArtifacts(Rule):
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         from dqlint.analysis.artifacts import ARTIFACT_KINDS, find_artifacts_many
         from dqlint.analysis.sensitive import masked_clip
-        from dqlint.report.charts import bar_chart
 
         unknown = set(options.kinds) - set(ARTIFACT_KINDS)
         if unknown:
@@ -128,65 +127,17 @@ class LlmArtifacts(Rule):
                     )
                 )
 
-        ratio = flagged_beyond_style / len(rows)
-        style_ratio = flagged / len(rows)
-        details = {
-            "outputs_checked": len(rows),
-            "outputs_flagged": flagged,
-            "outputs_flagged_beyond_style": flagged_beyond_style,
-            "by_kind": dict(kinds.most_common()),
-            "findings_listed": len(findings),
-            "charts": [bar_chart("LLM artifacts by kind", list(kinds), {"outputs": list(kinds.values())})]
-            if kinds
-            else [],
-        }
-        if flagged:
-            summary = ", ".join(f"{n:,} {k}" for k, n in kinds.most_common(4))
-            message = f"{flagged:,} of {len(rows):,} outputs ({style_ratio:.1%}) carry LLM artifacts ({summary})"
-            if flagged_beyond_style < flagged:
-                message += f"; {flagged_beyond_style:,} ({ratio:.1%}) beyond style ({', '.join(sorted(style & set(kinds)))} only warn)"
-        else:
-            message = f"no LLM artifacts in {len(rows):,} outputs"
-        metric = Metric("artifact_ratio", round(ratio, 6), options.max_ratio)
-        if ratio <= options.max_ratio and style_ratio > options.max_ratio:
-            return RuleResult(Status.WARN, message, metric, findings, details)
-        return RuleResult.judged(ratio <= options.max_ratio, message, metric, findings, details=details)
+        return _artifacts_result(len(rows), flagged, flagged_beyond_style, kinds, findings, options)
 
 
-# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
-# Each block lists every flagged output (no cap); the merge counts them in row order and keeps the
-# first max-findings, exactly as check() over the whole set.
-from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
-
-
-def _artifacts_partial(self: LlmArtifacts, ctx: CheckContext, options: LlmArtifacts.Options) -> RuleResult:
-    import dataclasses
-
-    return self.check(ctx, dataclasses.replace(options, max_findings=0))
-
-
-def _artifacts_merge(self: LlmArtifacts, partials: list, options: LlmArtifacts.Options, ctx: CheckContext) -> RuleResult:
+def _artifacts_result(
+    checked: int, flagged: int, flagged_beyond_style: int, kinds: Counter, findings: list, options: LlmArtifacts.Options
+) -> RuleResult:
+    """The rule's result from its counts and listed findings: one builder for the local check
+    and for the merge of per-block partials, so both engines say the same."""
     from dqlint.report.charts import bar_chart
 
-    results = [p.value for p in partials]
-    failed = next((r for r in results if r.status is Status.ERROR), None)
-    if failed is not None:
-        return failed
-    checked = sum(r.details.get("outputs_checked", 0) for r in results)
-    if not checked:
-        return RuleResult.skipped("no outputs to check (a classification or text-only set)")
     style = set(options.style_kinds)
-    kinds: Counter[str] = Counter()
-    flagged = flagged_beyond_style = 0
-    findings: list[Finding] = []
-    for result in results:
-        for finding in result.findings:
-            found = finding.details["kinds"]
-            flagged += 1
-            flagged_beyond_style += any(k not in style for k in found)
-            kinds.update(found)
-            if not options.max_findings or len(findings) < options.max_findings:
-                findings.append(finding)
     ratio = flagged_beyond_style / checked
     style_ratio = flagged / checked
     details = {
@@ -208,6 +159,41 @@ def _artifacts_merge(self: LlmArtifacts, partials: list, options: LlmArtifacts.O
     if ratio <= options.max_ratio and style_ratio > options.max_ratio:
         return RuleResult(Status.WARN, message, metric, findings, details)
     return RuleResult.judged(ratio <= options.max_ratio, message, metric, findings, details=details)
+
+
+# -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
+# Each block lists every flagged output (no cap); the merge counts them in row order and keeps the
+# first max-findings, exactly as check() over the whole set.
+from dqlint.rule import RUNS_BLOCK  # noqa: E402  (kept apart from check()'s imports)
+
+
+def _artifacts_partial(self: LlmArtifacts, ctx: CheckContext, options: LlmArtifacts.Options) -> RuleResult:
+    import dataclasses
+
+    return self.check(ctx, dataclasses.replace(options, max_findings=0))
+
+
+def _artifacts_merge(self: LlmArtifacts, partials: list, options: LlmArtifacts.Options, ctx: CheckContext) -> RuleResult:
+    results = [p.value for p in partials]
+    failed = next((r for r in results if r.status is Status.ERROR), None)
+    if failed is not None:
+        return failed
+    checked = sum(r.details.get("outputs_checked", 0) for r in results)
+    if not checked:
+        return RuleResult.skipped("no outputs to check (a classification or text-only set)")
+    style = set(options.style_kinds)
+    kinds: Counter[str] = Counter()
+    flagged = flagged_beyond_style = 0
+    findings: list[Finding] = []
+    for result in results:
+        for finding in result.findings:
+            found = finding.details["kinds"]
+            flagged += 1
+            flagged_beyond_style += any(k not in style for k in found)
+            kinds.update(found)
+            if not options.max_findings or len(findings) < options.max_findings:
+                findings.append(finding)
+    return _artifacts_result(checked, flagged, flagged_beyond_style, kinds, findings, options)
 
 
 LlmArtifacts.scales = RUNS_BLOCK

@@ -134,72 +134,20 @@ class NearDuplicates(Rule):
                 split_groups, dropped = index.duplicate_groups(rows_by_split[split])
                 groups.extend(split_groups)
                 redundant += dropped
-        ratio = redundant / checked
         # Templates span splits: one family per template over every searched row.
         families = index.template_families([r for rows in rows_by_split.values() for r in rows], min_texts=_TEMPLATE_TEXTS)
         conflicts = [_conflicting_labels(ds, g.rows) for g in groups] if ds.has_labels else [False] * len(groups)
-        conflicting = sum(conflicts)
         # Findings only for the groups reported (a million rows can hold 50,000 groups).
         shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
         group_findings = [self._group_finding(ds, options.compare, index, groups[i], conflicts[i]) for i in shown]
         affixes = shared_affixes_of(ctx, options.compare, norm)
         lines = shared_lines_of(ctx, options.compare)
-        template_findings = [_lines_finding(ds, options.compare, lines, len(ds))] if lines else []
-        template_findings += [_affix_finding(ds, options.compare, a, len(ds)) for a in affixes]
-        templates = _templates(ds, options.compare, families, checked, options.template_share)
-        if templates is not None:
-            template_findings.append(templates[0])
-
         same_input: list[Finding] = []
         if options.check_inputs and options.compare != "input" and ds.has_outputs:
             same_input = self._same_input_findings(ctx, norm, index, options.compare, rows_by_split)
-
-        findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
-        exact = sum(1 for g in groups if g.kind == "exact")
-        message = (
-            f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
-            f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
+        return _duplicates_result(
+            ds, options, groups, redundant, checked, sum(conflicts), group_findings, families, lines, affixes, len(ds), same_input, index.stats
         )
-        if conflicting:
-            message += f"; {conflicting:,} with conflicting labels"
-        if same_input:
-            message += f"; {len(same_input):,} inputs with different outputs"
-        if templates is not None:
-            message += f"; {templates[0].message}"
-        details: dict[str, Any] = {
-            "groups": len(groups),
-            "exact_groups": exact,
-            "near_groups": len(groups) - exact,
-            "redundant_rows": redundant,
-            "rows": checked,
-            "conflicting_label_groups": conflicting,
-            "same_input_groups": len(same_input),
-            "compared": options.compare,
-            "threshold": options.threshold,
-            "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
-            "and by what differs (numbers, names, content words); groups centred on the kept row",
-            # Counts only: a timing would make the JSON report differ from run to run.
-            "index": {k: v for k, v in index.stats.items() if k != "seconds"},
-            "charts": [_group_size_chart([len(g.rows) for g in groups])],
-        }
-        shared = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
-        shared += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
-        if shared:
-            details["shared_text"] = shared
-        if templates is not None:
-            details["templates"] = templates[1]
-        if len(groups) + len(same_input) > len(findings):
-            details["findings_truncated"] = True
-        result = RuleResult.judged(
-            ratio <= options.max_ratio,
-            message,
-            Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
-            findings,
-            details=details,
-        )
-        if result.status is Status.PASS and (conflicting or same_input or templates is not None):
-            result.status = Status.WARN
-        return result
 
     @staticmethod
     def _group_finding(ds: Any, what: str, index: SimilarityIndex, group: DuplicateGroup, conflicting: bool) -> Finding:
@@ -348,6 +296,71 @@ def _say_difference(d: dict[str, str]) -> str:
     return f'{d["kind"]}: adds "{d["this"]}"' if d["this"] else f'{d["kind"]}: drops "{d["other"]}"'
 
 
+def _duplicates_result(
+    ds: Any, options: NearDuplicates.Options, groups: list[DuplicateGroup], redundant: int, checked: int, conflicting: int,
+    group_findings: list[Finding], families: list[list[int]], lines: SharedLines | None, affixes: list[SharedAffix], total: int,
+    same_input: list[Finding], stats: dict, sampled: dict | None = None,
+) -> RuleResult:
+    """The rule's result from its groups, findings, shared text and template families: one
+    builder for the local check and for the Ray engine's ``run_distributed``, so both engines
+    say the same. ``ds`` is a Dataset or the Ray engine's view of the rows findings name;
+    ``sampled`` says how shared text was found when it was on a sample (Ray engine only)."""
+    ratio = redundant / checked
+    template_findings = [_lines_finding(ds, options.compare, lines, total)] if lines else []
+    template_findings += [_affix_finding(ds, options.compare, a, total) for a in affixes]
+    templates = _templates(ds, options.compare, families, checked, options.template_share)
+    if templates is not None:
+        template_findings.append(templates[0])
+    findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
+    exact = sum(1 for g in groups if g.kind == "exact")
+    message = (
+        f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
+        f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
+    )
+    if conflicting:
+        message += f"; {conflicting:,} with conflicting labels"
+    if same_input:
+        message += f"; {len(same_input):,} inputs with different outputs"
+    if templates is not None:
+        message += f"; {templates[0].message}"
+    details: dict[str, Any] = {
+        "groups": len(groups),
+        "exact_groups": exact,
+        "near_groups": len(groups) - exact,
+        "redundant_rows": redundant,
+        "rows": checked,
+        "conflicting_label_groups": conflicting,
+        "same_input_groups": len(same_input),
+        "compared": options.compare,
+        "threshold": options.threshold,
+        "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
+        "and by what differs (numbers, names, content words); groups centred on the kept row",
+        # Counts only: a timing would make the JSON report differ from run to run.
+        "index": {k: v for k, v in stats.items() if k != "seconds"},
+        "charts": [_group_size_chart([len(g.rows) for g in groups])],
+    }
+    shared = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
+    shared += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
+    if shared:
+        details["shared_text"] = shared
+    if sampled is not None:
+        details["shared_text_sampled"] = sampled
+    if templates is not None:
+        details["templates"] = templates[1]
+    if len(groups) + len(same_input) > len(findings):
+        details["findings_truncated"] = True
+    result = RuleResult.judged(
+        ratio <= options.max_ratio,
+        message,
+        Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
+        findings,
+        details=details,
+    )
+    if result.status is Status.PASS and (conflicting or same_input or templates is not None):
+        result.status = Status.WARN
+    return result
+
+
 _WHAT = {"example": "examples", "input": "inputs", "output": "outputs"}
 
 
@@ -418,16 +431,16 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
 
     from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
 
-    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
-    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
-    index, compared, lines, affixes, sampled = ray_index(
-        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
-    )
-    split_of = _split_rows(compared)
+    split_of = inputs.split_rows()
     rows_by_split = {s: split_of.get(s, np.zeros(0, np.int64)) for s in options.splits}
     checked = sum(len(r) for r in rows_by_split.values())
     if checked == 0:
         return RuleResult.skipped("no rows in the searched splits")
+    norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
+    inputs.progress(f"indexing {options.compare} texts for similarity on Ray")
+    index, _, lines, affixes, sampled = ray_index(
+        inputs, options.compare, _flags(norm), DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
+    )
     groups: list[DuplicateGroup] = []
     redundant = 0
     for split in options.splits:
@@ -435,7 +448,6 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
             split_groups, dropped = index.duplicate_groups(rows_by_split[split].tolist())
             groups.extend(split_groups)
             redundant += dropped
-    ratio = redundant / checked
     searched = np.sort(np.concatenate(list(rows_by_split.values()))) if rows_by_split else np.zeros(0, np.int64)
     families = index.template_families(searched.tolist(), min_texts=_TEMPLATE_TEXTS)
     shown = _largest_first([len(g.rows) for g in groups], options.max_findings)
@@ -445,7 +457,7 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     wanted |= set(lines.rows[:20]) if lines else set()
     wanted |= {r for a in affixes for r in a.rows[:20]}
     every = inputs.rows(["row", *RowsView.COLUMNS])
-    has_labels = _any_label(every)
+    has_labels = inputs.has("label")
     conflict_rows = {r for g in groups for r in g.rows} if has_labels else set()
     fetched = fetch_rows(every, wanted | conflict_rows, RowsView.COLUMNS)
     view = RowsView(fetched, has_labels, True)
@@ -454,71 +466,13 @@ def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.
     index.prefetch(r for i in shown for g in [groups[i]] if g.kind == "near" for r in g.rows)
     index.texts = GlobalTexts(index)  # type: ignore[attr-defined]
     group_findings = [self._group_finding(view, options.compare, index, groups[i], conflicts[i]) for i in shown]
-    total = inputs.rows(["row"]).count()
-    template_findings = [_lines_finding(view, options.compare, lines, total)] if lines else []
-    template_findings += [_affix_finding(view, options.compare, a, total) for a in affixes]
-    templates = _templates(view, options.compare, families, checked, options.template_share)
-    if templates is not None:
-        template_findings.append(templates[0])
     same_input: list[Finding] = []
-    if options.check_inputs and options.compare != "input" and _ray_has_outputs(every):
+    if options.check_inputs and options.compare != "input" and inputs.has("output"):
         same_input = _ray_same_input_findings(inputs, every, norm, options.compare, options.splits)
-    findings = template_findings + group_findings + [same_input[i] for i in _largest_first([f.details["size"] for f in same_input], options.max_findings)]
-    exact = sum(1 for g in groups if g.kind == "exact")
-    message = (
-        f"{redundant:,} redundant of {checked:,} rows ({ratio:.1%}) in {len(groups):,} duplicate "
-        f"group{'' if len(groups) == 1 else 's'} ({exact:,} exact, {len(groups) - exact:,} near)"
+    total = sum(len(rows) for rows in split_of.values())
+    return _duplicates_result(
+        view, options, groups, redundant, checked, conflicting, group_findings, families, lines, affixes, total, same_input, index.stats, sampled
     )
-    if conflicting:
-        message += f"; {conflicting:,} with conflicting labels"
-    if same_input:
-        message += f"; {len(same_input):,} inputs with different outputs"
-    if templates is not None:
-        message += f"; {templates[0].message}"
-    details: dict[str, Any] = {
-        "groups": len(groups),
-        "exact_groups": exact,
-        "near_groups": len(groups) - exact,
-        "redundant_rows": redundant,
-        "rows": checked,
-        "conflicting_label_groups": conflicting,
-        "same_input_groups": len(same_input),
-        "compared": options.compare,
-        "threshold": options.threshold,
-        "method": "exact after normalisation; MinHash LSH (char 5-grams, 16x8 bands) verified with rapidfuzz "
-        "and by what differs (numbers, names, content words); groups centred on the kept row",
-        "index": dict(index.stats),
-        "charts": [_group_size_chart([len(g.rows) for g in groups])],
-    }
-    shared_text = [{"where": "lines", "chars": lines.chars, "rows": len(lines.rows)}] if lines else []
-    shared_text += [{"where": a.where, "chars": len(a.text), "rows": len(a.rows)} for a in affixes]
-    if shared_text:
-        details["shared_text"] = shared_text
-    if sampled is not None:
-        details["shared_text_sampled"] = sampled
-    if templates is not None:
-        details["templates"] = templates[1]
-    if len(groups) + len(same_input) > len(findings):
-        details["findings_truncated"] = True
-    result = RuleResult.judged(
-        ratio <= options.max_ratio,
-        message,
-        Metric("redundant_ratio", round(ratio, 6), options.max_ratio),
-        findings,
-        details=details,
-    )
-    if result.status is Status.PASS and (conflicting or same_input or templates is not None):
-        result.status = Status.WARN
-    return result
-
-
-def _ray_has_outputs(rows: Any) -> bool:
-    import numpy as np
-
-    flags = rows.select_columns(["output"]).map_batches(
-        lambda b: {"any": np.asarray([any(bool(x) for x in b["output"])])}, batch_format="numpy"
-    )
-    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
 
 
 def _same_input_partition(batch: dict) -> dict:
@@ -548,11 +502,11 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
 
     import numpy as np
 
-    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared
+    from dqlint.engine.ray.dedup import RowsView, _part, fetch_rows, normalised_compared, shuffle_partitions
 
     flags = _flags(norm)
     wanted_splits = list(splits)
-    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
+    parts = shuffle_partitions(every.count(), getattr(inputs, "num_cpus", 2))
 
     def hashes(batch: dict) -> dict:
         def h(texts: Any) -> np.ndarray:
@@ -606,28 +560,6 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
 
 def _flags(norm: Normalization) -> dict[str, bool]:
     return {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
-
-
-def _split_rows(compared: Any) -> dict[str, Any]:
-    """Global rows of each split (row ids only reach the driver)."""
-    import numpy as np
-
-    rows: dict[str, list] = {}
-    for batch in compared.select_columns(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
-        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
-        for name in set(s.tolist()):
-            rows.setdefault(str(name), []).append(r[s == name])
-    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
-
-
-def _any_label(rows: Any) -> bool:
-    """Whether any row has a label (``label`` is the JSON text of None | str | list)."""
-    import numpy as np
-
-    flags = rows.select_columns(["label"]).map_batches(
-        lambda b: {"any": np.asarray([any(x not in (None, "null") for x in b["label"])])}, batch_format="numpy"
-    )
-    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
 
 
 NearDuplicates.scales = "distributed"  # type: ignore[attr-defined]

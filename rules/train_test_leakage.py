@@ -129,33 +129,7 @@ class TrainTestLeakage(Rule):
         ctx.progress(f"writing {len(leaks):,} leakage findings")
         compared = compared_column(ctx, fields[0], norm)
         findings = [self._finding(ds, fields, row, matches, spans, compared) for row, matches in sorted(leaks.items())]
-        leaked = len(findings)
-        by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
-        kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
-        holdout_rows = sum(counts.get(s, 0) for s in holdouts)
-        message = (
-            f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
-            + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
-            + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
-        )
-        details = {
-            "leaked_rows": leaked,
-            "by_split": by_split,
-            "by_kind": kinds,
-            "holdout_rows": holdout_rows,
-            "compared": fields,
-            "threshold": options.threshold,
-            "ngram": options.ngram,
-        }
-        if options.max_findings and leaked > options.max_findings:
-            details["findings_truncated"] = True
-        return RuleResult.judged(
-            leaked <= options.max_leaked,
-            message,
-            Metric("leaked_rows", leaked, options.max_leaked),
-            findings[: options.max_findings or None],
-            details=details,
-        )
+        return _leakage_result(findings, holdouts, counts, fields, options)
 
     @staticmethod
     def _ngram_leaks(
@@ -257,6 +231,38 @@ def _has_text(ds: Any, what: str) -> bool:
     return any(ds.input) or any(ds.output)
 
 
+def _leakage_result(findings: list[Finding], holdouts: list[str], counts: dict[str, int], fields: list[str], options: Any) -> RuleResult:
+    """The rule's result from one finding per leaked held-out row (in row order): one builder
+    for the local check and for the Ray engine's ``run_distributed``, so both engines say the same."""
+    leaked = len(findings)
+    by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
+    kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
+    holdout_rows = sum(counts.get(s, 0) for s in holdouts)
+    message = (
+        f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
+        + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
+        + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
+    )
+    details = {
+        "leaked_rows": leaked,
+        "by_split": by_split,
+        "by_kind": kinds,
+        "holdout_rows": holdout_rows,
+        "compared": fields,
+        "threshold": options.threshold,
+        "ngram": options.ngram,
+    }
+    if options.max_findings and leaked > options.max_findings:
+        details["findings_truncated"] = True
+    return RuleResult.judged(
+        leaked <= options.max_leaked,
+        message,
+        Metric("leaked_rows", leaked, options.max_leaked),
+        findings[: options.max_findings or None],
+        details=details,
+    )
+
+
 # ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
 
 
@@ -269,7 +275,7 @@ def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeak
 
     from dqlint.engine.ray.dedup import DedupSettings, GlobalTexts, RowsView, fetch_rows, ray_index
 
-    split_rows = _ray_split_rows(inputs)
+    split_rows = inputs.split_rows()
     counts = {s: len(r) for s, r in split_rows.items()}
     holdouts = [s for s in _HOLDOUT_AGAINST if counts.get(s)]
     if not counts.get("train") or not holdouts:
@@ -277,7 +283,7 @@ def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeak
     bad = [c for c in options.compare if c not in COMPARED_FIELDS]
     if bad:
         return RuleResult(Status.ERROR, f"unknown text to compare {bad[0]!r} (one of {', '.join(COMPARED_FIELDS)})")
-    fields = [f for f in options.compare if _ray_has_text(inputs, f)] or ["example"]
+    fields = [f for f in options.compare if _ray_has_text(inputs, f)] or ["example"]  # as _has_text
     norm = Normalization(options.nfkc, options.casefold, options.whitespace, options.punctuation)
     flags = {"nfkc": norm.nfkc, "casefold": norm.casefold, "whitespace": norm.whitespace, "punctuation": norm.punctuation}
     settings = DedupSettings(threshold=options.threshold, near=options.near, scorer=options.scorer)
@@ -319,56 +325,12 @@ def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeak
     index.prefetch(shown_rows)
     texts = GlobalTexts(index)
     findings = [self._finding(view, fields, row, matches, spans, texts) for row, matches in sorted(leaks.items())]
-    leaked = len(findings)
-    by_split = {s: sum(1 for f in findings if f.details["split"] == s) for s in holdouts}
-    kinds = {k: sum(1 for f in findings if f.details["kind"] == k) for k in ("exact", "near", "ngram")}
-    holdout_rows = sum(counts.get(s, 0) for s in holdouts)
-    message = (
-        f"{leaked:,} of {holdout_rows:,} held-out rows leak ("
-        + ", ".join(f"{n:,} {s}" for s, n in by_split.items())
-        + f"): {kinds['exact']:,} exact, {kinds['near']:,} near, {kinds['ngram']:,} by {options.ngram}-gram overlap"
-    )
-    details = {
-        "leaked_rows": leaked,
-        "by_split": by_split,
-        "by_kind": kinds,
-        "holdout_rows": holdout_rows,
-        "compared": fields,
-        "threshold": options.threshold,
-        "ngram": options.ngram,
-    }
-    if options.max_findings and leaked > options.max_findings:
-        details["findings_truncated"] = True
-    return RuleResult.judged(
-        leaked <= options.max_leaked,
-        message,
-        Metric("leaked_rows", leaked, options.max_leaked),
-        findings[: options.max_findings or None],
-        details=details,
-    )
-
-
-def _ray_split_rows(inputs: Any) -> dict[str, Any]:
-    """Global rows of each split (row ids only reach the driver)."""
-    import numpy as np
-
-    rows: dict[str, list] = {}
-    for batch in inputs.rows(["row", "split"]).iter_batches(batch_format="numpy", batch_size=None):
-        r, s = np.asarray(batch["row"], dtype=np.int64), np.asarray(batch["split"], dtype=object)
-        for name in set(s.tolist()):
-            rows.setdefault(str(name), []).append(r[s == name])
-    return {k: np.sort(np.concatenate(v)) for k, v in rows.items()}
+    return _leakage_result(findings, holdouts, counts, fields, options)
 
 
 def _ray_has_text(inputs: Any, what: str) -> bool:
-    """``_has_text`` over the workers: any non-empty input / output."""
-    import numpy as np
-
-    cols = ["input"] if what == "input" else ["output"] if what == "output" else ["input", "output"]
-    flags = inputs.rows(cols).map_batches(
-        lambda b: {"any": np.asarray([any(bool(x) for c in cols for x in b[c])])}, batch_format="numpy"
-    )
-    return any(bool(b["any"].any()) for b in flags.iter_batches(batch_format="numpy", batch_size=None))
+    """``_has_text`` on the Ray engine (the block pass knows which columns any row has)."""
+    return any(inputs.has(c) for c in (("input",) if what == "input" else ("output",) if what == "output" else ("input", "output")))
 
 
 def _ray_ngram_leaks(inputs: Any, what: str, holdouts: list[str], split_rows: dict, options: Any, leaks: dict) -> dict:
@@ -380,13 +342,11 @@ def _ray_ngram_leaks(inputs: Any, what: str, holdouts: list[str], split_rows: di
     import ray
 
     from dqlint.analysis.ngrams import _word_gram_hashes
-    from dqlint.engine.ray.dedup import compared_on_ray, fetch_texts
+    from dqlint.engine.ray.dedup import fetch_texts, materialized_compared
 
     # The n-gram check compares texts under the default normalisation (as check() does).
     defaults = {"nfkc": True, "casefold": True, "whitespace": True, "punctuation": True}
-    compared = inputs.ctx.shared(
-        ("ray.compared", what, tuple(sorted(defaults.items()))), lambda: compared_on_ray(inputs, what, defaults)[0].materialize()
-    )
+    compared = materialized_compared(inputs, what, defaults)[0]
     spans: dict[tuple[int, int], Any] = {}
     for split in holdouts:
         queries = [r for r in split_rows[split].tolist() if r not in leaks]

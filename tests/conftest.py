@@ -62,3 +62,21 @@ def write_rows(path, rows: list[dict]) -> None:
         w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         w.writeheader()
         w.writerows(rows)
+
+
+@pytest.fixture(scope="session")
+def ray_local():
+    """One local 2-CPU Ray instance for the whole test session (starting Ray costs seconds, and
+    its workers warm up once): the Ray engine uses Ray when it is already running."""
+    ray = pytest.importorskip("ray", reason="the Ray engine needs ray[data]: pip install -e '.[ray]'")
+    pytest.importorskip("ray.data", reason="the Ray engine needs ray[data]: pip install -e '.[ray]'")
+    from dqlint.engine.ray.dedup import quiet_ray_data
+
+    started = not ray.is_initialized()
+    if started:
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    quiet_ray_data()
+    yield ray
+    if started:
+        ray.shutdown()
+

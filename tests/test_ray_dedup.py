@@ -19,7 +19,7 @@ pytest.importorskip("ray.data", reason="ray[data] is not installed")
 
 from dqlint.data.ingest import dataset_from_records, load_inputs  # noqa: E402
 from dqlint.data.sources import InputSpec  # noqa: E402
-from dqlint.engine.ray.dedup import DedupSettings, build_distributed_index, quiet_ray_data  # noqa: E402
+from dqlint.engine.ray.dedup import DedupSettings, build_distributed_index  # noqa: E402
 from dqlint.rule import CheckContext  # noqa: E402
 from dqlint.toolkit.similarity import Normalization, compared_column, dataset_index  # noqa: E402
 
@@ -35,11 +35,9 @@ def _shared() -> Path | None:
 
 
 @pytest.fixture(scope="module")
-def local_ray():
-    if not ray.is_initialized():
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    quiet_ray_data()
-    yield ray
+def local_ray(ray_local):
+    """The session's local 2-CPU Ray instance (conftest)."""
+    return ray_local
 
 
 def _ties_stable() -> bool:
@@ -166,6 +164,16 @@ class _Inputs:
 
     def rows(self, columns=None):
         return self._rows.select_columns(list(columns)) if columns else self._rows
+
+    def split_rows(self):
+        import numpy as np
+
+        ds = self.ctx.dataset
+        return {s: np.asarray(ds.rows(s), dtype=np.int64) for s in dict.fromkeys(ds.split)}
+
+    def has(self, column):
+        ds = self.ctx.dataset
+        return ds.has_labels if column == "label" else any(getattr(ds, column))
 
     def progress(self, message: str) -> None:
         pass

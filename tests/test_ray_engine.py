@@ -83,14 +83,9 @@ def write_planted_set(folder: Path, rows: int = 18_000, held_out: int = 2_000) -
 
 
 @pytest.fixture(scope="module")
-def ray_instance():
-    """One local 2-CPU Ray instance for the module (the engine uses Ray when it is running)."""
-    started = not ray.is_initialized()
-    if started:
-        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    if started:
-        ray.shutdown()
+def ray_instance(ray_local):
+    """The session's local 2-CPU Ray instance (conftest): the engine uses Ray when it is running."""
+    return ray_local
 
 
 @pytest.fixture(scope="module")

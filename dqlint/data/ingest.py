@@ -28,7 +28,7 @@ from dqlint.errors import UsageError
 # Records read before the rest to infer a file's schema (they are kept, not read twice).
 SCHEMA_SAMPLE = 1000
 
-__all__ = ['load_inputs', 'dataset_from_records', 'RecordMapper']
+__all__ = ['load_inputs', 'dataset_from_records', 'RecordMapper', 'file_schema']
 
 
 def load_inputs(
@@ -105,7 +105,7 @@ def _ingest(
     items = reader()
     head = list(islice(items, SCHEMA_SAMPLE))
     sample = [{k: v for k, v in r.value.items() if k != fields.split} for r in head if isinstance(r.value, dict)]
-    mapper = RecordMapper(ds, display, forced, by_name, fields, kind, _file_schema(sample, fields), limits)
+    mapper = RecordMapper(ds, display, forced, by_name, fields, kind, file_schema(sample, fields), limits)
     mapper.add(chain(head, items))
     mapper.finish(lambda: ((r.record, r.value) for r in reader() if isinstance(r.value, dict)))
 
@@ -243,7 +243,7 @@ class RecordMapper:
         return info
 
 
-def _file_schema(sample: list[dict], fields: FieldMap) -> Schema:
+def file_schema(sample: list[dict], fields: FieldMap) -> Schema:
     """The schema of one file: the format most sampled records have by their own keys, when it
     is a specific one, else what the keys and values say (see :mod:`dqlint.data.schema`)."""
     plain = FieldMap()

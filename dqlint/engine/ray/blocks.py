@@ -25,11 +25,11 @@ from itertools import islice
 from typing import Any, Iterator, Sequence
 
 from dqlint.data.dataset import Dataset, InputFile, Location, Problem
-from dqlint.data.formats import FieldMap, FormatTally, detect_format, to_canonical
-from dqlint.data.ingest import SCHEMA_SAMPLE
+from dqlint.data.formats import FieldMap, FormatTally, detect_format
+from dqlint.data.ingest import SCHEMA_SAMPLE, RecordMapper, file_schema
 from dqlint.data.limits import Limits
 from dqlint.data.readers import BOM, Raw, file_reader, json_type
-from dqlint.data.schema import SPECIFIC_FORMATS, Schema, infer_schema
+from dqlint.data.schema import Schema
 from dqlint.data.sources import SKIPPED, InputSpec, normalise_split, split_from_name, unique_parts
 from dqlint.engine.rule import Block
 from dqlint.errors import InputError, UsageError
@@ -55,7 +55,6 @@ class FilePlan:
     by_name: str | None  # split its name implies (None for a lone input)
     lone: bool
     schema: Schema = field(default_factory=Schema)
-    file_problems: list[Problem] = field(default_factory=list)  # reported by its first block
 
 
 @dataclass
@@ -144,19 +143,10 @@ def _url_size(url: str) -> int:
 
 
 def infer_file_schema(plan: FilePlan, fields: FieldMap, limits: Limits) -> None:
-    """The file's schema from its first SCHEMA_SAMPLE records, as the local engine infers it."""
+    """The file's schema from its first SCHEMA_SAMPLE records, by the local engine's own inference."""
     head: list[Raw] = list(islice(_file_raws(plan, limits), SCHEMA_SAMPLE))
     sample = [{k: v for k, v in r.value.items() if k != fields.split} for r in head if isinstance(r.value, dict)]
-    counts = Counter(detect_format(rec, FieldMap()) for rec in sample)
-    top = counts.most_common(1)[0][0] if counts else None
-    plan.schema = infer_schema(sample, fields, top if top in SPECIFIC_FORMATS else None)
-    if plan.schema.source == "values":
-        mapping = ", ".join(f"{role}={'+'.join(keys)}" for role, keys in plan.schema.fields.items())
-        message = (
-            f"fields guessed from the values: read as {plan.schema.format} with {mapping}; "
-            f"pin them with {plan.schema.pin_hint()} (or [tool.dqlint.fields] in config)"
-        )
-        plan.file_problems.append(Problem(Location(plan.display, None, None), "inferred-fields", message, None, False))
+    plan.schema = file_schema(sample, fields)
 
 
 def plan_blocks(plan: FilePlan, target_bytes: int) -> list[tuple[int, int]]:
@@ -346,41 +336,21 @@ def whole_file_entry(plan: FilePlan, scans: Sequence[BlockScan]) -> InputFile:
 
 def read_block(plan: FilePlan, block: Block, files: Sequence[InputFile], fields: FieldMap, limits: Limits) -> Dataset:
     """Pass 2: the block as a Dataset: its rows and problems with the file's own locations, and
-    every file's whole-file entry (the block's own entry re-reads only the block)."""
+    every file's whole-file entry (the block's own entry re-reads only the block). The records
+    are mapped by the local engine's RecordMapper, started at the block's first record."""
     ds = Dataset()
-    ds.files = [dataclasses.replace(f, iter_raw=None) for f in files]
+    ds.files = [dataclasses.replace(f, iter_raw=None) for f in files[: block.file_index]]
+    mapper = RecordMapper(ds, plan.display, plan.forced, plan.by_name, fields, "file", plan.schema, limits)
+    if not block.first_in_file:
+        ds.problems.clear()  # the file's own problems (fields guessed from values): its first block says them
     info = files[block.file_index]
-    ds.files[block.file_index].iter_raw = lambda: (
-        (r.record, r.value) for r in block_raws(plan, block, limits, info.records) if isinstance(r.value, dict)
+    mapper.count = block.first_record  # rows without a record number are numbered on from here
+    mapper.add(block_raws(plan, block, limits, info.records))
+    # The whole-file entry (formats, splits, records of every block) replaces the block's own.
+    ds.files[block.file_index] = dataclasses.replace(
+        info, iter_raw=lambda: ((r.record, r.value) for r in block_raws(plan, block, limits, info.records) if isinstance(r.value, dict))
     )
-    if block.first_in_file:
-        ds.problems.extend(plan.file_problems)
-    count = block.first_record
-    for raw, rec, fmt, view, row_split in _records(block_raws(plan, block, limits, info.records), plan, fields):
-        location = Location(plan.display, raw.line, raw.record)
-        if raw.record is not None:
-            count = max(count, raw.record + 1)
-        if rec is None:
-            if raw.problem:
-                kind, message, fatal = raw.problem
-                ds.problems.append(Problem(location, kind, message, None, fatal))
-            continue
-        canon = to_canonical(view, fmt, plan.schema.reading_fields())
-        row = ds.add_row(
-            file_index=block.file_index,
-            record=raw.record if raw.record is not None else count,
-            line=raw.line,
-            input=canon.input,
-            output=canon.output,
-            system=canon.system,
-            label=canon.label,
-            split=row_split,
-            turns=canon.turns,
-            format=fmt,
-        )
-        if raw.problem:
-            kind, message, fatal = raw.problem
-            ds.problems.append(Problem(location, kind, message, row, fatal))
+    ds.files.extend(dataclasses.replace(f, iter_raw=None) for f in files[block.file_index + 1 :])
     return ds
 
 

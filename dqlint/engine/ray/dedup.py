@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import numpy as np
     import ray.data
 
-__all__ = ["DedupSettings", "DistributedIndex", "build_distributed_index", "fetch_texts", "quiet_ray_data"]
+__all__ = ["DedupSettings", "DistributedIndex", "build_distributed_index", "fetch_texts", "quiet_ray_data", "shuffle_partitions"]
 
 # splitmix64 constants: partition keys must spread rows evenly whatever the ids look like.
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -70,6 +70,17 @@ def quiet_ray_data() -> None:
     ctx.enable_operator_progress_bars = False
     ctx.print_on_execution_start = False
     ctx.verbose_stats_logs = False
+
+
+# A shuffle partition is one task: below this many rows its work costs less than scheduling it.
+_ROWS_PER_PARTITION = 25_000
+
+
+def shuffle_partitions(rows: int, cpus: int | None) -> int:
+    """Hash partitions per shuffle: two per CPU (at least 4) on big sets, fewer on small ones,
+    whose every extra partition is a task of fixed cost and no work. Results do not depend on it."""
+    most = max(4, 2 * int(cpus or 2))
+    return max(1, min(most, -(-int(rows) // _ROWS_PER_PARTITION)))
 
 
 def _part(*cols: np.ndarray, parts: int) -> np.ndarray:
@@ -220,12 +231,11 @@ def _unique_pairs(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return {**{k: batch[k][first] for k in ("a", "b", "la", "lb")}, "bands": counts.astype(np.int32)}
 
 
-def _cap_candidates(cand: ray.data.Dataset, s: DedupSettings, stats: dict) -> ray.data.Dataset:
+def _cap_candidates(cand: ray.data.Dataset, s: DedupSettings, stats: dict) -> dict[str, np.ndarray]:
     """minhash.py's per-row cap, applied on the driver to the candidates' row ids (pairs are
     at most a few per row; texts stay on the workers). Sorted by (a, b) as the local merged
     pair codes are, so ties break the same way and both engines keep the same pairs."""
     import numpy as np
-    import ray.data
 
     from dqlint.analysis.minhash import _cap_per_row
 
@@ -236,8 +246,7 @@ def _cap_candidates(cand: ray.data.Dataset, s: DedupSettings, stats: dict) -> ra
     size = int(max(got["a"].max(initial=-1), got["b"].max(initial=-1))) + 1
     keep = _cap_per_row(got["a"], got["b"], got["bands"], np.zeros(size, np.int64), s.per_row) if s.per_row > 0 else np.ones(len(got["a"]), bool)
     stats["candidates_capped"] = int(len(keep) - keep.sum())
-    kept = {k: np.ascontiguousarray(got[k][keep]) for k in ("a", "b", "la", "lb")}
-    return ray.data.from_arrow(_arrow_table(kept))
+    return {k: np.ascontiguousarray(got[k][keep]) for k in ("a", "b", "la", "lb")}
 
 
 def _arrow_table(columns: dict[str, np.ndarray]):
@@ -246,13 +255,13 @@ def _arrow_table(columns: dict[str, np.ndarray]):
     return pa.table({k: pa.array(v) for k, v in columns.items()})
 
 
-def _length_filter(batch: dict[str, np.ndarray], floor: float) -> dict[str, np.ndarray]:
+def _length_filter(pairs: dict[str, np.ndarray], floor: float) -> dict[str, np.ndarray]:
     """verify.py's length filter: ratio cannot reach the threshold below this length ratio."""
     import numpy as np
 
-    la, lb = batch["la"], batch["lb"]
+    la, lb = pairs["la"], pairs["lb"]
     keep = np.minimum(la, lb) >= floor * np.maximum(la, lb) - 1e-9
-    return {"a": batch["a"][keep], "b": batch["b"][keep]}
+    return {"a": pairs["a"][keep], "b": pairs["b"][keep]}
 
 
 # ---------------------------------------------------------------- 4. verification
@@ -587,19 +596,17 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
             .map_groups(_bucket_partition, fn_kwargs={"s": s, "parts": parts}, batch_format="numpy")
             .groupby("part", num_partitions=parts)
             .map_groups(_unique_pairs, batch_format="numpy")
-            .materialize()
         )
-        cand = _cap_candidates(cand, s, stats)
-        stats["candidates"] = cand.count()
+        # Candidates are row ids only (a few per row): capped and length-filtered on the driver,
+        # which saves two executions of the pipeline over materializing them on the workers.
+        capped = _cap_candidates(cand, s, stats)
+        stats["candidates"] = len(capped["a"])
         stats["candidates_per_row"] = round(stats["candidates"] / max(unique, 1), 3)
         lap("buckets+candidates")
         # What the bucket shuffle moved: one (band, key, urow, length, part) row per unique text and band.
         timings["band_shuffle_bytes"] = 40 * s.bands * unique
-        timings["candidate_shuffle_bytes"] = 2 * cand.size_bytes()
-        floor = length_floor(min(s.threshold, s.related_threshold))
-        kept = cand.map_batches(_length_filter, fn_kwargs={"floor": floor}, batch_format="numpy").materialize()
-        # Only candidate ends' row ids come to the driver, to pick their texts on the workers.
-        ends = _collect(kept, ["a", "b"])
+        timings["candidate_shuffle_bytes"] = 2 * 32 * stats["candidates"]
+        ends = _length_filter(capped, length_floor(min(s.threshold, s.related_threshold)))
         wanted = np.unique(np.concatenate([ends["a"], ends["b"]]))
         timings["pairs_scored"] = len(ends["a"])
         if len(wanted):
@@ -607,6 +614,7 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
             texts = source.map_batches(
                 lambda b, w=wanted_ref: _text_rows(b, ray.get(w), parts), batch_format="numpy"
             )
+            kept = ray.data.from_arrow(_arrow_table(ends))
             reqs = kept.map_batches(_requests, fn_kwargs={"parts": parts}, batch_format="numpy")
             verified = (
                 texts.union(reqs)
@@ -852,15 +860,25 @@ def _members_over_all(compared: ray.data.Dataset, lines: Any, affixes: list) -> 
     return lines, [type(a)(a.where, a.text, member(bit)) for bit, a in enumerate(affixes, start=1)]
 
 
+def materialized_compared(inputs: Any, what: str, flags: dict[str, bool]) -> tuple:
+    """``compared_on_ray`` with the compared texts materialized, once per run and setting
+    (``ctx.shared``): the index and the leakage rule's n-gram search read the same texts."""
+    def build() -> tuple:
+        compared, lines, affixes, sampled = compared_on_ray(inputs, what, flags)
+        return compared.materialize(), lines, affixes, sampled
+
+    key = ("ray.compared", what, tuple(sorted(flags.items())))
+    shared = getattr(inputs.ctx, "shared", None)
+    return shared(key, build) if shared else build()
+
+
 def ray_index(inputs: Any, what: str, flags: dict[str, bool], settings: DedupSettings) -> tuple:
     """(DistributedIndex, compared-text Dataset, shared lines, shared affixes, sample or None)
     for one compared field and setting, built once per run (``ctx.shared``) so near-duplicates
     and train-test-leakage share it, as they share the local index."""
-    parts = max(4, 2 * int(getattr(inputs, "num_cpus", 2) or 2))
-
     def build() -> tuple:
-        compared, lines, affixes, sampled = compared_on_ray(inputs, what, flags)
-        compared = compared.materialize()
+        compared, lines, affixes, sampled = materialized_compared(inputs, what, flags)
+        parts = shuffle_partitions(compared.count(), getattr(inputs, "num_cpus", 2))
         if sampled is not None and (lines is not None or affixes):
             lines, affixes = _members_over_all(compared, lines, affixes)
         return build_distributed_index(compared, settings, num_partitions=parts), compared, lines, affixes, sampled

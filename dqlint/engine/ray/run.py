@@ -72,6 +72,9 @@ class RunInputs:
     splits: Counter = field(default_factory=Counter)  # rows per split, once read
     rows: int = 0
     first_row: list[int] = field(default_factory=list)  # each block's first row number, once read
+    table: Any = None  # the rows as a materialized Ray Dataset, once a distributed rule asks (RayInputs.rows)
+    split_rows: dict[str, Any] = field(default_factory=dict)  # split -> its global rows (sorted int64), once read
+    present: set[str] = field(default_factory=set)  # which of input, output, label any row has, once read
 
     @property
     def records(self) -> int:
@@ -195,6 +198,8 @@ class BlockResult:
     splits: Counter
     rows: int
     sample: RowsExtract | None
+    split_rows: dict[str, list[int]]  # split -> the block's rows of it (numbered from the block's first)
+    present: set[str]  # which of input, output, label any row of the block has
 
 
 def run_rules_on_ray(
@@ -225,6 +230,7 @@ def run_rules_on_ray(
     run.first_row = [0, *accumulate(r.rows for r in results)][: len(results)]
     for r in results:
         run.splits.update(r.splits)
+    run.split_rows, run.present = _row_facts(results, run.first_row)
     summary = Dataset()
     summary.files = list(run.files)
     outcomes: list[RuleOutcome] = []
@@ -283,10 +289,13 @@ def run_rules_on_ray(
                         f"{'all' if whole else 'a seeded sample of'} {len(sample):,} of {run.rows:,} rows"
                     )
 
+    # One context for every distributed rule, as the local engine shares one: near-duplicates and
+    # train-test-leakage then share the compared texts and indexes they build (``ctx.shared``).
+    distributed_ctx = CheckContext(summary, progress=progress, **ctx_args)
     for plugin, _, options in by_mode[RUNS_DISTRIBUTED]:
         progress(f"running {plugin.id} (distributed)")
         started = time.perf_counter()
-        inputs = RayInputs(ray, run, CheckContext(summary, progress=progress, **ctx_args), cpus, progress)
+        inputs = RayInputs(ray, run, distributed_ctx, cpus, progress)
         try:
             result = checked_result(plugin.rule().run_distributed(inputs, options))
         except DqlintError:
@@ -328,7 +337,25 @@ def _check_block(run: RunInputs, block: Block, rules: Sequence[tuple[str, Any, A
     if rate > 0:
         rows = [i for i in range(len(ds)) if in_sample(ds.files[ds.file_index[i]].path, ds.record[i], rate)]
         sample = extract_rows(ds, rows, with_raw=True)
-    return BlockResult(partials, Counter(ds.split), len(ds), sample)
+    split_rows: dict[str, list[int]] = {}
+    for i, name in enumerate(ds.split):
+        split_rows.setdefault(name, []).append(i)
+    present = {name for name in ("input", "output") if any(getattr(ds, name))} | ({"label"} if ds.has_labels else set())
+    return BlockResult(partials, Counter(ds.split), len(ds), sample, split_rows, present)
+
+
+def _row_facts(results: Sequence[BlockResult], first_row: Sequence[int]) -> tuple[dict[str, Any], set[str]]:
+    """The rows of each split (global row ids) and the columns any row has, from the block pass:
+    distributed rules need them first, and another pass over the rows would cost an execution."""
+    import numpy as np
+
+    parts: dict[str, list[Any]] = {}
+    present: set[str] = set()
+    for result, first in zip(results, first_row):
+        present |= result.present
+        for name, rows in result.split_rows.items():
+            parts.setdefault(name, []).append(np.asarray(rows, dtype=np.int64) + first)
+    return {name: np.concatenate(chunks) for name, chunks in parts.items()}, present
 
 
 def in_sample(path: str, record: int, rate: float) -> bool:
@@ -445,15 +472,31 @@ class RayInputs:
     def progress(self, message: str) -> None:
         self._progress(message)
 
+    def split_rows(self) -> dict[str, Any]:
+        """Split -> the global row ids of its rows (sorted int64 arrays), known from the block pass."""
+        return {name: rows.copy() for name, rows in self._run.split_rows.items()}
+
+    def has(self, column: str) -> bool:
+        """Whether any row has a non-empty ``input`` / ``output``, or a ``label``."""
+        return column in self._run.present
+
     def map_blocks(self, fn: Callable[[Dataset, Block], Any]) -> list[Any]:
         """``fn(block_dataset, block)`` on every block, results in block order."""
         run = self._run
         return map_blocks(self.ray, run.blocks, lambda block: fn(run.read(block), block))
 
     def rows(self, columns: Sequence[str] | None = None) -> Any:
-        """A Ray Data Dataset with one row per example (columns: see RAY_API / docs/plugins.md)."""
+        """A Ray Data Dataset with one row per example (columns: see RAY_API / docs/plugins.md).
+        The blocks are read once per run and kept in the object store (which spills to disk
+        beyond its share): rules ask for rows many times, and each fresh read re-parses every
+        block."""
         run = self._run
-        wanted = tuple(columns) if columns else None
+        if run.table is None:
+            run.table = self._read_rows().materialize()
+        return run.table.select_columns(list(columns)) if columns else run.table
+
+    def _read_rows(self) -> Any:
+        run = self._run
 
         def table(batch: dict[str, Any]) -> Any:
             import json
@@ -482,8 +525,7 @@ class RayInputs:
                     "text": [ds.example_text(r) for r in range(len(ds))],
                 }
                 for name, values in cols.items():
-                    if wanted is None or name in wanted:
-                        out.setdefault(name, []).extend(values)
+                    out.setdefault(name, []).extend(values)
             return pa.table(out)
 
         items = self.ray.data.from_items([{"i": i} for i in range(len(run.blocks))], override_num_blocks=max(1, len(run.blocks)))
