@@ -10,6 +10,8 @@ measured in the same run.
   written once (``bench_cache.write_chat_jsonl``) under ``DQLINT_BENCH_DATA`` (default
   ``benchmarks/out``), one cold run fills a cache in a temporary folder, then the warm runs read it.
 
+dqlint's modules are byte-compiled first (``compileall``, as ``pip install`` does): a checkout
+run with PYTHONDONTWRITEBYTECODE=1 would otherwise compile ~80 modules in every process.
 Each command runs ``--runs`` times; the table gives the median wall time and the median CPU
 seconds (user + system of the child), and each as a multiple of the floor's. Wrap the run in
 ``flock /work/bench.lock`` on a shared machine. The cache key holds dqlint's source: an edit
@@ -81,6 +83,11 @@ def main() -> None:
     args = parser.parse_args()
 
     py = [sys.executable]
+    import dqlint
+    import dqlint.rules
+
+    for package in (dqlint, dqlint.rules):
+        subprocess.run([*py, "-m", "compileall", "-q", os.path.dirname(package.__file__)], check=True)
     dqlint = [*py, "-m", "dqlint"]
     results: list[tuple[str, str, float, float]] = []
     floor = medians([*py, "-c", "pass"], args.runs)
