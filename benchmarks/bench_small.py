@@ -83,8 +83,9 @@ def main() -> None:
     args = parser.parse_args()
 
     py = [sys.executable]
-    import dqlint
     import dqlint.rules
+
+    import dqlint
 
     for package in (dqlint, dqlint.rules):
         subprocess.run([*py, "-m", "compileall", "-q", os.path.dirname(package.__file__)], check=True)
