@@ -180,15 +180,23 @@ class LabelAccuracy(Rule):
     # -- suspects -----------------------------------------------------------------------------
     def _suspects(self, ctx: CheckContext, ds: Dataset, options: Options) -> Any:
         from dqlint.toolkit.label_suspects import find_label_suspects
-        from dqlint.toolkit.similarity import Normalization, dataset_index
+        from dqlint.toolkit.similarity import Normalization, mixed_groups
 
-        # The same index train-test-leakage builds over inputs (threshold 90): built once per run.
+        # The same index train-test-leakage builds over inputs (threshold 90), once per run;
+        # conflicts need only its groups holding two labels, so alone this rule verifies only
+        # the pairs that can start or join one.
         exact_only = options.conflict_similarity >= 100
-        index = dataset_index(ctx, "input", Normalization(), threshold=min(90.0, options.conflict_similarity), near=not exact_only)
+
+        def conflict_groups(label_of: dict[int, str]) -> list[list[int]]:
+            return mixed_groups(
+                ctx, "input", Normalization(), label_of, threshold=min(90.0, options.conflict_similarity),
+                near=not exact_only, min_score=options.conflict_similarity,
+            )
+
         return find_label_suspects(
             ds, folds=options.cv_folds, max_training_rows=options.max_training_rows, seed=options.seed,
             conflict_similarity=options.conflict_similarity, features=options.features,
-            filter_by=options.filter_by, index=index, progress=ctx.progress,
+            filter_by=options.filter_by, conflict_groups=conflict_groups, progress=ctx.progress,
         )
 
     def _suspect_findings(self, ds: Dataset, result: Any, options: Options) -> list[Finding]:

@@ -171,3 +171,19 @@ def test_a_plugin_that_cannot_be_imported_still_caches(dqlint_cli, runs, workdir
     assert first.code == 1 and first.json()["rules"][-1]["status"] == "error"
     dqlint_cli(*args)
     assert len(runs) == 1
+
+
+def test_only_a_report_that_keeps_the_contract_is_written(dqlint_cli, runs, workdir):
+    """The schema is checked when an entry is written (reads check key and digest only): a
+    report that breaks the schema is never stored, a valid one is, and is served as written."""
+    from dqlint.engine.cache import ResultCache
+
+    first = check(dqlint_cli)
+    (entry,) = entries(workdir / CACHE_DIR_NAME)
+    report = json.loads(entry.read_text(encoding="utf-8"))["report"]
+    assert report == first.json()
+    cache = ResultCache(workdir / "other", "0" * 64)
+    cache.store({**report, "verdict": "maybe"})
+    assert not (workdir / "other").exists() and cache.load() is None
+    cache.store(report)
+    assert cache.load() == report

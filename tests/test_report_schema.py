@@ -85,3 +85,22 @@ def test_a_report_with_a_cost_section_validates(dqlint_cli, tmp_path):
     res = dqlint_cli("check", str(SAMPLES / "chat/dirty/train.jsonl"), "--config", str(config), "--no-cache", "-f", "json", "--select", "token-length")
     report = res.json()
     assert "cost" in report and schema_errors(report) == []
+
+
+@pytest.mark.parametrize(
+    "report",
+    [
+        json.loads((ROOT / "tests/golden/dirty_chat_all.json").read_text(encoding="utf-8")),
+        {"nan": float("nan"), "inf": [float("inf")]},  # orjson would write null
+        {"text": "cut \udc80 byte"},  # a lone surrogate orjson refuses
+        {"big": 2**70, 1: "integer key"},
+        {"tuple": (1, 2), "empty": [], "nested": {"e": {}}, "text": "é 中"},
+    ],
+)
+def test_the_json_report_is_what_json_dumps_writes(report):
+    """The JSON reporter writes with orjson, falling back to the standard library where orjson
+    would change a value or refuse it: always the same text as ``json.dumps(indent=2)`` here
+    (floats aside, which only orjson spells ``0.00001`` for ``1e-05``)."""
+    from dqlint.reporters.json import dumps
+
+    assert dumps(report) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -223,3 +223,97 @@ def test_the_per_row_cap_changes_nothing_on_small_groups():
     uncapped = build_index(normalize_texts(texts), threshold=80, per_row=0)
     assert capped.stats["candidates_capped"] == 0
     assert capped.pairs.tolist() == uncapped.pairs.tolist()
+
+
+def test_the_per_row_cap_keeps_the_partners_its_rule_names():
+    """Each text keeps its ``per_row`` partners by most agreeing bands, half the places to the
+    earliest partners and half by a hash of the pair (the packed-key sort must pick exactly
+    these): checked against the rule written out with ``np.lexsort`` on random candidate sets."""
+    from dqlint.analysis.minhash import _cap_per_row, mix64
+
+    def reference(a, b, bands, n, per_row):
+        m = len(a)
+        end, other = np.concatenate([a, b]), np.concatenate([b, a])
+        closeness, pair = -np.concatenate([bands, bands]).astype(np.int64), np.concatenate([np.arange(m), np.arange(m)])
+        degree = np.bincount(end, minlength=n)
+        if degree.max() <= per_row:  # no text over the cap: every pair stays
+            return np.ones(m, dtype=bool)
+        run_start = np.concatenate([[0], np.cumsum(degree)[:-1]])
+        hashed = mix64(pair.astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(1))
+        keep = np.zeros(m, dtype=bool)
+        for tie, places in ((other, (per_row + 1) // 2), (hashed, per_row - (per_row + 1) // 2)):
+            order = np.lexsort((tie, closeness, end))
+            keep[pair[order[np.arange(len(order)) - run_start[end[order]] < places]]] = True
+        return keep
+
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        n = int(rng.integers(2, 2000))
+        a, b = rng.integers(0, n, 8000), rng.integers(0, n, 8000)
+        codes = np.unique(np.minimum(a, b)[a != b] * n + np.maximum(a, b)[a != b])
+        a, b = codes // n, codes % n
+        bands = rng.integers(1, 17, len(a)).astype(np.int32)
+        per_row = int(rng.integers(1, 20))
+        assert np.array_equal(_cap_per_row(a, b, bands, np.zeros(n), per_row), reference(a, b, bands, n, per_row))
+
+
+def test_token_sort_scores_equal_rapidfuzz_whatever_the_whitespace():
+    """Words sorted once per text score as rapidfuzz's token_sort_ratio does, also for texts
+    with tabs, newlines or no-break spaces (which rapidfuzz and str.split() split apart differently)."""
+    import random
+
+    from dqlint.analysis.verify import _token_sort_scores
+
+    rng = random.Random(0)
+    alphabet = list("abc de") + ["  ", "\t", "\n", "\xa0", "\u3000", "\x85", "é"]
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(500)]
+    a, b = np.array([rng.randrange(500) for _ in range(5000)]), np.array([rng.randrange(500) for _ in range(5000)])
+    for cutoff in (0, 60, 90):
+        want = process.cpdist([texts[i] for i in a], [texts[i] for i in b], scorer=fuzz.token_sort_ratio, score_cutoff=cutoff)
+        assert np.array_equal(_token_sort_scores(texts, a, b, cutoff), want.astype(np.float32))
+
+
+def _reference_mixed_groups(index, key_of, min_score):
+    """Label-conflict groups read off the full index: near pairs at min_score joined, then
+    copies of one text; only groups whose rows hold two keys."""
+    members = index.members()
+    near = [(a, b) for (a, b), s in zip(index.pairs.tolist(), index.scores.tolist()) if s >= min_score]
+    joined = connected_groups(len(members), near)
+    groups = [sorted(r for u in uids for r in members[u]) for uids in joined]
+    groups += [m for u, m in enumerate(members) if len(m) > 1 and u not in {u for g in joined for u in g}]
+    return [g for g in groups if len({key_of[r] for r in g if r in key_of}) > 1]
+
+
+def test_label_conflict_groups_are_the_full_index_groups_whichever_comes_first():
+    """mixed_groups verifies only pairs that can start or join a group holding two labels;
+    its groups are those of the full index, whether the index was built before, after or not at all."""
+    from dqlint.data.ingest import dataset_from_records
+    from dqlint.rule import CheckContext
+    from dqlint.toolkit.similarity import Normalization, dataset_index, mixed_groups
+
+    rng = np.random.default_rng(3)
+    subjects = ["invoice", "parcel", "password", "refund", "screen", "account", "order", "card"]
+    records = []
+    for i in range(600):
+        words = [subjects[int(k)] for k in rng.integers(0, len(subjects), 12)]
+        text = f"ticket about my {' '.join(words)} since monday please help"
+        label = ["billing", "shipping", "technical"][i % 3]
+        records.append({"text": text, "label": label})
+        if i % 7 == 0:  # a near copy (one letter off), sometimes with another label: chains of conflicts
+            records.append({"text": text.replace("please", "pleese"), "label": label if i % 2 else "account"})
+        if i % 11 == 0:  # an exact copy with another label
+            records.append({"text": text, "label": "returns"})
+    ds = dataset_from_records(records, path="t.jsonl")
+    key_of = {r: str(ds.label[r]) for r in range(len(ds))}
+    norm = Normalization()
+
+    lazy_ctx, full_ctx = CheckContext(ds), CheckContext(ds)
+    lazy = mixed_groups(lazy_ctx, "input", norm, key_of, threshold=90, min_score=95)
+    after = dataset_index(lazy_ctx, "input", norm, threshold=90)
+    full = dataset_index(full_ctx, "input", norm, threshold=90)
+    assert after.pairs.tolist() == full.pairs.tolist() and after.related.tolist() == full.related.tolist()
+    assert after.stats == {**full.stats, "seconds": after.stats["seconds"]}
+    expected = _reference_mixed_groups(full, key_of, 95)
+    assert len(expected) > 20 and any(len(g) > 2 for g in expected)
+    assert lazy == expected
+    assert mixed_groups(full_ctx, "input", norm, key_of, threshold=90, min_score=95) == expected

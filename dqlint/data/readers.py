@@ -610,9 +610,13 @@ def _recorded(lines: Iterable[str], into: list[str]) -> Iterator[str]:
         yield line
 
 
+# The lone surrogates surrogateescape decodes bytes that are not UTF-8 to.
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def _repair_encoding(cell: str) -> tuple[str, bool]:
     """Cells decoded with surrogateescape hold lone surrogates where bytes were not UTF-8."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in cell):
+    if cell.isascii() or not _ESCAPED_BYTE.search(cell):  # one C-level scan, not a generator per character
         return cell, False
     return cell.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace"), True
 

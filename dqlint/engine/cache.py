@@ -24,12 +24,15 @@ deleted data):
   ``KEEP_ENTRIES``) looks at nothing else, in a marked folder only;
 - a ``cache-dir`` that holds an input of the run is a configuration error (exit 2).
 
-An entry is ``{"dqlint_cache": 1, "key": ..., "digest": ..., "report": ...}``: served only when
-its key is the request's key, the SHA-256 of the canonical report JSON is its digest, and the
-report is valid against the report's JSON Schema. Anything else (a forged ``{"verdict": "go"}``,
-an edited verdict, another key's entry copied over) is discarded and the checks run again. The
-digest is not a signature: whoever can write the cache folder can also write a matching digest,
-as they could edit dqlint itself; it makes tampering and corruption fail closed, not impossible.
+An entry is ``{"dqlint_cache": 1, "key": ..., "digest": ..., "report": ...}``, written only
+when the report is valid against the report's JSON Schema, and served only when its key is the
+request's key and the SHA-256 of the canonical report JSON is its digest. Anything else (a forged
+``{"verdict": "go"}``, an edited verdict, another key's entry copied over, a truncated file) is
+discarded and the checks run again. The schema is checked when the entry is written, not each
+time it is read (on a 100 MB set's report that was most of a warm run): what passes the digest
+is what was validated, unless someone wrote a matching digest on purpose. The digest is not a
+signature: whoever can write the cache folder can also write a matching digest, as they could
+edit dqlint itself; it makes tampering and corruption fail closed, not impossible.
 
 Only regular files are hashed (a FIFO or ``/dev/zero`` in a data folder would block or never
 end); the folder listing is the loader's own, so the key covers exactly what is read.
@@ -111,7 +114,7 @@ class ResultCache:
         report = entry.get("report") if isinstance(entry, dict) else None
         if not isinstance(entry, dict) or entry.get("dqlint_cache") != ENTRY_FORMAT or entry.get("key") != self.key:
             return None  # missing, corrupt, forged or another key's: run the checks, store afresh
-        if entry.get("digest") != report_digest(report) or not _valid_report(report):
+        if not isinstance(report, dict) or entry.get("digest") != report_digest(report):
             return None
         try:
             os.utime(self.path)  # mark as recently used for pruning
@@ -124,6 +127,8 @@ class ResultCache:
             # A rule crashed, maybe for a reason outside the key (a missing library): retry next
             # time. A plugin that could not be imported is in the key by its error, so it caches.
             return
+        if not _valid_report(report):
+            return  # a report that breaks its own contract is a bug to see again, not to serve
         entry = {"dqlint_cache": ENTRY_FORMAT, "key": self.key, "digest": report_digest(report), "report": report}
         try:
             folder = self.folder

@@ -18,12 +18,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dqlint.data.dataset import Dataset
-
-if TYPE_CHECKING:
-    import numpy as np
 
 __all__ = ["ConflictGroup", "Suspect", "SuspectResult", "classifier_texts", "find_label_suspects"]
 
@@ -104,13 +101,15 @@ def find_label_suspects(
     filter_by: str = "both",
     regularisation: float = 4.0,
     model: bool = True,
-    index: Any = None,
+    conflict_groups: Callable[[dict[int, str]], list[list[int]]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SuspectResult:
     """Conflicting labels and confident-learning suspects over every labelled row.
 
-    ``index`` is a :class:`dqlint.analysis.minhash.SimilarityIndex` over every row's normalised input
-    (a run shares one between rules); without it one is built over the labelled rows."""
+    ``conflict_groups`` gives, for the label of each labelled row, the groups of rows with the
+    same or nearly the same input that hold more than one label (a run shares its similarity
+    index between rules: ``dqlint.toolkit.similarity.mixed_groups``); without it the groups
+    are found among the labelled rows."""
     from dqlint.data.labels import label_text
 
     say = progress or (lambda _msg: None)
@@ -123,8 +122,8 @@ def find_label_suspects(
     labels = [label_text(ds.label[r]) for r in labelled]
 
     say("label-accuracy: looking for conflicting labels")
-    groups = _index_groups(index, conflict_similarity) if index is not None else _text_groups(labelled, texts, conflict_similarity)
     label_of = dict(zip(labelled, labels))
+    groups = conflict_groups(label_of) if conflict_groups is not None else _text_groups(labelled, texts, conflict_similarity)
     result.conflicts = _conflicts(groups, label_of)
 
     single = [i for i, r in enumerate(labelled) if not isinstance(ds.label[r], tuple) or len(ds.label[r]) == 1]
@@ -170,22 +169,6 @@ def _text_groups(rows: list[int], texts: list[str], threshold: float) -> list[li
     else:
         groups = connected_groups(len(keys), near_duplicate_pairs(keys, threshold=threshold))
     return [[rows[i] for i in g] for g in groups]
-
-
-def _index_groups(index: Any, threshold: float) -> list[list[int]]:
-    """Groups of rows from a shared similarity index: identical texts, joined by the near
-    pairs that reach ``threshold``."""
-    from dqlint.analysis.groups import connected_groups
-
-    members = index.members()
-    near = []
-    if threshold < 100:
-        near = [(a, b) for (a, b), s in zip(index.pairs.tolist(), index.scores.tolist()) if s >= threshold]
-    joined = connected_groups(len(members), near)  # components of two or more unique texts
-    groups = [sorted(r for u in uids for r in members[u]) for uids in joined]
-    in_joined = {u for uids in joined for u in uids}
-    groups += [m for u, m in enumerate(members) if len(m) > 1 and u not in in_joined]
-    return groups
 
 
 def _conflicts(groups: list[list[int]], label_of: dict[int, str]) -> list[ConflictGroup]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from dqlint.analysis.groups import unique_ids
-from dqlint.analysis.minhash import SimilarityIndex, build_index
+from dqlint.analysis.minhash import Candidates, SimilarityIndex, find_candidates
 from dqlint.analysis.normalize import normalize_texts
 
 if TYPE_CHECKING:
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'compared_column', 'shared_affixes_of', 'shared_lines_of']
+__all__ = ['COMPARED_FIELDS', 'compared_texts', 'Normalization', 'compared_text', 'normalized_column', 'unique_column', 'dataset_index', 'mixed_groups', 'compared_column', 'shared_affixes_of', 'shared_lines_of']
 
 
 COMPARED_FIELDS = ("example", "input", "output")
@@ -150,13 +150,43 @@ def dataset_index(
     """The similarity index over every row's compared text (all splits; shared starts and ends
     cut off), computed once per run for each setting, so near-duplicates, train-test-leakage
     and label-accuracy share it."""
+    return _candidates(ctx, what, norm, threshold, near, scorer).index()
 
-    def build() -> SimilarityIndex:
+
+def mixed_groups(
+    ctx: CheckContext,
+    what: str,
+    norm: Normalization,
+    key_of: dict[int, str],
+    *,
+    threshold: float = 90.0,
+    near: bool = True,
+    scorer: str = "ratio+token-sort",
+    min_score: float = 90.0,
+) -> list[list[int]]:
+    """Rows of each group of identical or near-same compared texts (the run's index at
+    ``threshold``; near pairs scoring at least ``min_score``, joined) whose rows in ``key_of``
+    carry more than one key: label conflicts. Groups of several texts first (by first row),
+    then copies of one text. Shares the index's candidates and scores with the other rules of
+    the run; when the index is not built, only pairs that can start or join such a group are
+    verified (``Candidates.mixed_components``)."""
+    found = _candidates(ctx, what, norm, threshold, near, scorer)
+    keys: list[set[str]] = [set() for _ in found.rep]
+    for row, key in key_of.items():
+        uid = found.unique_of[row]
+        if uid >= 0:
+            keys[uid].add(key)
+    members = found.members()
+    return [sorted(r for u in uids for r in members[u]) for uids in found.mixed_components([frozenset(k) for k in keys], min_score)]
+
+
+def _candidates(ctx: CheckContext, what: str, norm: Normalization, threshold: float, near: bool, scorer: str) -> Candidates:
+    """The index's candidate pairs for one setting, once per run; scored and verified as asked."""
+
+    def find() -> Candidates:
         ctx.progress(f"indexing {len(ctx.dataset):,} {what} texts for similarity")
         texts = compared_column(ctx, what, norm)
         unique = ctx.shared(("similarity.unique.compared", what, norm), lambda: unique_ids(texts))
-        return build_index(texts, threshold=threshold, near=near, scorer=scorer, unique=unique)
+        return find_candidates(texts, threshold=threshold, near=near, scorer=scorer, unique=unique)
 
-    return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), build)
-
-
+    return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), find)
