@@ -76,10 +76,10 @@ class LabelAccuracy(Rule):
         max_suspects: int = option(0, "most suspect rows (and conflict groups) listed as findings; 0 = all, so the JSON report carries every finding", min=0)
         cv_folds: int = option(5, "cross-validation folds for the out-of-fold probabilities")
         max_training_rows: int = option(20_000, "largest random sample the classifier is cross-validated on", min=100)
-        features: str = option("word+char", "classifier views: word 1-2-grams + character n-grams (geometric mean of the two), or words only", choices=("word+char", "word"))
+        features: str = option("word+char+embedding", "classifier views (geometric mean): word 1-2-grams, character n-grams, WordLlama embeddings (when installed)", choices=("word+char+embedding", "word+char", "word"))
         filter_by: str = option(
-            "both", "cleanlab filter for label issues",
-            choices=("both", "prune_by_noise_rate", "prune_by_class", "confident_learning"),
+            "prune_by_noise_rate", "cleanlab filter for label issues",
+            choices=("prune_by_noise_rate", "both", "prune_by_class", "confident_learning"),
         )
         conflict_similarity: float = option(95.0, "similarity (0-100) at which two inputs count as the same; 100 = exact", min=0, max=100)
         seed: int = option(0, "random seed of the folds and the training sample")
