@@ -1,7 +1,7 @@
 """Label-noise suspects on real text with planted flips: dqlint against cleanlab's baseline.
 
     python benchmarks/bench_label_noise.py [--data ../shared/data/real] [--sets tweets,bbc,...]
-                                           [--timing] [--timing-baseline] [--two-views]
+                                           [--timing] [--timing-baseline] [--two-views] [--flip-seed N]
 
 Sets (real texts from the shared folder, plus the synthetic tickets):
 - ``tweets``: tweeteval emotion train, 3,257 tweets, 4 classes (anger, joy, optimism, sadness);
@@ -190,6 +190,7 @@ def main() -> None:
     parser.add_argument("--sets", default="tweets,bbc,waimai,alpaca,tickets")
     parser.add_argument("--timing", action="store_true", help="add 25k long documents and 100k rows")
     parser.add_argument("--timing-baseline", action="store_true", help="also time the baseline on 25k long documents (slow)")
+    parser.add_argument("--flip-seed", type=int, default=0, help="seed of the planted flips (other seeds: how robust a lead is)")
     parser.add_argument("--two-views", action="store_true", help="add dqlint without the embedding view (no wordllama)")
     args = parser.parse_args()
 
@@ -203,7 +204,8 @@ def main() -> None:
     methods: list[tuple[str, Callable]] = [("cleanlab baseline", cleanlab_baseline), ("dqlint", dqlint_method())]
     if args.two_views:
         methods.append(("dqlint, word+char", dqlint_method(("word", "char"))))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; flips planted: {RATE:.0%}\n")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; flips planted: {RATE:.0%} "
+          f"(seed {args.flip_seed})\n")
     print(row(["set", "rows", "flips", "method", "flagged", "precision", "recall", "est. noise (95 % interval)", "seconds wall (CPU)"]))
     print(row(["---"] * 9))
     for name in filter(None, args.sets.split(",")):
@@ -212,7 +214,7 @@ def main() -> None:
             continue
         texts, truth = load_set(name, real)
         for mode in ("uniform", "similar"):
-            given, flipped = plant(name, truth, mode)
+            given, flipped = plant(name, truth, mode, args.flip_seed)
             for label, method in methods:
                 with threadpool_limits(1):
                     found, wall, cpu = timed(method, texts, given)

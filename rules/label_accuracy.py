@@ -31,10 +31,11 @@ class LabelAccuracy(Rule):
     Without a review it warns "not reviewed" and lists model-based suspects (no review needed):
     - *conflicting labels*: the same or nearly the same input (similarity >= 95) with different
       labels;
-    - *confident learning*: out-of-fold probabilities of two views of each text — word
-      1-2-grams and character n-grams, TF-IDF + logistic regression each (k-fold
-      cross-validation, on at most `max-training-rows` rows), combined by geometric mean — fed
-      to cleanlab's `find_label_issues`; each suspect has its given label, a suggested label
+    - *confident learning*: out-of-fold probabilities of three views of each text — word
+      1-2-grams and character n-grams (TF-IDF) and WordLlama embeddings (when the package is
+      installed), logistic regression each (k-fold cross-validation, on at most
+      `max-training-rows` rows), combined by geometric mean — fed to cleanlab's
+      `find_label_issues` (`prune_by_noise_rate`, cleanlab's default); each suspect has its given label, a suggested label
       and a score (1 - the probability of the given label). It also estimates the label-noise
       rate with a 95 % bootstrap interval (`details.suspects.estimated_noise_interval`). The
       estimate is the model's, not a reviewed one: a weak classifier (short, subjective texts)
@@ -53,7 +54,8 @@ class LabelAccuracy(Rule):
     $ dqlint check tickets.csv --review review.csv
     label-accuracy  WARN  label accuracy 94.5 % (95 % CI 90.7 %–96.8 %, 189 of 200 reviewed rows
                           correct) straddles the bar 95.0 %: review about 1,371 more rows; model
-                          estimates 4.9 % wrong labels, 91 suspect rows, 3 conflicting-label groups
+                          estimates 5.1 % wrong labels (95 % interval 4.1–6.3 %), 102 suspect rows,
+                          2 conflicting-label groups
       tickets.csv:1437  reviewer marked label 'shipping' wrong; corrected label 'returns'
       tickets.csv:718   label 'shipping' looks wrong; the model suggests 'returns' (score 1.00)
     ```
