@@ -1,7 +1,7 @@
 """Label-noise suspects on real text with planted flips: dqlint against cleanlab's baseline.
 
     python benchmarks/bench_label_noise.py [--data ../shared/data/real] [--sets tweets,bbc,...]
-                                           [--timing] [--embeddings]
+                                           [--timing] [--timing-baseline] [--two-views] [--flip-seed N]
 
 Sets (real texts from the shared folder, plus the synthetic tickets):
 - ``tweets``: tweeteval emotion train, 3,257 tweets, 4 classes (anger, joy, optimism, sadness);
@@ -19,8 +19,10 @@ too, which count against precision for both methods alike.
 Methods, in the same run on the same flips:
 - ``cleanlab baseline``: TF-IDF 1-2-grams + scikit-learn's default LogisticRegression, 5-fold
   ``cross_val_predict``, ``cleanlab.filter.find_label_issues`` (cleanlab's published recipe);
-- ``dqlint``: ``dqlint.analysis.label_noise.find_label_noise`` (what the label-accuracy rule runs);
-- ``dqlint + wordllama`` (``--embeddings``, when the package is installed): a third view.
+- ``dqlint``: ``dqlint.analysis.label_noise.find_label_noise`` (what the label-accuracy rule runs:
+  word, character and, with the ``wordllama`` package installed, embedding views);
+- ``dqlint, word+char`` (``--two-views``): the same without the embedding view, which is what
+  runs where ``wordllama`` is not installed.
 
 Both run with one BLAS thread per process: on a shared 2-core machine BLAS threads fighting
 over the cores made the baseline's lbfgs nine times slower, which would be unfair to it.
@@ -130,25 +132,15 @@ def cleanlab_baseline(texts: list[str], labels: list[str]) -> list[int]:
     return np.flatnonzero(cleanlab.filter.find_label_issues(labels=y, pred_probs=probs, n_jobs=1)).tolist()
 
 
-def dqlint_method(embed: Callable | None = None) -> Callable[[list[str], list[str]], list[int]]:
+def dqlint_method(views: tuple[str, ...] | None = None) -> Callable[[list[str], list[str]], list[int]]:
     def run(texts: list[str], labels: list[str]) -> list[int]:
-        from dqlint.analysis.label_noise import find_label_noise
+        from dqlint.analysis.label_noise import VIEWS, find_label_noise
 
-        found = find_label_noise(texts, labels, embed=embed)
+        found = find_label_noise(texts, labels, views=views or VIEWS)
         run.noise = (found.noise_rate, found.noise_interval)  # type: ignore[attr-defined]
         return [s.index for s in found.suspects]
 
     return run
-
-
-def wordllama_embedder() -> Callable | None:
-    try:
-        import wordllama
-        from wordllama import WordLlama
-    except ImportError:
-        return None
-    model = WordLlama.load(cache_dir=os.path.dirname(wordllama.__file__), disable_download=True)
-    return lambda texts: model.embed(texts, norm=True)
 
 
 def timed(fn: Callable, *args: object) -> tuple[object, float, float]:
@@ -198,7 +190,8 @@ def main() -> None:
     parser.add_argument("--sets", default="tweets,bbc,waimai,alpaca,tickets")
     parser.add_argument("--timing", action="store_true", help="add 25k long documents and 100k rows")
     parser.add_argument("--timing-baseline", action="store_true", help="also time the baseline on 25k long documents (slow)")
-    parser.add_argument("--embeddings", action="store_true", help="add dqlint + wordllama embeddings as a third view")
+    parser.add_argument("--flip-seed", type=int, default=0, help="seed of the planted flips (other seeds: how robust a lead is)")
+    parser.add_argument("--two-views", action="store_true", help="add dqlint without the embedding view (no wordllama)")
     args = parser.parse_args()
 
     from threadpoolctl import threadpool_limits
@@ -209,9 +202,10 @@ def main() -> None:
     warnings.filterwarnings("ignore")
     real = real_data_folder(args.data)
     methods: list[tuple[str, Callable]] = [("cleanlab baseline", cleanlab_baseline), ("dqlint", dqlint_method())]
-    if args.embeddings and (embed := wordllama_embedder()) is not None:
-        methods.append(("dqlint + wordllama", dqlint_method(embed)))
-    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; flips planted: {RATE:.0%}\n")
+    if args.two_views:
+        methods.append(("dqlint, word+char", dqlint_method(("word", "char"))))
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start; flips planted: {RATE:.0%} "
+          f"(seed {args.flip_seed})\n")
     print(row(["set", "rows", "flips", "method", "flagged", "precision", "recall", "est. noise (95 % interval)", "seconds wall (CPU)"]))
     print(row(["---"] * 9))
     for name in filter(None, args.sets.split(",")):
@@ -220,7 +214,7 @@ def main() -> None:
             continue
         texts, truth = load_set(name, real)
         for mode in ("uniform", "similar"):
-            given, flipped = plant(name, truth, mode)
+            given, flipped = plant(name, truth, mode, args.flip_seed)
             for label, method in methods:
                 with threadpool_limits(1):
                     found, wall, cpu = timed(method, texts, given)
@@ -241,8 +235,9 @@ def timing(real: Path | None, with_baseline: bool) -> None:
     if real is not None:
         docs, truth = long_documents(real, 25_000)
         given, flipped = plant("long", truth, "uniform")
-        cases.append((f"25,000 long documents (binary, BBC sentences, mean {sum(map(len, docs)) / len(docs):,.0f} chars, "
-                       f"max {max(map(len, docs)):,})", docs, given, flipped))
+        label = (f"25,000 long documents (binary, BBC sentences, mean {sum(map(len, docs)) / len(docs):,.0f} chars, "
+                 f"max {max(map(len, docs)):,})")
+        cases.append((label, docs, given, flipped))
     texts, _, given, flipped = make_tickets.make(100_000, flip=RATE, seed=1)
     cases.append(("100,000 tickets", texts, given, set(flipped)))
     print("\n" + row(["timing case", "method", "flagged", "precision", "recall", "seconds wall (CPU)"]))

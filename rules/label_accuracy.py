@@ -31,10 +31,11 @@ class LabelAccuracy(Rule):
     Without a review it warns "not reviewed" and lists model-based suspects (no review needed):
     - *conflicting labels*: the same or nearly the same input (similarity >= 95) with different
       labels;
-    - *confident learning*: out-of-fold probabilities of two views of each text — word
-      1-2-grams and character n-grams, TF-IDF + logistic regression each (k-fold
-      cross-validation, on at most `max-training-rows` rows), combined by geometric mean — fed
-      to cleanlab's `find_label_issues`; each suspect has its given label, a suggested label
+    - *confident learning*: out-of-fold probabilities of three views of each text — word
+      1-2-grams and character n-grams (TF-IDF) and WordLlama embeddings (when the package is
+      installed), logistic regression each (k-fold cross-validation, on at most
+      `max-training-rows` rows), combined by geometric mean — fed to cleanlab's
+      `find_label_issues` (`prune_by_noise_rate`, cleanlab's default); each suspect has its given label, a suggested label
       and a score (1 - the probability of the given label). It also estimates the label-noise
       rate with a 95 % bootstrap interval (`details.suspects.estimated_noise_interval`). The
       estimate is the model's, not a reviewed one: a weak classifier (short, subjective texts)
@@ -53,7 +54,8 @@ class LabelAccuracy(Rule):
     $ dqlint check tickets.csv --review review.csv
     label-accuracy  WARN  label accuracy 94.5 % (95 % CI 90.7 %–96.8 %, 189 of 200 reviewed rows
                           correct) straddles the bar 95.0 %: review about 1,371 more rows; model
-                          estimates 4.9 % wrong labels, 91 suspect rows, 3 conflicting-label groups
+                          estimates 5.1 % wrong labels (95 % interval 4.1–6.3 %), 102 suspect rows,
+                          2 conflicting-label groups
       tickets.csv:1437  reviewer marked label 'shipping' wrong; corrected label 'returns'
       tickets.csv:718   label 'shipping' looks wrong; the model suggests 'returns' (score 1.00)
     ```
@@ -76,10 +78,10 @@ class LabelAccuracy(Rule):
         max_suspects: int = option(0, "most suspect rows (and conflict groups) listed as findings; 0 = all, so the JSON report carries every finding", min=0)
         cv_folds: int = option(5, "cross-validation folds for the out-of-fold probabilities")
         max_training_rows: int = option(20_000, "largest random sample the classifier is cross-validated on", min=100)
-        features: str = option("word+char", "classifier views: word 1-2-grams + character n-grams (geometric mean of the two), or words only", choices=("word+char", "word"))
+        features: str = option("word+char+embedding", "classifier views (geometric mean): word 1-2-grams, character n-grams, WordLlama embeddings (when installed)", choices=("word+char+embedding", "word+char", "word"))
         filter_by: str = option(
-            "both", "cleanlab filter for label issues",
-            choices=("both", "prune_by_noise_rate", "prune_by_class", "confident_learning"),
+            "prune_by_noise_rate", "cleanlab filter for label issues",
+            choices=("prune_by_noise_rate", "both", "prune_by_class", "confident_learning"),
         )
         conflict_similarity: float = option(95.0, "similarity (0-100) at which two inputs count as the same; 100 = exact", min=0, max=100)
         seed: int = option(0, "random seed of the folds and the training sample")

@@ -1,27 +1,33 @@
-"""Label-noise suspects from out-of-fold probabilities of two cheap text views.
+"""Label-noise suspects from out-of-fold probabilities of three cheap views of each text.
 
 Pure algorithm: texts and labels in, ranked suspects, out-of-fold probabilities and an
 estimated noise rate (with an interval) out. No Dataset, no CheckContext.
 
 How it works, and why each choice (measured in ``benchmarks/bench_label_noise.py``):
 
-1. *Two views of every text*, each a TF-IDF matrix scored by logistic regression in k-fold
-   cross-validation, so every row's probabilities come from a model that never saw its label:
-   - words: exact 1-2-gram counts (``dqlint.analysis.features.word_ngram_counts``) of the
-     first 3/4 and the last 1/4 of ``max_word_chars`` characters;
-   - characters: 2-4-grams inside word boundaries (1-3-grams of plain characters when the
-     texts are mostly Chinese/Japanese, which have no spaces to bound words), over a bounded
-     total of characters; dropped when that leaves under 100 a text (many or long texts,
-     where it cost more than all the rest and the word view has the evidence). Characters
-     catch spelling variants, emoji, hashtags and scripts the word tokenizer splits badly.
-   The views make different mistakes; their *geometric mean* (a product of experts) only
-   stays confident where both agree, which measured better than either view alone and than
-   the arithmetic mean. Two classes are fit by SGD on the log loss (a fixed few epochs),
-   more by multinomial lbfgs (see ``_classifier``). An optional third view takes dense
-   embeddings from a caller-supplied function; the module works without it.
-2. *Which rows*: cleanlab's ``find_label_issues`` (confident learning, ``filter_by="both"``)
-   on the ensemble probabilities decides how many rows and which: per-class thresholds handle
-   imbalanced classes, and the count follows the estimated noise, not a fixed cut.
+1. *Three views of every text*, each scored by logistic regression in k-fold cross-validation,
+   so every row's probabilities come from a model that never saw its label:
+   - words: TF-IDF of exact 1-2-gram counts (``dqlint.analysis.features.word_ngram_counts``)
+     of the first 3/4 and the last 1/4 of ``max_word_chars`` characters;
+   - characters: TF-IDF of 2-4-grams inside word boundaries (1-3-grams of plain characters
+     when the texts are mostly Chinese/Japanese, which have no spaces to bound words), over a
+     bounded total of characters. Characters catch spelling variants, emoji, hashtags and
+     scripts the word tokenizer splits badly;
+   - embeddings: WordLlama's 256-dimensional static token embeddings, mean-pooled (the model
+     ships in the ``wordllama`` wheel: nothing is downloaded). They know that "refund" and
+     "money back" are close, which no n-gram of a small set can learn. Left out when the
+     package is missing.
+   The character and embedding views read a bounded total of characters and are dropped when
+   that leaves under 100 a text (many or long texts, where they cost more than all the rest
+   and the word view has the evidence). The views make different mistakes; their *geometric
+   mean* (a product of experts) only stays confident where all agree, which measured better
+   than any view alone and than the arithmetic mean. Words and characters with two classes
+   are fit by SGD on the log loss (a fixed few epochs), with more by multinomial lbfgs (see
+   ``_classifier``); embeddings always by lbfgs.
+2. *Which rows*: cleanlab's ``find_label_issues`` on the ensemble probabilities, with its
+   default ``filter_by="prune_by_noise_rate"`` (the baseline's own): per class, as many rows
+   as the confident joint estimates are mislabelled, those with the largest margin for
+   another class. The count follows the estimated noise, not a fixed cut.
 3. *Ranking*: self-confidence (the ensemble probability of the given label), lowest first.
 4. *Noise rate*: cleanlab's calibrated confident-joint count over all scored rows; the
    interval resamples the confident-joint cells (multinomial bootstrap). It covers sampling
@@ -53,8 +59,10 @@ PARALLEL_CHARS = 4_000_000  # above this many characters, hash in two processes
 CJK_SHARE = 0.3  # texts with this share of CJK characters get the plain-character view
 BOOTSTRAP = 1000
 SGD_EPOCHS = 5  # passes of the two-class solver (see _classifier)
-SGD_ALPHA = 4e-5
-VIEWS = ("word", "char")
+SGD_ALPHA = 6e-5
+EMBED_BUDGET = CHAR_BUDGET  # characters the embedding view reads over all texts
+EMBED_C = 1.0  # logistic regression's C on the 256 dense embedding dimensions (scikit-learn's default)
+VIEWS = ("word", "char", "embedding")
 
 
 @dataclass(frozen=True)
@@ -90,14 +98,16 @@ def find_label_noise(
     max_word_chars: int = MAX_WORD_CHARS,
     max_char_chars: int = MAX_CHAR_CHARS,
     views: Sequence[str] = VIEWS,
-    filter_by: str = "both",
+    filter_by: str = "prune_by_noise_rate",
     regularisation: float = 4.0,
     embed: Callable[[list[str]], Any] | None = None,
     say: Callable[[str], None] = lambda _msg: None,
 ) -> LabelNoise:
     """Suspect labels among ``texts`` / ``labels`` (one label per text).
 
-    ``views`` is ``("word", "char")`` or ``("word",)``; ``filter_by`` is passed to cleanlab's
+    ``views`` is a subset of ``("word", "char", "embedding")`` that holds ``"word"``;
+    ``embed`` maps texts to dense vectors for the embedding view (default: WordLlama when it is
+    installed, else the view is left out); ``filter_by`` is passed to cleanlab's
     ``find_label_issues``; ``regularisation`` is logistic regression's ``C``. Classes with
     fewer than ``folds`` rows cannot be learned in every fold: their rows sit out (listed in
     ``method["classes_too_rare"]``)."""
@@ -105,8 +115,8 @@ def find_label_noise(
 
     counts = Counter(labels)
     learnable = sorted(c for c, k in counts.items() if k >= folds)
-    method: dict[str, Any] = {"classifier": f"tf-idf ({'+'.join(views)}) + logistic regression per view "
-                                          "(SGD for two classes, lbfgs for more), geometric mean",
+    method: dict[str, Any] = {"classifier": "logistic regression per view (tf-idf words and characters: SGD for two "
+                                          "classes, lbfgs for more; embeddings: lbfgs), geometric mean",
                               "folds": folds, "filter_by": filter_by}
     if rare := sorted(set(counts) - set(learnable)):
         method["classes_too_rare"] = rare[:20]
@@ -129,7 +139,8 @@ def find_label_noise(
     probs = []
     for name, x in matrices:
         say(f"label-noise: {folds}-fold logistic regression on the {name} view, {len(train):,} rows")
-        probs.append(_out_of_fold_probabilities(x, y, train, len(learnable), folds, seed, regularisation))
+        c = EMBED_C if name == "embedding" else regularisation
+        probs.append(_out_of_fold_probabilities(x, y, train, len(learnable), folds, seed, c, dense=name == "embedding"))
     p = _geometric_mean(probs)
 
     say("label-noise: confident learning")
@@ -194,15 +205,39 @@ def _views(texts: list[str], train: np.ndarray, views: Sequence[str], word_chars
     out = []
     say(f"label-noise: word features of {len(texts):,} texts")
     out.append(("word", _tfidf(word_ngram_counts([_head_tail(t, word_chars) for t in texts]), train)))
-    cap = _char_cap(texts, char_chars) if "char" in views else 0
+    budget = CJK_CHAR_BUDGET if _is_cjk_heavy(texts) else CHAR_BUDGET
+    cap = _char_cap(texts, char_chars, budget) if "char" in views else 0
     if cap:
         say(f"label-noise: character features of {len(texts):,} texts (first {cap:,} characters)")
         analyzer, ngrams = ("char", (1, 3)) if _is_cjk_heavy(texts) else ("char_wb", (2, 4))
         out.append(("char", _hashed_tfidf([t[:cap] for t in texts], train, analyzer, ngrams)))
+    cap = _char_cap(texts, word_chars, EMBED_BUDGET) if "embedding" in views else 0
+    embed = (embed or _default_embedder()) if cap else None
     if embed is not None:
-        say(f"label-noise: embeddings of {len(texts):,} texts")
-        out.append(("embedding", np.asarray(embed([t[:word_chars] for t in texts]), dtype=np.float32)))
+        say(f"label-noise: embeddings of {len(texts):,} texts (first {cap:,} characters)")
+        out.append(("embedding", np.asarray(embed([t[:cap] for t in texts]), dtype=np.float32)))
     return out
+
+
+_EMBEDDER: list[Callable[[list[str]], Any] | None] = []  # loaded once per process
+
+
+def _default_embedder() -> Callable[[list[str]], Any] | None:
+    """WordLlama's 256-dimensional static token embeddings (the model ships in its wheel, so
+    nothing is downloaded), mean-pooled and L2-normalised; None when the package is missing
+    (the rule then runs on the word and character views)."""
+    if not _EMBEDDER:
+        try:
+            import os
+
+            import wordllama
+            from wordllama import WordLlama
+        except ImportError:
+            _EMBEDDER.append(None)
+        else:
+            model = WordLlama.load(cache_dir=os.path.dirname(wordllama.__file__), disable_download=True)
+            _EMBEDDER.append(lambda texts: model.embed(texts, norm=True))
+    return _EMBEDDER[0]
 
 
 def _head_tail(text: str, limit: int) -> str:
@@ -214,14 +249,15 @@ def _head_tail(text: str, limit: int) -> str:
     return text[: limit - tail] + "\n" + text[-tail:]
 
 
-def _char_cap(texts: list[str], limit: int) -> int:
-    """Characters of each text the character view reads; 0 = no character view.
+def _char_cap(texts: list[str], limit: int, budget: int) -> int:
+    """Characters of each text a bounded view (characters, embeddings) reads; 0 = no such view.
 
     Character n-grams cost ~10x words per character. They are the only usable view of
     Chinese/Japanese (no spaces between words) and help short texts (spelling variants,
     emoji, hashtags); on long or many texts the word view already has the evidence, so the
-    view is dropped once it would read less than 100 characters a text."""
-    budget = CJK_CHAR_BUDGET if _is_cjk_heavy(texts) else CHAR_BUDGET
+    view is dropped once it would read less than 100 characters a text. The embedding view
+    follows the same rule (a mean of word vectors blurs over a long text, and on 25k long
+    documents it cost more than the rest of the model)."""
     cap = min(limit, budget // max(1, len(texts)))
     return cap if cap >= 100 else 0
 
@@ -258,7 +294,8 @@ def _hashed_tfidf(texts: list[str], train: np.ndarray, analyzer: str, ngrams: tu
     return _tfidf(counts, train)
 
 
-def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float) -> np.ndarray:
+def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int, folds: int, seed: int, c: float,
+                               dense: bool = False) -> np.ndarray:
     """Out-of-fold class probabilities of the training rows; every other row gets the mean of
     the fold models (none was trained on it). Folds run on two threads (the solvers release
     the GIL) with one BLAS thread each: on a busy 2-core machine BLAS threads fighting over the
@@ -279,7 +316,7 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
 
     def fold(fit_idx: np.ndarray, held_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-        model = _classifier(k, c, seed)
+        model = _classifier(k, c, seed, dense)
         model.fit(x_train[fit_idx], y_train[fit_idx])
         held = model.predict_proba(x_train[held_idx])
         return held_idx, model.classes_, held, (model.predict_proba(x_rest) if x_rest is not None else None)
@@ -299,18 +336,19 @@ def _out_of_fold_probabilities(x: Any, y: np.ndarray, train: np.ndarray, k: int,
     return probs
 
 
-def _classifier(k: int, c: float, seed: int) -> Any:
+def _classifier(k: int, c: float, seed: int, dense: bool = False) -> Any:
     """Logistic regression; ``c`` is the inverse regularisation (scikit-learn's ``C``).
 
-    Two classes: stochastic gradient descent on the log loss, a fixed ``SGD_EPOCHS`` passes
-    (no tolerance: deterministic for a seed), penalty ``alpha = SGD_ALPHA * 4 / c`` (the default
-    ``c = 4`` gives the measured best). On 25k long binary documents it ranked label errors
-    better than liblinear run to convergence (precision .52 vs .47 at the same recall: the
-    stronger penalty) at a tenth of the time. More classes: multinomial lbfgs, whose
-    probabilities ranked flips better than one-vs-rest SGD on BBC and the tickets."""
+    Two classes, sparse views: stochastic gradient descent on the log loss, a fixed
+    ``SGD_EPOCHS`` passes (no tolerance: deterministic for a seed), penalty
+    ``alpha = SGD_ALPHA * 4 / c`` (the default ``c = 4`` gives the measured best: on 25k long
+    binary documents alpha 6e-5 ranked label errors better than 4e-5 and than liblinear run to
+    convergence, at a tenth of liblinear's time). More classes, and the dense embedding view:
+    multinomial lbfgs, whose probabilities ranked flips better than one-vs-rest SGD on BBC and
+    the tickets."""
     from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-    if k == 2:
+    if k == 2 and not dense:
         return SGDClassifier(loss="log_loss", alpha=SGD_ALPHA * 4.0 / c, max_iter=SGD_EPOCHS, tol=None, random_state=seed)
     return LogisticRegression(C=c, solver="lbfgs", max_iter=200, tol=1e-3)
 

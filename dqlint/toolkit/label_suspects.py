@@ -29,7 +29,7 @@ CONFLICTING_LABELS = "conflicting-labels"
 # The classifier reads at most this much of each text (long documents cost time, add little):
 # the first 3/4 and the last 1/4, as reviews and tickets often end with the verdict.
 MAX_TEXT_CHARS = 4000
-FEATURES = ("word+char", "word")
+FEATURES = ("word+char+embedding", "word+char", "word")
 FILTERS = ("both", "prune_by_noise_rate", "prune_by_class", "confident_learning")
 
 
@@ -97,8 +97,8 @@ def find_label_suspects(
     max_training_rows: int = 20_000,
     seed: int = 0,
     conflict_similarity: float = 95.0,
-    features: str = "word+char",
-    filter_by: str = "both",
+    features: str = "word+char+embedding",
+    filter_by: str = "prune_by_noise_rate",
     regularisation: float = 4.0,
     model: bool = True,
     conflict_groups: Callable[[dict[int, str]], list[list[int]]] | None = None,
