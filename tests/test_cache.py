@@ -187,3 +187,17 @@ def test_only_a_report_that_keeps_the_contract_is_written(dqlint_cli, runs, work
     assert not (workdir / "other").exists() and cache.load() is None
     cache.store(report)
     assert cache.load() == report
+
+
+def test_an_entry_orjson_refuses_is_read_by_the_standard_library_and_digests_agree(tmp_path):
+    from dqlint.engine.cache import _read_entry, report_digest
+
+    # NaN and an escaped lone surrogate are JSON the standard library writes and reads, orjson not.
+    entry = tmp_path / "entry.json"
+    entry.write_text('{"a": NaN, "b": "\\udc80", "c": [1.5, 1e-05]}', encoding="utf-8")
+    parsed = _read_entry(entry)
+    assert parsed["b"] == "\udc80" and parsed["c"] == [1.5, 1e-05] and parsed["a"] != parsed["a"]
+    # The digest of a value is the same however it was read back (orjson or the fallback).
+    plain = {"z": [1, 2.5, "é"], "a": {"y": None, "b": True}}
+    assert report_digest(plain) == report_digest(json.loads(json.dumps(plain))) == report_digest(dict(reversed(plain.items())))
+    assert report_digest({"s": "\udc80"}) == report_digest(parsed and {"s": parsed["b"]})
