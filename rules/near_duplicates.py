@@ -33,6 +33,11 @@ from dqlint.toolkit.similarity import (
 )
 
 _MAX_DIFFERENCES = 10
+# A finding quotes the texts (and, for near copies, what differs) of at most this many of its
+# rows; its locations still name every row, so `clean` and a reader miss none. A templated
+# set's group can hold hundreds of rows: quoting 400 characters of each made the JSON report of
+# 100k templated chats 115 MB, and the report was most of the check's memory.
+_MAX_QUOTED = 20
 # A template family has at least this many distinct texts (copies of one text are duplicates).
 _TEMPLATE_TEXTS = 5
 
@@ -170,8 +175,10 @@ class NearDuplicates(Rule):
             "kept": kept.to_dict(),
             "split": ds.split[rows[0]],
             "conflicting_labels": conflicting,
-            "texts": [masked_clip(compared_text(ds, what, r), 400) for r in rows],
+            "texts": [masked_clip(compared_text(ds, what, r), 400) for r in rows[:_MAX_QUOTED]],
         }
+        if len(rows) > _MAX_QUOTED:
+            details["texts_truncated"] = True
         if group.kind == "near":
             # What differs between the kept row and each near copy, so a person can judge at a glance.
             details["differences"] = [
@@ -180,7 +187,7 @@ class NearDuplicates(Rule):
                     "similarity": round(float(s), 2),
                     "differences": [d.to_dict() for d in differences(index.texts[r], index.texts[group.kept])[:_MAX_DIFFERENCES]],
                 }
-                for r, s in group.partners
+                for r, s in group.partners[: _MAX_QUOTED - 1]
             ]
             first = details["differences"][0]["differences"]
             if first:
@@ -233,8 +240,9 @@ class NearDuplicates(Rule):
                             "kind": "same-input",
                             "size": len(members),
                             "split": split,
-                            "texts": [masked_clip(ds.output[m], 400) for m in members],
+                            "texts": [masked_clip(ds.output[m], 400) for m in members[:_MAX_QUOTED]],
                             "input": masked_clip(ds.input[members[0]], 400),
+                            **({"texts_truncated": True} if len(members) > _MAX_QUOTED else {}),
                         },
                     )
                 )
@@ -549,8 +557,9 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
                     "kind": "same-input",
                     "size": len(rows),
                     "split": view.split[rows[0]],
-                    "texts": [masked_clip(view.output[m], 400) for m in rows],
+                    "texts": [masked_clip(view.output[m], 400) for m in rows[:_MAX_QUOTED]],
                     "input": masked_clip(view.input[rows[0]], 400),
+                    **({"texts_truncated": True} if len(rows) > _MAX_QUOTED else {}),
                 },
             )
         )
