@@ -25,7 +25,7 @@ from dqlint.toolkit.similarity import (
     Normalization,
     compared_column,
     compared_text,
-    dataset_index,
+    dataset_candidates,
 )
 
 # Which splits a held-out split must not share rows with.
@@ -105,11 +105,12 @@ class TrainTestLeakage(Rule):
         # row -> {matched row: (kind, score)}; best evidence per matched row.
         leaks: dict[int, dict[int, tuple[str, float]]] = {}
         for what in fields:
-            index = dataset_index(ctx, what, norm, threshold=options.threshold, near=options.near, scorer=options.scorer)
-            neighbours = index.neighbours()
+            # Only the pairs of held-out texts are verified (unless another rule builds the whole index).
+            index = dataset_candidates(ctx, what, norm, threshold=options.threshold, near=options.near, scorer=options.scorer)
             holdout_rows = {split: [r for r in ds.rows(split) if index.unique_of[r] >= 0] for split in holdouts}
             # Only the unique texts of held-out rows and their near neighbours matter.
             wanted = {index.unique_of[r] for rows in holdout_rows.values() for r in rows}
+            neighbours = index.neighbours_of(wanted)
             wanted |= {v for u in list(wanted) for v, _ in neighbours.get(u, ())}
             members = index.rows_of(wanted)
             for split, rows in holdout_rows.items():

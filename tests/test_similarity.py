@@ -317,3 +317,35 @@ def test_label_conflict_groups_are_the_full_index_groups_whichever_comes_first()
     assert len(expected) > 20 and any(len(g) > 2 for g in expected)
     assert lazy == expected
     assert mixed_groups(full_ctx, "input", norm, key_of, threshold=90, min_score=95) == expected
+
+
+def test_held_out_neighbours_are_the_full_index_neighbours_whichever_comes_first():
+    """neighbours_of (the leakage check's question) verifies only the pairs touching the given
+    texts; its answer is the full index's neighbours of those texts, in the same order, and a
+    full index built afterwards is the one built directly."""
+    from dqlint.data.ingest import dataset_from_records
+    from dqlint.rule import CheckContext
+    from dqlint.toolkit.similarity import Normalization, dataset_candidates, dataset_index
+
+    rng = np.random.default_rng(5)
+    subjects = ["invoice", "parcel", "password", "refund", "screen", "account", "order", "card"]
+    records = []
+    for i in range(500):
+        text = f"my {' '.join(subjects[int(k)] for k in rng.integers(0, len(subjects), 12))} broke again today"
+        records.append({"text": text, "label": "x"})
+        if i % 5 == 0:
+            records.append({"text": text.replace("again", "agian"), "label": "x"})
+    ds = dataset_from_records(records, path="t.jsonl")
+    norm = Normalization()
+    lazy_ctx, full_ctx = CheckContext(ds), CheckContext(ds)
+    lazy = dataset_candidates(lazy_ctx, "input", norm, threshold=90)
+    full = dataset_index(full_ctx, "input", norm, threshold=90)
+    every = full.neighbours()
+    wanted = sorted(every)[::3] + [u for u in range(0, len(full.rep), 17) if u not in every]
+    expected = {u: every[u] for u in sorted(set(wanted)) if u in every}
+    assert len(expected) > 10
+    assert lazy.neighbours_of(wanted) == expected
+    assert lazy.rows_of(wanted[:5]) == full.rows_of(wanted[:5])
+    after = dataset_index(lazy_ctx, "input", norm, threshold=90)
+    assert after.pairs.tolist() == full.pairs.tolist() and after.related.tolist() == full.related.tolist()
+    assert dataset_candidates(full_ctx, "input", norm, threshold=90).neighbours_of(wanted) == expected

@@ -339,6 +339,18 @@ class DuplicateGroup:
     partners: list[tuple[int, float]] = field(default_factory=list)
 
 
+def _rows_of(unique_of: np.ndarray, uids: Iterable[int]) -> dict[int, list[int]]:
+    """Unique id -> its rows, for the given ids (``unique_of``: the row -> unique id array)."""
+    import numpy as np
+
+    wanted = np.fromiter(set(uids), dtype=np.intp)
+    rows = np.flatnonzero(np.isin(unique_of, wanted))
+    out: dict[int, list[int]] = {}
+    for row, uid in zip(rows.tolist(), unique_of[rows].tolist()):
+        out.setdefault(uid, []).append(row)
+    return out
+
+
 def _members(unique_of: Sequence[int], count: int) -> list[list[int]]:
     """Rows of each of ``count`` unique ids (rows of id -1, empty texts, belong to none)."""
     out: list[list[int]] = [[] for _ in range(count)]
@@ -376,15 +388,7 @@ class SimilarityIndex:
 
     def rows_of(self, uids: Iterable[int]) -> dict[int, list[int]]:
         """Rows of the given unique ids (vectorised: cheap for a few ids among many rows)."""
-        import numpy as np
-
-        wanted = np.fromiter(set(uids), dtype=np.intp)
-        uo = self._unique_array()
-        rows = np.flatnonzero(np.isin(uo, wanted))
-        out: dict[int, list[int]] = {}
-        for row, uid in zip(rows.tolist(), uo[rows].tolist()):
-            out.setdefault(uid, []).append(row)
-        return out
+        return _rows_of(self._unique_array(), uids)
 
     def neighbours(self) -> dict[int, list[tuple[int, float]]]:
         """Unique id -> [(other unique id, similarity)] over the verified near pairs."""
@@ -631,6 +635,35 @@ class Candidates:
             self.a = self.b = np.zeros(0, np.intp)
             self._scores = self._same = None
         return self._full
+
+    def rows_of(self, uids: Iterable[int]) -> dict[int, list[int]]:
+        """Rows of the given unique ids."""
+        import numpy as np
+
+        return _rows_of(np.asarray(self.unique_of, dtype=np.intp), uids)
+
+    def neighbours_of(self, uids: Iterable[int]) -> dict[int, list[tuple[int, float]]]:
+        """The full index's ``neighbours()`` of the given unique ids only: [(other unique id,
+        similarity)] in the same order. Without the full index, only the pairs touching one
+        of them are scored and tested: a leakage check needs the held-out texts' pairs, a
+        tenth of a set's pairs or less."""
+        import numpy as np
+
+        wanted = sorted(set(uids))
+        if self._full is not None:
+            every = self._full.neighbours()
+            return {u: every[u] for u in wanted if u in every}
+        mask = np.zeros(len(self.rep), dtype=bool)
+        mask[np.asarray(wanted, dtype=np.intp)] = True
+        near = self._near(np.flatnonzero(mask[self.a] | mask[self.b]), self.threshold)
+        out: dict[int, list[tuple[int, float]]] = {}
+        scores = self._scores[near].astype(np.float32) if self._scores is not None else np.zeros(0, np.float32)
+        for a, b, s in zip(self.a[near].tolist(), self.b[near].tolist(), scores.tolist()):
+            if mask[a]:
+                out.setdefault(a, []).append((b, s))
+            if mask[b]:
+                out.setdefault(b, []).append((a, s))
+        return out
 
     def mixed_components(self, keys: Sequence[frozenset], min_score: float) -> list[list[int]]:
         """Unique ids of each group whose texts carry more than one key between them (``keys``:

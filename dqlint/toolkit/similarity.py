@@ -153,6 +153,21 @@ def dataset_index(
     return _candidates(ctx, what, norm, threshold, near, scorer).index()
 
 
+def dataset_candidates(
+    ctx: CheckContext,
+    what: str,
+    norm: Normalization,
+    *,
+    threshold: float = 90.0,
+    near: bool = True,
+    scorer: str = "ratio+token-sort",
+) -> Candidates:
+    """The run's candidate pairs behind ``dataset_index`` (same setting, same object), for a
+    rule that needs only some texts' verified pairs (``Candidates.neighbours_of``): what it
+    verifies is kept, and a full index asked for later reuses it."""
+    return _candidates(ctx, what, norm, threshold, near, scorer)
+
+
 def mixed_groups(
     ctx: CheckContext,
     what: str,
