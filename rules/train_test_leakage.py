@@ -54,7 +54,10 @@ class TrainTestLeakage(Rule):
 
     Near matches come from the index `near-duplicates` uses, with the same bound (at most 16
     LSH candidates a text, the closest by the MinHash estimate): on degenerate templated data a
-    held-out row may list fewer near matches; exact and n-gram matches are not capped.
+    held-out row may list fewer near matches; exact and n-gram matches are not capped. Only
+    the candidate pairs that touch a held-out text are scored and compared word by word (the
+    same verdicts the whole index gives them, at a fraction of its cost when training rows are
+    most of the set).
 
     ## Why it matters
     A test row the model has trained on measures memory, not skill: evaluation scores go up
