@@ -231,23 +231,29 @@ class NearDuplicates(Rule):
             starts = np.flatnonzero(new_input)
             for r in np.flatnonzero((sizes > 1) & (answers > 1)).tolist():
                 members = sorted(rows[starts[r] : starts[r] + sizes[r]].tolist())
-                findings.append(
-                    Finding(
-                        f"{len(members)} rows share one input but have {answers[r]} different outputs",
-                        ds.locations(members),
-                        masked_clip(ds.input[members[0]], 120),
-                        {
-                            "kind": "same-input",
-                            "size": len(members),
-                            "split": split,
-                            "texts": [masked_clip(ds.output[m], 400) for m in members[:_MAX_QUOTED]],
-                            "input": masked_clip(ds.input[members[0]], 400),
-                            **({"texts_truncated": True} if len(members) > _MAX_QUOTED else {}),
-                        },
-                    )
-                )
+                findings.append(_same_input_finding(ds, members, int(answers[r]), split))
         findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].record or 0))
         return findings
+
+
+def _same_input_finding(ds: Any, rows: list[int], answers: int, split: str) -> Finding:
+    """One "same input, different outputs" finding (both engines: ``ds`` a Dataset or a fetched
+    rows view), quoting the outputs of at most ``_MAX_QUOTED`` of its sorted ``rows``."""
+    details = {
+        "kind": "same-input",
+        "size": len(rows),
+        "split": split,
+        "texts": [masked_clip(ds.output[m], 400) for m in rows[:_MAX_QUOTED]],
+        "input": masked_clip(ds.input[rows[0]], 400),
+    }
+    if len(rows) > _MAX_QUOTED:
+        details["texts_truncated"] = True
+    return Finding(
+        f"{len(rows)} rows share one input but have {answers} different outputs",
+        ds.locations(rows),
+        masked_clip(ds.input[rows[0]], 120),
+        details,
+    )
 
 
 def _conflicting_labels(ds: Any, rows: list[int]) -> bool:
@@ -548,21 +554,7 @@ def _ray_same_input_findings(inputs: Any, every: Any, norm: Normalization, compa
     findings = []
     for g, rows in members.items():
         rows = sorted(rows)
-        findings.append(
-            Finding(
-                f"{len(rows)} rows share one input but have {answers[g]} different outputs",
-                view.locations(rows),
-                masked_clip(view.input[rows[0]], 120),
-                {
-                    "kind": "same-input",
-                    "size": len(rows),
-                    "split": view.split[rows[0]],
-                    "texts": [masked_clip(view.output[m], 400) for m in rows[:_MAX_QUOTED]],
-                    "input": masked_clip(view.input[rows[0]], 400),
-                    **({"texts_truncated": True} if len(rows) > _MAX_QUOTED else {}),
-                },
-            )
-        )
+        findings.append(_same_input_finding(view, rows, answers[g], view.split[rows[0]]))
     findings.sort(key=lambda f: (f.locations[0].path, f.locations[0].record or 0))
     return findings
 
