@@ -657,8 +657,8 @@ class Candidates:
         mask[np.asarray(wanted, dtype=np.intp)] = True
         near = self._near(np.flatnonzero(mask[self.a] | mask[self.b]), self.threshold)
         out: dict[int, list[tuple[int, float]]] = {}
-        scores = self._scores[near] if len(near) else np.zeros(0, np.float32)  # float32, as the index's
-        for a, b, s in zip(self.a[near].tolist(), self.b[near].tolist(), scores.tolist()):
+        # _near scored every pair it looked at; float32 scores, as the full index holds them.
+        for a, b, s in zip(self.a[near].tolist(), self.b[near].tolist(), self._scores[near].tolist()):
             if mask[a]:
                 out.setdefault(a, []).append((b, s))
             if mask[b]:

@@ -30,7 +30,7 @@ def mask_report(report: Any) -> Any:
     _collect(report, strings)
     unique = list(strings)
     strings = dict(zip(unique, mask_many(unique)))
-    if all(strings[s] is s or strings[s] == s for s in unique):
+    if all(masked == s for s, masked in strings.items()):
         # Nothing to mask (the usual case): the report as it is. Rebuilding a report of 30,000
         # findings cost seconds and a second copy of it in memory.
         return report
