@@ -6,7 +6,11 @@ with all default rules; the floor is ``orjson.loads`` of every line in the same 
 Sets come from ``benchmarks/scale_data.py`` (``DQLINT_BENCH_DATA``, e.g. /work/bench-data).
 
     python benchmarks/bench_engines.py --kind templated --rows 100000 1000000 [--engines local ray]
-        [--timeout 1800] [--markdown]
+        [--timeout 1800] [--markdown] [--results FILE] [--plot PNG]
+
+``--results FILE`` appends each measurement to FILE (JSON lines) and ``--plot`` draws every
+measurement in it, so the sizes can be run one at a time (a 10M-row Ray run takes an hour) and
+drawn together.
 
 Runs over 300k rows should hold the machine lock: ``flock /work/bench.lock python ...``.
 A local run that dies of memory is printed as ``out of memory`` with its peak so far.
@@ -15,6 +19,7 @@ A local run that dies of memory is printed as ``out of memory`` with its peak so
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -71,9 +76,25 @@ def _run_all(args: argparse.Namespace, launch: Launcher, rows_out: list) -> None
             limit = args.memory_limit * 2**30 if engine == "local" and args.memory_limit else None
             result = measure(launch, cmd, args.timeout, limit)
             rows_out.append((args.kind, n, size_mib, engine, floor, result))
+            if args.results:
+                with open(args.results, "a", encoding="utf-8") as fh:
+                    fh.write(json.dumps({"kind": args.kind, "rows": n, "mib": size_mib, "engine": engine, "floor": floor, **result}) + "\n")
             print(f"{args.kind} {n:>10,} {size_mib:8.0f} MiB {engine:5} {describe(result):>28} "
                   f"({result['seconds'] / floor:.0f}x floor {floor:.1f} s)"
                   f"  driver {result['driver_mib']:7.0f} MiB  total {result['total_mib']:7.0f} MiB", flush=True)
+
+
+def load_results(path: str, kind: str) -> list:
+    """Every measurement of ``kind`` in a --results file, smallest set first, the latest run of
+    each (rows, engine) pair winning."""
+    latest: dict[tuple[int, str], tuple] = {}
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            r = json.loads(line)
+            if r["kind"] == kind:
+                result = {k: r[k] for k in ("seconds", "code", "driver_mib", "total_mib", "timed_out", "error")}
+                latest[(r["rows"], r["engine"])] = (r["kind"], r["rows"], r["mib"], r["engine"], r["floor"], result)
+    return [latest[key] for key in sorted(latest)]
 
 
 def plot(rows_out: list, path: str) -> None:
@@ -116,10 +137,15 @@ def main() -> None:
     parser.add_argument("--memory-limit", type=float, default=20, help="GiB of address space for a local-engine run (0: none)")
     parser.add_argument("--plot", help="write a PNG of time and memory against rows here")
     parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--results", help="append each measurement here (JSON lines); --plot and --markdown then show all of them")
+    parser.add_argument("--no-run", action="store_true", help="measure nothing: only show what --results holds")
     args = parser.parse_args()
     rows_out: list = []
-    with Launcher() as launch:
-        _run_all(args, launch, rows_out)
+    if not args.no_run:
+        with Launcher() as launch:
+            _run_all(args, launch, rows_out)
+    if args.results:
+        rows_out = load_results(args.results, args.kind)
     if args.markdown:
         print("\n| set | rows | MiB | engine | wall | × floor | driver peak | total peak |\n|---|---|---|---|---|---|---|---|")
         for kind, n, size, engine, floor, r in rows_out:

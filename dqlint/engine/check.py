@@ -102,6 +102,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         on_done=request.on_rule_done,
     )
     rules = [outcome.to_dict() for outcome in outcomes]
+    del outcomes  # the findings live on in `rules` alone (a second copy of them is most of a large report)
     add_fingerprints(rules, dataset)
     verdict, reason = judge(rules, config.fail_on)
     report = build_report(dataset, rules, verdict, reason, __version__, target=config.target)

@@ -45,8 +45,11 @@ def build_report(
 
 def json_ready(report: Mapping[str, Any]) -> dict[str, Any]:
     """The report as JSON would give it back (tuples become lists, keys strings): the form the
-    cache stores and every consumer reads."""
-    return json.loads(json.dumps(report))
+    cache stores and every consumer reads. A caller that passes a report nothing else refers to
+    gets it freed once it is written out, before the copy is read back: the two never coexist."""
+    text = json.dumps(report)
+    del report
+    return json.loads(text)
 
 
 def report_schema() -> dict[str, Any]:

@@ -22,6 +22,7 @@ def dumps(report: Mapping[str, Any]) -> str:
 
     try:
         json.dumps(report, allow_nan=False, check_circular=False)  # the C encoder: only to refuse NaN
-        return orjson.dumps(report, option=orjson.OPT_INDENT_2).decode("utf-8") + "\n"
+        # The newline from orjson: appending it to a report of hundreds of megabytes copies it.
+        return orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE).decode("utf-8")
     except (TypeError, ValueError):
         return json.dumps(report, indent=2, ensure_ascii=False) + "\n"

@@ -117,19 +117,20 @@ def run_ray_check(request: CheckRequest, plugins: Sequence[PluginRule]) -> dict[
         ctx_args = _context_args(request, reference)
         outcomes, sampled, warnings = run_rules_on_ray(ray, run, prepared, ctx_args, cpus, request, progress)
         rules = [outcome.to_dict() for outcome in outcomes]
+        del outcomes  # the findings live on in `rules` alone: on the driver they are most of the memory
         progress("ray: fingerprinting findings")
         add_fingerprints(rules, finding_rows(ray, run, rules))
     verdict, reason = judge(rules, config.fail_on)
-    report = build_report(_Totals(run), rules, verdict, reason, __version__, target=config.target)
-    report["engine"] = {
-        "name": "ray",
-        "address": config.address or "local",
-        "cpus": cpus,
-        "blocks": len(run.blocks),
-        "sampled": sampled,
-        "warnings": warnings,
-    }
-    return mask_report(json_ready(report))
+    engine = {"name": "ray", "address": config.address or "local", "cpus": cpus, "blocks": len(run.blocks), "sampled": sampled, "warnings": warnings}
+    # Built inside the call, so json_ready holds the only reference and frees the report it copies.
+    return mask_report(json_ready({**build_report(_Totals(run), _released(rules), verdict, reason, __version__, target=config.target), "engine": engine}))
+
+
+def _released(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rules' entries, moved out of the caller's list (which is left empty)."""
+    moved = list(rules)
+    rules.clear()
+    return moved
 
 
 class _Totals:
