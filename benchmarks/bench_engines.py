@@ -69,11 +69,11 @@ def _run_all(args: argparse.Namespace, launch: Launcher, rows_out: list) -> None
         size_mib = sum(f.stat().st_size for f in folder.glob("*.jsonl")) / 2**20
         floor = launch.run([sys.executable, "-c", FLOOR_CODE, str(folder)]).seconds
         for engine in args.engines:
-            cmd = ["dqlint", "check", str(folder / "train.jsonl"), "--test", str(folder / "test.jsonl"), "--isolated",
+            cmd = ["dqlint", "check", str(folder / "train.jsonl"), "--test", str(folder / "test.jsonl"), "--config", str(HERE / "large.toml"),
                    "--no-cache", "-q", "-f", "json", "-o", "/dev/null", "--engine", engine]
             # The local engine may run out of memory at 10M rows: bound its address space so it
             # stops with a MemoryError instead of the kernel killing whatever else runs.
-            limit = args.memory_limit * 2**30 if engine == "local" and args.memory_limit else None
+            limit = int(args.memory_limit * 2**30) if engine == "local" and args.memory_limit else None
             result = measure(launch, cmd, args.timeout, limit)
             rows_out.append((args.kind, n, size_mib, engine, floor, result))
             if args.results:
@@ -110,8 +110,14 @@ def plot(rows_out: list, path: str) -> None:
         if not done:
             continue
         xs = [n for n, _ in done]
-        left.plot(xs, [r["seconds"] for _, r in done], marker="o", label=engine)
-        right.plot(xs, [r["total_mib"] / 1024 for _, r in done], marker="o", label=engine)
+        line, = left.plot(xs, [r["seconds"] for _, r in done], marker="o", label=engine)
+        right.plot(xs, [r["total_mib"] / 1024 for _, r in done], marker="o", label=engine, color=line.get_color())
+        # A run that ran out of memory: a cross where it stopped (time) and at its peak (memory).
+        for _, n, _, e, _, r in rows_out:
+            if e == engine and describe(r).startswith("out of memory"):
+                left.plot([n], [r["seconds"]], marker="x", markersize=10, color=line.get_color(), linestyle="none")
+                left.annotate(f"{engine}: out of memory", (n, r["seconds"]), textcoords="offset points", xytext=(-90, 8), fontsize=8)
+                right.plot([n], [r["total_mib"] / 1024], marker="x", markersize=10, color=line.get_color(), linestyle="none")
     floors = sorted({(n, f) for _, n, _, _, f, _ in rows_out})
     left.plot([n for n, _ in floors], [f for _, f in floors], linestyle=":", color="grey", label="floor (parse every line)")
     sizes = sorted({(n, s) for _, n, s, _, _, _ in rows_out})

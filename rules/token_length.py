@@ -66,97 +66,122 @@ class TokenLength(Rule):
         exact_tokens: bool = option(False, "count every example's tokens, not a sample (slower on large sets)")
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.analysis.pricing import PRICES, estimate_training_cost, model_info
-        from dqlint.report.charts import histogram
-        from dqlint.toolkit.tokens import SAMPLE_SEED, example_token_counts, token_sampling
+        from dqlint.toolkit.tokens import example_token_counts, token_sampling
 
         ds = ctx.dataset
         if len(ds) == 0:
             return RuleResult.skipped("no examples to count")
-        info = model_info(options.model)
-        limit = options.context_limit or (info.context_limit if info else None)
-        if limit is None:
-            return RuleResult(
-                Status.ERROR,
-                f"unknown model {options.model!r}: set context-limit (known: {', '.join(_known_models())})",
-            )
-        encoding = options.encoding or (info.encoding if info else "o200k_base")
-        counts = example_token_counts(ctx, encoding, **token_sampling(options, limit))
-        tokens = counts.per_row
+        target = _target(options)
+        if isinstance(target, RuleResult):
+            return target
+        counts = example_token_counts(ctx, target.encoding, **token_sampling(options, target.limit))
+        rows = {s: ds.rows(s) for s in ("train", "validation", "test")}
+        return _judged(options, target, counts, rows, _over_limit(ds, counts.per_row, options, target.limit))
 
-        checked = ds.rows(options.splits)
-        over = [r for r in checked if tokens[r] > limit]  # always counted: see TokenCounts
-        findings = [
-            Finding(
-                f"example has {int(tokens[r]):,} tokens, {int(tokens[r]) - limit:,} over the "
-                f"{limit:,}-token limit of {options.model}",
-                [ds.location(r)],
-                snippet=_snippet(ds.example_text(r)),
-                details={"tokens": int(tokens[r]), "limit": limit, "split": ds.split[r]},
-            )
-            for r in sorted(over, key=lambda r: -int(tokens[r]))
-        ]
 
-        price = PRICES.get(info.name) if info else None
-        usd_per_million = options.price_per_million if options.price_per_million is not None else (
-            price.usd_per_million if price else None
+@dataclass
+class _Target:
+    info: Any  # dqlint.analysis.pricing.ModelInfo, or None for a model outside the table
+    limit: int
+    encoding: str
+
+
+def _target(options: TokenLength.Options) -> _Target | RuleResult:
+    """The model's context limit and encoding, or the error result of an unknown model."""
+    from dqlint.analysis.pricing import model_info
+
+    info = model_info(options.model)
+    limit = options.context_limit or (info.context_limit if info else None)
+    if limit is None:
+        return RuleResult(Status.ERROR, f"unknown model {options.model!r}: set context-limit (known: {', '.join(_known_models())})")
+    return _Target(info, limit, options.encoding or (info.encoding if info else "o200k_base"))
+
+
+def _over_limit(ds: Any, tokens: Any, options: TokenLength.Options, limit: int) -> list[Finding]:
+    """A finding for every example of the checked splits over ``limit``, in row order (such
+    examples are always counted exactly: see TokenCounts)."""
+    return [
+        Finding(
+            f"example has {int(tokens[r]):,} tokens, {int(tokens[r]) - limit:,} over the "
+            f"{limit:,}-token limit of {options.model}",
+            [ds.location(r)],
+            snippet=_snippet(ds.example_text(r)),
+            details={"tokens": int(tokens[r]), "limit": limit, "split": ds.split[r]},
         )
-        train = ds.rows("train")
-        cost = _training_cost(counts, train, limit, options.epochs, usd_per_million)
-        by_split = {s: rows for s in ("train", "validation", "test") if (rows := ds.rows(s))}
-        details: dict[str, Any] = {
-            "tokenizer": counts.label,
-            "exact": counts.tokenizer.exact and (info.exact_tokenizer if info else True),
-            "model": options.model,
-            "context_limit": limit,
-            "counted_from_messages": counts.from_messages,
-            "counted_from_canonical_view": counts.from_canonical,
-            "distribution": {s: _split_stats(counts, rows) for s, rows in by_split.items()},
-            "cost_estimate": {
-                **cost,
-                "estimate": True,
-                "price_source": (
-                    "rule option price-per-million" if options.price_per_million is not None
-                    else (f"{price.source} (as of {price.as_of})" if price else None)
-                ),
-                "epochs_source": "option" if options.epochs is not None else "provider default for the set size",
-            },
-            "charts": [
-                histogram(
-                    "Tokens per example" + ("" if counts.exact else " (seeded sample of each large split)"),
-                    {s: [int(v) for v in counts.distribution_sample(rows)[0]] for s, rows in by_split.items()},
-                    log=True,
-                    marker=(float(limit), f"{options.model} limit {limit:,}"),
-                    unit="tokens",
-                )
-            ],
+        for r in ds.rows(options.splits)
+        if tokens[r] > limit
+    ]
+
+
+def _judged(options: TokenLength.Options, target: _Target, counts: Any, rows: dict[str, Any], over: list[Finding]) -> RuleResult:
+    """The result from the token counts of the whole set (``rows``: each split's rows in it)
+    and the findings over the limit (in row order): the one builder of both engines."""
+    from dqlint.analysis.pricing import PRICES
+    from dqlint.report.charts import histogram
+    from dqlint.toolkit.tokens import SAMPLE_SEED
+
+    info, limit = target.info, target.limit
+    findings = sorted(over, key=lambda f: -f.details["tokens"])  # stable: ties stay in row order
+    checked = sum(len(rows.get(s, ())) for s in set(options.splits))
+    price = PRICES.get(info.name) if info else None
+    usd_per_million = options.price_per_million if options.price_per_million is not None else (
+        price.usd_per_million if price else None
+    )
+    cost = _training_cost(counts, rows["train"], limit, options.epochs, usd_per_million)
+    by_split = {s: r for s, r in rows.items() if len(r)}
+    details: dict[str, Any] = {
+        "tokenizer": counts.label,
+        "exact": counts.tokenizer.exact and (info.exact_tokenizer if info else True),
+        "model": options.model,
+        "context_limit": limit,
+        "counted_from_messages": counts.from_messages,
+        "counted_from_canonical_view": counts.from_canonical,
+        "distribution": {s: _split_stats(counts, r) for s, r in by_split.items()},
+        "cost_estimate": {
+            **cost,
+            "estimate": True,
+            "price_source": (
+                "rule option price-per-million" if options.price_per_million is not None
+                else (f"{price.source} (as of {price.as_of})" if price else None)
+            ),
+            "epochs_source": "option" if options.epochs is not None else "provider default for the set size",
+        },
+        "charts": [
+            histogram(
+                "Tokens per example" + ("" if counts.exact else " (seeded sample of each large split)"),
+                {s: [int(v) for v in counts.distribution_sample(r)[0]] for s, r in by_split.items()},
+                log=True,
+                marker=(float(limit), f"{options.model} limit {limit:,}"),
+                unit="tokens",
+            )
+        ],
+    }
+    if not counts.exact:
+        details["token_sample"] = {
+            "sample_size": options.sample_size,
+            "seed": SAMPLE_SEED,
+            "confidence": 0.99,
+            "note": "totals and percentiles estimated from exact counts of a seeded sample per split "
+            "(examples that could exceed the limit are all counted); --exact-tokens counts every example",
         }
-        if not counts.exact:
-            details["token_sample"] = {
-                "sample_size": options.sample_size,
-                "seed": SAMPLE_SEED,
-                "confidence": 0.99,
-                "note": "totals and percentiles estimated from exact counts of a seeded sample per split "
-                "(examples that could exceed the limit are all counted); --exact-tokens counts every example",
-            }
-        if info is not None and not info.exact_tokenizer:
-            details["note"] = f"{options.model} uses its own tokenizer: counts with {encoding} are approximate"
+    if info is not None and not info.exact_tokenizer:
+        details["note"] = f"{options.model} uses its own tokenizer: counts with {target.encoding} are approximate"
 
-        message = (
-            f"{len(over):,} of {len(checked):,} examples exceed the {limit:,}-token limit of {options.model}"
-            if over
-            else f"all {len(checked):,} examples fit the {limit:,}-token limit of {options.model}"
-        )
-        message += "; " + _cost_sentence(cost)
-        if not counts.tokenizer.exact:
-            message += " (token counts estimated: no tokenizer installed)"
-        return RuleResult.judged(
-            len(over) <= options.max_over_limit,
-            message,
-            Metric("examples_over_limit", len(over), options.max_over_limit),
-            findings,
-            details=details,
-        )
+    message = (
+        f"{len(findings):,} of {checked:,} examples exceed the {limit:,}-token limit of {options.model}"
+        if findings
+        else f"all {checked:,} examples fit the {limit:,}-token limit of {options.model}"
+    )
+    message += "; " + _cost_sentence(cost)
+    if not counts.tokenizer.exact:
+        message += " (token counts estimated: no tokenizer installed)"
+    return RuleResult.judged(
+        len(findings) <= options.max_over_limit,
+        message,
+        Metric("examples_over_limit", len(findings), options.max_over_limit),
+        findings,
+        details=details,
+    )
 
 
 def _known_models() -> list[str]:
@@ -246,81 +271,70 @@ def _snippet(text: str, width: int = 120) -> str:
 
 
 # -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
-# Each block counts its rows' tokens and lists its examples over the limit; the merge pools the
-# per-split counts (distribution, cost and chart are order-free) and sorts the findings as check().
-from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+# Every block counts its rows (the over-limit candidates, and the rows the whole set's seeded sample
+# holds, drawn on the driver from the split rows) and lists its examples over the limit; the
+# driver joins the counts in row order and builds the result as check() does: the same report.
 
 
 @dataclass
-class TokenPartial:
-    result: RuleResult
-    by_split: dict  # split -> numpy array of the block's token counts, in row order
+class _BlockCounts:
+    per_row: Any  # int64 token counts of the block's rows (0 where not counted)
+    measured: Any  # bool per row, or None when every row was counted
+    forced: Any
     from_messages: int
     from_canonical: int
+    over: list[Finding]
 
 
-def _tokens_partial(self: TokenLength, ctx: CheckContext, options: TokenLength.Options) -> TokenPartial:
+def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Options) -> RuleResult:
     import numpy as np
 
-    from dqlint.analysis.pricing import model_info
-    from dqlint.toolkit.tokens import example_token_counts
-
-    result = self.check(ctx, options)
-    if result.status is Status.SKIPPED or result.status is Status.ERROR:
-        return TokenPartial(result, {}, 0, 0)
-    ds = ctx.dataset
-    info = model_info(options.model)
-    counts = example_token_counts(ctx, options.encoding or (info.encoding if info else "o200k_base"))  # memoised by check()
-    tokens = np.asarray(counts.per_row, dtype=np.int64)
-    by_split = {s: tokens[np.asarray(ds.rows(s), dtype=np.int64)] for s in ("train", "validation", "test")}
-    return TokenPartial(result, by_split, counts.from_messages, counts.from_canonical)
-
-
-def _tokens_merge(self: TokenLength, partials: list, options: TokenLength.Options, ctx: CheckContext) -> RuleResult:
-    import numpy as np
-
-    from dqlint.analysis.pricing import PRICES, estimate_training_cost, model_info
-    from dqlint.report.charts import histogram
-
-    parts = [p.value for p in partials]
-    failed = next((p.result for p in parts if p.result.status is Status.ERROR), None)
-    if failed is not None:
-        return failed
-    counted = [p for p in parts if p.result.status is not Status.SKIPPED]
-    if not counted:
-        return RuleResult.skipped("no examples to count")
-    info = model_info(options.model)
-    limit = options.context_limit or (info.context_limit if info else None)
-    first = counted[0].result
-    findings = sorted((f for p in counted for f in p.result.findings), key=lambda f: -int(f.details["tokens"]))
-    checked = sum(int(p.by_split[s].size) for p in counted for s in options.splits if s in p.by_split)
-    price = PRICES.get(info.name) if info else None
-    usd_per_million = options.price_per_million if options.price_per_million is not None else (price.usd_per_million if price else None)
-    by_split = {s: np.concatenate([p.by_split[s] for p in counted]) for s in ("train", "validation", "test")}
-    cost = estimate_training_cost(by_split["train"].tolist(), limit=limit, epochs=options.epochs, usd_per_million=usd_per_million)
-    by_split = {s: v for s, v in by_split.items() if v.size}
-    details: dict[str, Any] = {
-        **first.details,
-        "counted_from_messages": sum(p.from_messages for p in counted),
-        "counted_from_canonical_view": sum(p.from_canonical for p in counted),
-        "distribution": {s: _stats(v.tolist()) for s, v in by_split.items()},
-        "cost_estimate": {**first.details["cost_estimate"], **cost.to_dict()},
-        "charts": [histogram("Tokens per example", {s: v.tolist() for s, v in by_split.items()}, log=True, marker=(float(limit), f"{options.model} limit {limit:,}"), unit="tokens")],
-    }
-    over = len(findings)
-    message = (
-        f"{over:,} of {checked:,} examples exceed the {limit:,}-token limit of {options.model}"
-        if over
-        else f"all {checked:,} examples fit the {limit:,}-token limit of {options.model}"
+    from dqlint.analysis.tokenizer import get_tokenizer
+    from dqlint.toolkit.tokens import (
+        TokenCounts,
+        count_dataset_tokens,
+        split_sample,
+        token_sampling,
     )
-    message += "; " + _cost_sentence(cost)
-    if first.message.endswith(" (token counts estimated: no tokenizer installed)"):
-        message += " (token counts estimated: no tokenizer installed)"
-    return RuleResult.judged(over <= options.max_over_limit, message, Metric("examples_over_limit", over, options.max_over_limit), findings, details=details)
+
+    split_of = inputs.split_rows()
+    if sum(len(r) for r in split_of.values()) == 0:
+        return RuleResult.skipped("no examples to count")
+    target = _target(options)
+    if isinstance(target, RuleResult):
+        return target
+    sample_size = token_sampling(options, target.limit)["sample_size"]
+    chosen = split_sample(split_of, sample_size)
+    firsts = np.asarray(inputs.first_rows(), dtype=np.int64)
+    picked: dict[int, np.ndarray] = {}  # block index -> the sampled rows of it, numbered within the block
+    if chosen is not None:
+        every = np.sort(np.concatenate(list(chosen.values())))
+        owner = np.searchsorted(firsts, every, side="right") - 1
+        for index in np.unique(owner):
+            picked[int(index)] = every[owner == index] - firsts[index]
+    inputs.progress(f"counting tokens on Ray{'' if chosen is None else f', sampling {sample_size:,} examples per split'}")
+
+    def measure(ds: Any, block: Any) -> _BlockCounts:
+        sample = None
+        if chosen is not None:
+            sample = np.zeros(len(ds), dtype=bool)
+            sample[picked.get(block.index, np.zeros(0, np.int64))] = True
+        counts = count_dataset_tokens(ds, target.encoding, limit=target.limit, sample_size=sample_size if chosen is not None else None, sample=sample)
+        over = _over_limit(ds, counts.per_row, options, target.limit)
+        return _BlockCounts(counts.per_row, counts.measured, counts.forced, counts.from_messages, counts.from_canonical, over)
+
+    parts: list[_BlockCounts] = inputs.map_blocks(measure)
+    joined = TokenCounts(
+        np.concatenate([p.per_row for p in parts]),
+        get_tokenizer(target.encoding),
+        sum(p.from_messages for p in parts),
+        sum(p.from_canonical for p in parts),
+        None if chosen is None else np.concatenate([p.measured for p in parts]),
+        None if chosen is None else np.concatenate([p.forced for p in parts]),
+    )
+    rows = {s: split_of.get(s, np.zeros(0, np.int64)) for s in ("train", "validation", "test")}
+    return _judged(options, target, joined, rows, [f for p in parts for f in p.over])
 
 
-# On a cluster the rule runs on a seeded sample (the report says so): its per-block partials
-# above predate the sampled totals of the local engine and do not reproduce them yet.
-TokenLength.scales = RUNS_SAMPLE
-TokenLength.partial = _tokens_partial  # type: ignore[method-assign]
-TokenLength.merge = _tokens_merge  # type: ignore[method-assign]
+TokenLength.scales = "distributed"  # type: ignore[assignment]
+TokenLength.run_distributed = _run_distributed  # type: ignore[attr-defined]

@@ -130,6 +130,9 @@ def test_ray_report_equals_local_on_planted_set(dqlint_cli, ray_instance, plante
     # Rules that ran on the driver say so; at 20k rows their sample is the whole set.
     assert all(s["whole_set"] for s in engine["sampled"].values())
     assert {"label-accuracy", "edge-case-ratio", "distribution-match"} <= set(engine["sampled"])
+    # token-length counts on the blocks: its sample is the whole set's seeded sample (18,000
+    # training rows > 5,000), not the driver's, and the over-limit check sees every row.
+    assert "token-length" not in engine["sampled"] and "token_sample" in by_id["token-length"]["details"]
 
 
 def test_ray_report_equals_local_on_classification_csv(dqlint_cli, ray_instance):

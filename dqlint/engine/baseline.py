@@ -24,7 +24,7 @@ from dqlint.errors import InputError
 if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
 
-__all__ = ["BASELINE_VERSION", "add_fingerprints", "apply_acceptance", "baseline_document", "read_baseline"]
+__all__ = ["BASELINE_VERSION", "add_fingerprints", "apply_acceptance", "baseline_document", "finding_records", "read_baseline", "row_digests"]
 
 BASELINE_VERSION = 1
 
@@ -32,24 +32,48 @@ BASELINE_VERSION = 1
 # -- fingerprints ------------------------------------------------------------------------------
 
 
-def add_fingerprints(rules: Sequence[dict[str, Any]], dataset: Dataset) -> None:
-    """Give every finding (and every failing rule without findings) its content fingerprint."""
-    row_of = {(dataset.files[f].path, r): i for i, (f, r) in enumerate(zip(dataset.file_index, dataset.record))}
+def add_fingerprints(rules: Sequence[dict[str, Any]], digests: Mapping[tuple[str, int], str]) -> None:
+    """Give every finding (and every failing rule without findings) its content fingerprint.
+    ``digests``: (path, record) -> the content digest of that row (``row_digests``), for at least
+    the rows the findings name (``finding_records``)."""
     for entry in rules:
         for finding in entry["findings"]:
-            finding["fingerprint"] = _finding_fingerprint(entry["id"], finding, row_of, dataset)
+            finding["fingerprint"] = _finding_fingerprint(entry["id"], finding, digests)
         if not entry["findings"] and entry["status"] in ("fail", "warn"):
             metric = (entry.get("metric") or {}).get("name", "")
             entry["fingerprint"] = _digest(["rule", entry["id"], entry["status"], metric])
 
 
-def _finding_fingerprint(rule_id: str, finding: Mapping[str, Any], row_of: dict, dataset: Dataset) -> str:
+def finding_records(rules: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
+    """path -> the records the findings name: the rows whose content their fingerprints hash."""
+    wanted: dict[str, set[int]] = {}
+    for entry in rules:
+        for finding in entry["findings"]:
+            for loc in finding["locations"]:
+                if loc.get("record") is not None:
+                    wanted.setdefault(loc["path"], set()).add(int(loc["record"]))
+    return wanted
+
+
+def row_digests(dataset: Dataset, wanted: Mapping[str, set[int]]) -> dict[tuple[str, int], str]:
+    """(path, record) -> content digest, for the rows of ``dataset`` that ``wanted`` names. The
+    Ray engine computes them block by block on the workers: only the digests reach the driver."""
+    paths = [f.path for f in dataset.files]
+    out: dict[tuple[str, int], str] = {}
+    for row, (file_index, record) in enumerate(zip(dataset.file_index, dataset.record)):
+        path = paths[file_index]
+        if record in wanted.get(path, ()):
+            out[(path, record)] = _row_digest(dataset, row)
+    return out
+
+
+def _finding_fingerprint(rule_id: str, finding: Mapping[str, Any], digests: Mapping[tuple[str, int], str]) -> str:
     kind = str((finding.get("details") or {}).get("kind", ""))
     contents = []
     for loc in finding["locations"]:
-        row = row_of.get((loc["path"], loc["record"]))
-        if row is not None:
-            contents.append(_row_digest(dataset, row))
+        digest = digests.get((loc["path"], loc["record"]))
+        if digest is not None:
+            contents.append(digest)
         else:  # a problem of a file, or of a record that could not be read: its place and words
             contents.append(_digest([os.path.basename(str(loc["path"])), finding["message"]]))
     return _digest([rule_id, kind, *sorted(contents)])

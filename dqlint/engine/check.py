@@ -11,7 +11,13 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
 from dqlint.data.ingest import load_inputs
 from dqlint.data.sources import InputSpec
-from dqlint.engine.baseline import add_fingerprints, apply_acceptance, read_baseline
+from dqlint.engine.baseline import (
+    add_fingerprints,
+    apply_acceptance,
+    finding_records,
+    read_baseline,
+    row_digests,
+)
 from dqlint.engine.config import Config
 from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
@@ -103,7 +109,7 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     )
     rules = [outcome.to_dict() for outcome in outcomes]
     del outcomes  # the findings live on in `rules` alone (a second copy of them is most of a large report)
-    add_fingerprints(rules, dataset)
+    add_fingerprints(rules, row_digests(dataset, finding_records(rules)))
     verdict, reason = judge(rules, config.fail_on)
     report = build_report(dataset, rules, verdict, reason, __version__, target=config.target)
     for section in request.sections:

@@ -5,7 +5,7 @@ need them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
 
 from dqlint.analysis.statistics import SampledTotal, sampled_total
 
@@ -114,14 +114,20 @@ def count_dataset_tokens(
     *,
     limit: int | None = None,
     sample_size: int | None = None,
+    sample: np.ndarray | None = None,
 ) -> TokenCounts:
     """Token counts of every row, or (``sample_size`` and ``limit`` given, and some split larger
-    than the sample) of the rows that could exceed ``limit`` plus a seeded sample per split."""
+    than the sample) of the rows that could exceed ``limit`` plus a seeded sample per split.
+    ``sample`` (a bool mask over the rows) replaces that sample: a block of a larger set counts
+    the rows the whole set's sample holds (``split_sample``)."""
     import numpy as np
 
     tokenizer = get_tokenizer(encoding)
     n = len(dataset)
-    wanted = _sampled_rows(dataset, sample_size) if limit is not None else None
+    if limit is None:
+        wanted = None
+    else:
+        wanted = sample if sample is not None else _sampled_rows(dataset, sample_size)
     if progress:
         sampled = "" if wanted is None else f", sampling {sample_size:,} examples per split"
         progress(f"counting tokens ({tokenizer.label}{sampled})")
@@ -215,15 +221,30 @@ def _sampled_rows(dataset: Dataset, sample_size: int | None) -> np.ndarray | Non
     if sample_size is None:
         return None
     splits = np.asarray(dataset.split, dtype=object)
-    names = sorted(set(dataset.split))
-    if all(int((splits == name).sum()) <= sample_size for name in names):
+    chosen = split_sample({name: np.flatnonzero(splits == name) for name in set(dataset.split)}, sample_size)
+    if chosen is None:
+        return None
+    wanted = np.zeros(len(dataset), dtype=bool)
+    for rows in chosen.values():
+        wanted[rows] = True
+    return wanted
+
+
+def split_sample(split_rows: Mapping[str, np.ndarray], sample_size: int | None) -> dict[str, np.ndarray] | None:
+    """The rows counted of each split (``split_rows``: its rows, ascending): all of a split of at
+    most ``sample_size`` rows, else a seeded random ``sample_size`` of them; None when no split
+    is larger (every row is counted). Depends only on the rows, so an engine that holds the set
+    in blocks draws the same sample as one that holds it whole."""
+    import numpy as np
+
+    if sample_size is None or all(len(rows) <= sample_size for rows in split_rows.values()):
         return None
     rng = np.random.default_rng(SAMPLE_SEED)
-    wanted = np.zeros(len(dataset), dtype=bool)
-    for name in names:
-        rows = np.flatnonzero(splits == name)
-        wanted[rows if rows.size <= sample_size else rng.choice(rows, sample_size, replace=False)] = True
-    return wanted
+    chosen: dict[str, np.ndarray] = {}
+    for name in sorted(split_rows):
+        rows = np.asarray(split_rows[name], dtype=np.int64)
+        chosen[name] = rows if rows.size <= sample_size else rng.choice(rows, sample_size, replace=False)
+    return chosen
 
 
 def _utf8_bytes(text: str) -> int:

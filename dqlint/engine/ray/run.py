@@ -119,7 +119,7 @@ def run_ray_check(request: CheckRequest, plugins: Sequence[PluginRule]) -> dict[
         rules = [outcome.to_dict() for outcome in outcomes]
         del outcomes  # the findings live on in `rules` alone: on the driver they are most of the memory
         progress("ray: fingerprinting findings")
-        add_fingerprints(rules, finding_rows(ray, run, rules))
+        add_fingerprints(rules, finding_digests(ray, run, rules))
     verdict, reason = judge(rules, config.fail_on)
     engine = {"name": "ray", "address": config.address or "local", "cpus": cpus, "blocks": len(run.blocks), "sampled": sampled, "warnings": warnings}
     # Built inside the call, so json_ready holds the only reference and frees the report it copies.
@@ -418,30 +418,23 @@ def sample_dataset(run: RunInputs, extracts: Sequence[RowsExtract]) -> Dataset:
     return rows_dataset(run.files, extracts)
 
 
-def finding_rows(ray: Any, run: RunInputs, rules: Sequence[dict[str, Any]]) -> Dataset:
-    """The rows the findings name (for their fingerprints), read from the blocks that hold them."""
-    wanted: dict[str, set[int]] = {}
-    for entry in rules:
-        for finding in entry["findings"]:
-            for loc in finding["locations"]:
-                if loc.get("record") is not None:
-                    wanted.setdefault(loc["path"], set()).add(int(loc["record"]))
+def finding_digests(ray: Any, run: RunInputs, rules: Sequence[dict[str, Any]]) -> dict[tuple[str, int], str]:
+    """The content digests of the rows the findings name (for their fingerprints), computed on
+    the workers that read the blocks holding them: the driver gets digests, never the rows."""
+    from bisect import bisect_left
+
+    from dqlint.engine.baseline import finding_records, row_digests
+
+    wanted = {path: sorted(records) for path, records in finding_records(rules).items()}
     ends = _block_ends(run)
-    needed = []
+    needed: list[tuple[Block, set[int]]] = []
     for block in run.blocks:
-        records = wanted.get(block.path)
-        if records and any(block.first_record <= r < ends[block.index] for r in records):
-            needed.append(block)
-
-    def pick(block: Block) -> RowsExtract:
-        ds = run.read(block)
-        mine = wanted[block.path]
-        return extract_rows(ds, [i for i in range(len(ds)) if ds.record[i] in mine], with_raw=False)
-
-    extracts = map_blocks(ray, needed, pick)
-    for extract in extracts:
-        extract.problems = []
-    return rows_dataset(run.files, extracts)
+        records = wanted.get(block.path, [])
+        mine = records[bisect_left(records, block.first_record) : bisect_left(records, ends[block.index])]
+        if mine:
+            needed.append((block, set(mine)))
+    parts = map_blocks(ray, needed, lambda item: row_digests(run.read(item[0]), {item[0].path: item[1]}))
+    return {key: digest for part in parts for key, digest in part.items()}
 
 
 def _block_ends(run: RunInputs) -> dict[int, int]:
@@ -476,6 +469,10 @@ class RayInputs:
     def split_rows(self) -> dict[str, Any]:
         """Split -> the global row ids of its rows (sorted int64 arrays), known from the block pass."""
         return {name: rows.copy() for name, rows in self._run.split_rows.items()}
+
+    def first_rows(self) -> list[int]:
+        """Each block's first global row id, in block order (a block's rows follow on from it)."""
+        return list(self._run.first_row)
 
     def has(self, column: str) -> bool:
         """Whether any row has a non-empty ``input`` / ``output``, or a ``label``."""
