@@ -309,7 +309,7 @@ def request_inputs(request: Any) -> list[Any]:
 
 def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: CheckArgs, protected: Sequence[Any] = ()) -> None:
     from dqlint.errors import UsageError
-    from dqlint.reporters import RenderOptions, render
+    from dqlint.reporters import RenderOptions, render, render_bytes
 
     written: list[str] = []
     for target in plan:
@@ -319,14 +319,16 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
         options = RenderOptions(
             color=bool(color) and target.format == "terminal", max_findings=args.max_findings, verbose=args.verbose, width=width
         )
-        text = render(target.format, report, options)
         if target.path is None:
+            text = render(target.format, report, options)
             # click strips ANSI codes when stdout is not a terminal unless told the colour is wanted.
             click.echo(text, nl=not text.endswith("\n"), color=options.color)
             continue
         try:
-            with open(target.path, "w", encoding="utf-8", newline="\n") as fh:
-                fh.write(text)
+            data = render_bytes(target.format, report, options)  # a file: UTF-8 bytes, no str copy
+            with open(target.path, "wb") as fh:
+                fh.write(data)
+            del data
         except OSError as exc:
             raise UsageError(f"--output {target.path}: cannot write: {exc.strerror}") from None
         written.append(target.path)

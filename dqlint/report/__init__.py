@@ -45,11 +45,39 @@ def build_report(
 
 def json_ready(report: Mapping[str, Any]) -> dict[str, Any]:
     """The report as JSON would give it back (tuples become lists, keys strings): the form the
-    cache stores and every consumer reads. A caller that passes a report nothing else refers to
-    gets it freed once it is written out, before the copy is read back: the two never coexist."""
-    text = json.dumps(report)
-    del report
-    return json.loads(text)
+    cache stores and every consumer reads. What is already plain JSON (dicts with string keys,
+    lists, strings, numbers, booleans, None; the rules' entries always are) is returned as it
+    is, not copied: a JSON round trip of a report of a million findings held a second copy of
+    gigabytes. Any other value goes through the standard library's round trip, and a container
+    holding one is copied, never changed in place."""
+    return _plain(report)
+
+
+def _plain(value: Any) -> Any:
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    if kind is list:
+        out: list[Any] | None = None
+        for i, item in enumerate(value):
+            new = _plain(item)
+            if new is not item:
+                if out is None:
+                    out = list(value)
+                out[i] = new
+        return value if out is None else out
+    if kind is dict:
+        copied: dict[str, Any] | None = None
+        for key, item in value.items():
+            if type(key) is not str:
+                return json.loads(json.dumps(value))  # JSON's own spelling of the keys
+            new = _plain(item)
+            if new is not item:
+                if copied is None:
+                    copied = dict(value)
+                copied[key] = new
+        return value if copied is None else copied
+    return json.loads(json.dumps(value))
 
 
 def report_schema() -> dict[str, Any]:

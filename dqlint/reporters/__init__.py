@@ -2,7 +2,9 @@
 
 Every reporter is a function ``render(report, options) -> str`` in its own module, listed in
 ``REPORTERS`` by name; the CLI and the Python API look it up here, never by import. They read
-only the report dictionary, so every format shows exactly what the JSON says.
+only the report dictionary, so every format shows exactly what the JSON says. A reporter whose
+output can be hundreds of megabytes may also define ``render_bytes(report, options) -> bytes``
+(the same text, UTF-8): a file is then written from it without a second copy as ``str``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-__all__ = ["RenderOptions", "REPORTERS", "get_reporter", "render"]
+__all__ = ["RenderOptions", "REPORTERS", "get_reporter", "render", "render_bytes"]
 
 
 @dataclass(frozen=True)
@@ -55,3 +57,13 @@ def get_reporter(name: str) -> Callable[[Mapping[str, Any], RenderOptions], str]
 
 def render(name: str, report: Mapping[str, Any], options: RenderOptions | None = None) -> str:
     return get_reporter(name)(report, options or RenderOptions())
+
+
+def render_bytes(name: str, report: Mapping[str, Any], options: RenderOptions | None = None) -> bytes:
+    """The reporter's text as UTF-8, from its ``render_bytes`` when it has one."""
+    render_text = get_reporter(name)
+    module = importlib.import_module(render_text.__module__)
+    direct = getattr(module, "render_bytes", None)
+    if direct is not None:
+        return direct(report, options or RenderOptions())
+    return render_text(report, options or RenderOptions()).encode("utf-8")

@@ -122,15 +122,9 @@ def run_ray_check(request: CheckRequest, plugins: Sequence[PluginRule]) -> dict[
         add_fingerprints(rules, finding_digests(ray, run, rules))
     verdict, reason = judge(rules, config.fail_on)
     engine = {"name": "ray", "address": config.address or "local", "cpus": cpus, "blocks": len(run.blocks), "sampled": sampled, "warnings": warnings}
-    # Built inside the call, so json_ready holds the only reference and frees the report it copies.
-    return mask_report(json_ready({**build_report(_Totals(run), _released(rules), verdict, reason, __version__, target=config.target), "engine": engine}))
-
-
-def _released(rules: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The rules' entries, moved out of the caller's list (which is left empty)."""
-    moved = list(rules)
-    rules.clear()
-    return moved
+    report = build_report(_Totals(run), rules, verdict, reason, __version__, target=config.target)
+    report["engine"] = engine
+    return mask_report(json_ready(report))
 
 
 class _Totals:
