@@ -31,10 +31,13 @@ from measured import Launcher  # noqa: E402
 from scale_data import DEFAULT_OUT, KINDS, ensure  # noqa: E402
 
 
-def measure(launch: Launcher, cmd: list[str], timeout: float, memory_limit: int | None = None) -> dict:
+def measure(launch: Launcher, cmd: list[str], timeout: float, memory_limit: int | None = None, stages: str | None = None) -> dict:
     """Wall time, exit code, the driver's peak resident set and the peak PSS of its whole
-    process tree (measured.py: shared object-store pages are counted once)."""
+    process tree (measured.py: shared object-store pages are counted once); ``stages``: write
+    the run's ``-v`` stage timings there."""
     m = launch.run(cmd, timeout, memory_limit=memory_limit)
+    if stages:
+        Path(stages).write_text(m.stderr, encoding="utf-8")
     return {
         "seconds": m.seconds,
         "code": m.exit_code,
@@ -70,11 +73,12 @@ def _run_all(args: argparse.Namespace, launch: Launcher, rows_out: list) -> None
         floor = launch.run([sys.executable, "-c", FLOOR_CODE, str(folder)]).seconds
         for engine in args.engines:
             cmd = ["dqlint", "check", str(folder / "train.jsonl"), "--test", str(folder / "test.jsonl"), "--config", str(HERE / "large.toml"),
-                   "--no-cache", "-q", "-f", "json", "-o", "/dev/null", "--engine", engine]
+                   "--no-cache", "-v" if args.stages else "-q", "-f", "json", "-o", "/dev/null", "--engine", engine]
             # The local engine may run out of memory at 10M rows: bound its address space so it
             # stops with a MemoryError instead of the kernel killing whatever else runs.
             limit = int(args.memory_limit * 2**30) if engine == "local" and args.memory_limit else None
-            result = measure(launch, cmd, args.timeout, limit)
+            stages = os.path.join(args.stages, f"{args.kind}_{n}_{engine}.txt") if args.stages else None
+            result = measure(launch, cmd, args.timeout, limit, stages)
             rows_out.append((args.kind, n, size_mib, engine, floor, result))
             if args.results:
                 with open(args.results, "a", encoding="utf-8") as fh:
@@ -144,6 +148,7 @@ def main() -> None:
     parser.add_argument("--plot", help="write a PNG of time and memory against rows here")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--results", help="append each measurement here (JSON lines); --plot and --markdown then show all of them")
+    parser.add_argument("--stages", help="run with -v and write each run's stage timings to this folder")
     parser.add_argument("--no-run", action="store_true", help="measure nothing: only show what --results holds")
     args = parser.parse_args()
     rows_out: list = []
