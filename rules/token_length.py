@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from dqlint.rule import CheckContext, Finding, Metric, Rule, RuleResult, Status, option
+from dqlint.rule import (
+    RUNS_DISTRIBUTED,
+    CheckContext,
+    Finding,
+    Metric,
+    Rule,
+    RuleResult,
+    Status,
+    option,
+)
 
 
 class TokenLength(Rule):
@@ -305,21 +314,16 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
         return target
     sample_size = token_sampling(options, target.limit)["sample_size"]
     chosen = split_sample(split_of, sample_size)
-    firsts = np.asarray(inputs.first_rows(), dtype=np.int64)
-    picked: dict[int, np.ndarray] = {}  # block index -> the sampled rows of it, numbered within the block
-    if chosen is not None:
-        every = np.sort(np.concatenate(list(chosen.values())))
-        owner = np.searchsorted(firsts, every, side="right") - 1
-        for index in np.unique(owner):
-            picked[int(index)] = every[owner == index] - firsts[index]
-    inputs.progress(f"counting tokens on Ray{'' if chosen is None else f', sampling {sample_size:,} examples per split'}")
+    sampling = chosen is not None
+    picked = _by_block(chosen, inputs.first_rows()) if chosen is not None else {}
+    inputs.progress(f"counting tokens on Ray{f', sampling {sample_size:,} examples per split' if sampling else ''}")
 
     def measure(ds: Any, block: Any) -> _BlockCounts:
         sample = None
-        if chosen is not None:
+        if sampling:
             sample = np.zeros(len(ds), dtype=bool)
             sample[picked.get(block.index, np.zeros(0, np.int64))] = True
-        counts = count_dataset_tokens(ds, target.encoding, limit=target.limit, sample_size=sample_size if chosen is not None else None, sample=sample)
+        counts = count_dataset_tokens(ds, target.encoding, limit=target.limit, sample_size=sample_size if sampling else None, sample=sample)
         over = _over_limit(ds, counts.per_row, options, target.limit)
         return _BlockCounts(counts.per_row, counts.measured, counts.forced, counts.from_messages, counts.from_canonical, over)
 
@@ -329,12 +333,23 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
         get_tokenizer(target.encoding),
         sum(p.from_messages for p in parts),
         sum(p.from_canonical for p in parts),
-        None if chosen is None else np.concatenate([p.measured for p in parts]),
-        None if chosen is None else np.concatenate([p.forced for p in parts]),
+        np.concatenate([p.measured for p in parts]) if sampling else None,
+        np.concatenate([p.forced for p in parts]) if sampling else None,
     )
     rows = {s: split_of.get(s, np.zeros(0, np.int64)) for s in ("train", "validation", "test")}
     return _judged(options, target, joined, rows, [f for p in parts for f in p.over])
 
 
-TokenLength.scales = "distributed"  # type: ignore[assignment]
+def _by_block(chosen: dict[str, Any], first_rows: list[int]) -> dict[int, Any]:
+    """Block index -> the sampled rows it holds, numbered within the block (each task gets its
+    own few rows, not the whole sample)."""
+    import numpy as np
+
+    firsts = np.asarray(first_rows, dtype=np.int64)
+    every = np.sort(np.concatenate(list(chosen.values())))
+    owner = np.searchsorted(firsts, every, side="right") - 1
+    return {int(index): every[owner == index] - firsts[index] for index in np.unique(owner)}
+
+
+TokenLength.scales = RUNS_DISTRIBUTED
 TokenLength.run_distributed = _run_distributed  # type: ignore[attr-defined]

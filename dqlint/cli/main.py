@@ -324,8 +324,8 @@ def write_outputs(report: dict[str, Any], plan: Sequence[OutputTarget], args: Ch
             # click strips ANSI codes when stdout is not a terminal unless told the colour is wanted.
             click.echo(text, nl=not text.endswith("\n"), color=options.color)
             continue
+        data = render_bytes(target.format, report, options)  # a file: UTF-8 bytes, no str copy
         try:
-            data = render_bytes(target.format, report, options)  # a file: UTF-8 bytes, no str copy
             with open(target.path, "wb") as fh:
                 fh.write(data)
             del data

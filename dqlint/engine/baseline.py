@@ -50,8 +50,8 @@ def finding_records(rules: Sequence[Mapping[str, Any]]) -> dict[str, set[int]]:
     for entry in rules:
         for finding in entry["findings"]:
             for loc in finding["locations"]:
-                if loc.get("record") is not None:
-                    wanted.setdefault(loc["path"], set()).add(int(loc["record"]))
+                if type(loc.get("record")) is int:  # a plugin's odd record names no row: its fingerprint uses its words
+                    wanted.setdefault(loc["path"], set()).add(loc["record"])
     return wanted
 
 

@@ -25,7 +25,7 @@ def dumps(report: Mapping[str, Any]) -> str:
 def encode(report: Mapping[str, Any]) -> bytes:
     """``dumps(report)`` as UTF-8, without the ``str`` in between when orjson writes it."""
     data = _fast(report)
-    return data if data is not None else dumps(report).encode("utf-8")
+    return data if data is not None else (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
 
 
 def _fast(report: Mapping[str, Any]) -> bytes | None:

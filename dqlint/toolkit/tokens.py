@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from dqlint.data.dataset import Dataset
     from dqlint.engine.rule import CheckContext
 
-__all__ = ['DEFAULT_SAMPLE_SIZE', 'PromptReplySplit', 'TokenCounts', 'count_dataset_tokens', 'example_token_counts', 'prompt_reply_split', 'token_sampling']
+__all__ = ['DEFAULT_SAMPLE_SIZE', 'PromptReplySplit', 'TokenCounts', 'count_dataset_tokens', 'example_token_counts', 'prompt_reply_split', 'split_sample', 'token_sampling']
 
 
 # Rows counted per split when the token total and distribution are estimated (the context-limit
