@@ -66,6 +66,29 @@ def test_baseline_round_trip(dqlint_cli, dirty_copy):
     assert [s["kind"] for s in report["baseline"]["stale"]] == ["role"]
 
 
+def test_fingerprints_hash_row_content_and_fall_back_for_records_naming_no_row():
+    """A finding's fingerprint hashes the content of the rows it names (found by path and
+    record), whatever its line; a location whose record is not a row number (a plugin's own)
+    falls back to the file name and message instead of stopping the check."""
+    from dqlint.data.ingest import load_inputs
+    from dqlint.data.sources import InputSpec
+    from dqlint.engine.baseline import add_fingerprints, finding_records, row_digests
+
+    ds = load_inputs([InputSpec(str(SAMPLES / "chat" / "dirty" / "train.jsonl"))])
+    path = ds.files[0].path
+    rules = [
+        {"id": "r", "status": "fail", "findings": [
+            {"message": "m", "locations": [{"path": path, "line": 1, "record": 0}]},
+            {"message": "m", "locations": [{"path": path, "line": 99, "record": 0}]},
+            {"message": "m", "locations": [{"path": path, "line": 5, "record": "abc"}]},
+        ]}
+    ]
+    assert finding_records(rules) == {path: {0}}
+    add_fingerprints(rules, row_digests(ds, finding_records(rules)))
+    first, moved, odd = (f["fingerprint"] for f in rules[0]["findings"])
+    assert first == moved and odd != first and len(odd) == 20
+
+
 def test_missing_or_foreign_baseline_is_an_input_error(dqlint_cli, dirty_copy):
     res = dqlint_cli("check", "train.jsonl", "--isolated", "--baseline", "nope.json")
     assert res.code == 2 and res.err.startswith("dqlint: error: nope.json: baseline file not found")
