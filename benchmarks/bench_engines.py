@@ -110,7 +110,7 @@ def plot(rows_out: list, path: str) -> None:
 
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     for engine in dict.fromkeys(e for _, _, _, e, _, _ in rows_out):
-        done = [(n, r) for _, n, _, e, _, r in rows_out if e == engine and describe(r).endswith(" s") and not r["timed_out"]]
+        done = [(n, r) for _, n, _, e, _, r in rows_out if e == engine and r["code"] in (0, 1)]
         if not done:
             continue
         xs = [n for n, _ in done]
@@ -120,9 +120,9 @@ def plot(rows_out: list, path: str) -> None:
         for _, n, _, e, _, r in rows_out:
             if e == engine and describe(r).startswith("out of memory"):
                 left.plot([n], [r["seconds"]], marker="x", markersize=10, color=line.get_color(), linestyle="none")
-                left.annotate(f"{engine}: out of memory", (n, r["seconds"]), textcoords="offset points", xytext=(-90, 8), fontsize=8)
+                left.annotate(f"{engine}: out of memory", (n, r["seconds"]), textcoords="offset points", xytext=(-115, -14), fontsize=8)
                 right.plot([n], [r["total_mib"] / 1024], marker="x", markersize=10, color=line.get_color(), linestyle="none")
-    floors = sorted({(n, f) for _, n, _, _, f, _ in rows_out})
+    floors = sorted({n: f for _, n, _, _, f, _ in rows_out}.items())  # the last floor measured per size
     left.plot([n for n, _ in floors], [f for _, f in floors], linestyle=":", color="grey", label="floor (parse every line)")
     sizes = sorted({(n, s) for _, n, s, _, _, _ in rows_out})
     right.plot([n for n, _ in sizes], [s / 1024 for _, s in sizes], linestyle=":", color="grey", label="input size")
