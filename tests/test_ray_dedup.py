@@ -218,3 +218,16 @@ def test_train_test_leakage_rule_on_ray_equals_check(local_ray):
     ray_result = rule.run_distributed(_Inputs(ds), options)
     assert all(local.details["by_kind"][k] > 0 for k in ("exact", "near", "ngram"))
     assert _result(ray_result) == _result(local)
+
+
+def test_shuffle_partitions_bound_the_rows_of_a_partition():
+    """Few partitions on small sets (each is a task of fixed cost), two per CPU on big ones, and
+    never more than 500,000 rows in one: 10M rows on 2 CPUs used to make 4 partitions, and one
+    reduce task held 11 GiB."""
+    from dqlint.engine.ray.dedup import shuffle_partitions
+
+    assert shuffle_partitions(3_000, 2) == 1
+    assert shuffle_partitions(100_000, 2) == 4
+    assert shuffle_partitions(1_100_000, 2) == 4 and shuffle_partitions(1_100_000, 16) == 32
+    assert shuffle_partitions(11_000_000, 2) == 22
+    assert all(rows / shuffle_partitions(rows, 2) <= 500_000 for rows in (10**6, 3 * 10**6, 10**7, 10**8))

@@ -74,13 +74,19 @@ def quiet_ray_data() -> None:
 
 # A shuffle partition is one task: below this many rows its work costs less than scheduling it.
 _ROWS_PER_PARTITION = 25_000
+# At most this many rows in one partition of a shuffle, whatever the CPUs: the band shuffle
+# carries ~620 B per row, so a partition stays near 300 MB and one task's memory is bounded.
+# (At 10M rows on 2 CPUs, 4 partitions made one reduce task hold 11 GiB.)
+_MOST_ROWS_PER_PARTITION = 500_000
 
 
 def shuffle_partitions(rows: int, cpus: int | None) -> int:
     """Hash partitions per shuffle: two per CPU (at least 4) on big sets, fewer on small ones,
-    whose every extra partition is a task of fixed cost and no work. Results do not depend on it."""
+    whose every extra partition is a task of fixed cost and no work; and never fewer than keep
+    a partition within ``_MOST_ROWS_PER_PARTITION`` rows. Results do not depend on it."""
+    rows = int(rows)
     most = max(4, 2 * int(cpus or 2))
-    return max(1, min(most, -(-int(rows) // _ROWS_PER_PARTITION)))
+    return max(1, min(most, -(-rows // _ROWS_PER_PARTITION)), -(-rows // _MOST_ROWS_PER_PARTITION))
 
 
 def _part(*cols: np.ndarray, parts: int) -> np.ndarray:
