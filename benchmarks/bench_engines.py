@@ -122,6 +122,10 @@ def plot(rows_out: list, path: str) -> None:
                 left.plot([n], [r["seconds"]], marker="x", markersize=10, color=line.get_color(), linestyle="none")
                 left.annotate(f"{engine}: out of memory", (n, r["seconds"]), textcoords="offset points", xytext=(-115, -14), fontsize=8)
                 right.plot([n], [r["total_mib"] / 1024], marker="x", markersize=10, color=line.get_color(), linestyle="none")
+            elif e == engine and r["timed_out"]:  # stopped unfinished: a lower bound on its time
+                left.plot([n], [r["seconds"]], marker="^", markersize=9, color=line.get_color(), linestyle="none")
+                left.annotate(f"{engine}: unfinished", (n, r["seconds"]), textcoords="offset points", xytext=(-95, 4), fontsize=8)
+                right.plot([n], [r["total_mib"] / 1024], marker="^", markersize=9, color=line.get_color(), linestyle="none")
     floors = sorted({n: f for _, n, _, _, f, _ in rows_out}.items())  # the last floor measured per size
     left.plot([n for n, _ in floors], [f for _, f in floors], linestyle=":", color="grey", label="floor (parse every line)")
     sizes = sorted({(n, s) for _, n, s, _, _, _ in rows_out})
