@@ -116,16 +116,15 @@ def plot(rows_out: list, path: str) -> None:
         xs = [n for n, _ in done]
         line, = left.plot(xs, [r["seconds"] for _, r in done], marker="o", label=engine)
         right.plot(xs, [r["total_mib"] / 1024 for _, r in done], marker="o", label=engine, color=line.get_color())
-        # A run that ran out of memory: a cross where it stopped (time) and at its peak (memory).
+        # A run that ran out of memory (a cross) or was stopped unfinished (a triangle: a lower
+        # bound on its time), where it stopped and at its peak.
         for _, n, _, e, _, r in rows_out:
-            if e == engine and describe(r).startswith("out of memory"):
-                left.plot([n], [r["seconds"]], marker="x", markersize=10, color=line.get_color(), linestyle="none")
-                left.annotate(f"{engine}: out of memory", (n, r["seconds"]), textcoords="offset points", xytext=(-115, -14), fontsize=8)
-                right.plot([n], [r["total_mib"] / 1024], marker="x", markersize=10, color=line.get_color(), linestyle="none")
-            elif e == engine and r["timed_out"]:  # stopped unfinished: a lower bound on its time
-                left.plot([n], [r["seconds"]], marker="^", markersize=9, color=line.get_color(), linestyle="none")
-                left.annotate(f"{engine}: unfinished", (n, r["seconds"]), textcoords="offset points", xytext=(-95, 4), fontsize=8)
-                right.plot([n], [r["total_mib"] / 1024], marker="^", markersize=9, color=line.get_color(), linestyle="none")
+            if e != engine or not (r["timed_out"] or describe(r).startswith("out of memory")):
+                continue
+            marker, what, offset = ("^", "unfinished", (-95, 4)) if r["timed_out"] else ("x", "out of memory", (-115, -14))
+            left.plot([n], [r["seconds"]], marker=marker, markersize=10, color=line.get_color(), linestyle="none")
+            left.annotate(f"{engine}: {what}", (n, r["seconds"]), textcoords="offset points", xytext=offset, fontsize=8)
+            right.plot([n], [r["total_mib"] / 1024], marker=marker, markersize=10, color=line.get_color(), linestyle="none")
     floors = sorted({n: f for _, n, _, _, f, _ in rows_out}.items())  # the last floor measured per size
     left.plot([n for n, _ in floors], [f for _, f in floors], linestyle=":", color="grey", label="floor (parse every line)")
     sizes = sorted({(n, s) for _, n, s, _, _, _ in rows_out})

@@ -315,7 +315,7 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
     sample_size = token_sampling(options, target.limit)["sample_size"]
     chosen = split_sample(split_of, sample_size)
     sampling = chosen is not None
-    picked = _by_block(chosen, inputs.first_rows()) if chosen is not None else {}
+    picked = _by_block(chosen, inputs.first_rows()) if sampling else {}
     inputs.progress(f"counting tokens on Ray{f', sampling {sample_size:,} examples per split' if sampling else ''}")
 
     def measure(ds: Any, block: Any) -> _BlockCounts:
@@ -323,7 +323,7 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
         if sampling:
             sample = np.zeros(len(ds), dtype=bool)
             sample[picked.get(block.index, np.zeros(0, np.int64))] = True
-        counts = count_dataset_tokens(ds, target.encoding, limit=target.limit, sample_size=sample_size if sampling else None, sample=sample)
+        counts = count_dataset_tokens(ds, target.encoding, limit=target.limit, sample=sample)  # None: every row counted
         over = _over_limit(ds, counts.per_row, options, target.limit)
         return _BlockCounts(counts.per_row, counts.measured, counts.forced, counts.from_messages, counts.from_canonical, over)
 

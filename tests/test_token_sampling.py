@@ -163,7 +163,7 @@ class _Blocks:
         out = []
         for block, start in zip(self.blocks, self.starts):
             rows = list(range(start, min(start + self.size, len(self.ds))))
-            out.append(fn(rows_dataset(self.ds.files, [extract_rows(self.ds, rows, with_raw=True)]), block))
+            out.append(fn(rows_dataset(self.ds.files, [extract_rows(self.ds, rows)]), block))
         return out
 
 

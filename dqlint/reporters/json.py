@@ -19,13 +19,17 @@ def render_bytes(report: Mapping[str, Any], options: RenderOptions) -> bytes:
 def dumps(report: Mapping[str, Any]) -> str:
     """``json.dumps(report, indent=2, ensure_ascii=False)`` and a newline (see ``_fast``)."""
     data = _fast(report)
-    return data.decode("utf-8") if data is not None else json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    return data.decode("utf-8") if data is not None else _standard(report)
 
 
 def encode(report: Mapping[str, Any]) -> bytes:
     """``dumps(report)`` as UTF-8, without the ``str`` in between when orjson writes it."""
     data = _fast(report)
-    return data if data is not None else (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+    return data if data is not None else _standard(report).encode("utf-8")
+
+
+def _standard(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
 def _fast(report: Mapping[str, Any]) -> bytes | None:

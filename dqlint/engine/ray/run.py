@@ -121,9 +121,15 @@ def run_ray_check(request: CheckRequest, plugins: Sequence[PluginRule]) -> dict[
         progress("ray: fingerprinting findings")
         add_fingerprints(rules, finding_digests(ray, run, rules))
     verdict, reason = judge(rules, config.fail_on)
-    engine = {"name": "ray", "address": config.address or "local", "cpus": cpus, "blocks": len(run.blocks), "sampled": sampled, "warnings": warnings}
     report = build_report(_Totals(run), rules, verdict, reason, __version__, target=config.target)
-    report["engine"] = engine
+    report["engine"] = {
+        "name": "ray",
+        "address": config.address or "local",
+        "cpus": cpus,
+        "blocks": len(run.blocks),
+        "sampled": sampled,
+        "warnings": warnings,
+    }
     return mask_report(json_ready(report))
 
 
@@ -331,7 +337,7 @@ def _check_block(run: RunInputs, block: Block, rules: Sequence[tuple[str, Any, A
     sample = None
     if rate > 0:
         rows = [i for i in range(len(ds)) if in_sample(ds.files[ds.file_index[i]].path, ds.record[i], rate)]
-        sample = extract_rows(ds, rows, with_raw=True)
+        sample = extract_rows(ds, rows)
     split_rows: dict[str, list[int]] = {}
     for i, name in enumerate(ds.split):
         split_rows.setdefault(name, []).append(i)
@@ -374,17 +380,15 @@ class RowsExtract:
     raw: list[Any] | None
 
 
-def extract_rows(ds: Dataset, rows: Sequence[int], *, with_raw: bool) -> RowsExtract:
+def extract_rows(ds: Dataset, rows: Sequence[int]) -> RowsExtract:
     columns = {name: [getattr(ds, name)[r] for r in rows] for name in COLUMNS}
     position = {r: i for i, r in enumerate(rows)}
     problems = [p for p in ds.problems if p.row is None and p.location.record is None] if rows or ds.problems else []
     problems += [Problem(p.location, p.kind, p.message, position[p.row], p.fatal) for p in ds.problems if p.row in position]
-    raw = None
-    if with_raw:
-        raw = [None] * len(rows)
-        for row, obj in ds.iter_raw():
-            if row in position:
-                raw[position[row]] = obj
+    raw: list[Any] = [None] * len(rows)
+    for row, obj in ds.iter_raw():
+        if row in position:
+            raw[position[row]] = obj
     return RowsExtract(columns, problems, raw)
 
 
