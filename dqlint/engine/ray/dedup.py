@@ -61,6 +61,12 @@ class DedupSettings:
     related_threshold: float = 75.0
 
 
+# Every shuffle of a run (dedup, same-input groups): Ray's default hash shuffle starts
+# aggregator actors per shuffle, 5-6x slower on a 2-CPU machine. The session sets it for the
+# whole run; build_distributed_index also sets it for callers outside a session.
+SHUFFLE_STRATEGY = "sort_shuffle_pull_based"
+
+
 def quiet_ray_data() -> None:
     """Ray Data prints progress bars to stderr by default: dqlint has its own progress."""
     import ray.data
@@ -558,8 +564,7 @@ def build_distributed_index(
     parts = max(1, int(num_partitions))
     ctx = ray.data.DataContext.get_current()
     before = ctx.shuffle_strategy
-    # The default hash shuffle starts aggregator actors per shuffle: 5-6x slower here (RAY_API.md D1).
-    ctx.shuffle_strategy = "sort_shuffle_pull_based"
+    ctx.shuffle_strategy = SHUFFLE_STRATEGY
     try:
         return _build(ds.select_columns(["row", "text"]), s, parts)
     finally:

@@ -50,8 +50,12 @@ def ray_session(address: str | None) -> Iterator[Any]:
         except Exception as exc:  # an unreachable cluster, a refused connection
             raise RayRunError(f"cannot start or reach Ray{f' at {address}' if address else ''}: {first_line(exc)}") from None
         started = True
+    from dqlint.engine.ray.dedup import SHUFFLE_STRATEGY
+
     restore = _quiet_ray(ray)
     context = ray.data.DataContext.get_current()
+    shuffle_before = context.shuffle_strategy
+    context.shuffle_strategy = SHUFFLE_STRATEGY
     context.enable_progress_bars = False
     context.enable_operator_progress_bars = False
     context.print_on_execution_start = False
@@ -60,6 +64,7 @@ def ray_session(address: str | None) -> Iterator[Any]:
         yield ray
     finally:
         restore()
+        context.shuffle_strategy = shuffle_before
         if started:
             ray.shutdown()
 
