@@ -201,3 +201,24 @@ def test_an_entry_orjson_refuses_is_read_by_the_standard_library_and_digests_agr
     plain = {"z": [1, 2.5, "é"], "a": {"y": None, "b": True}}
     assert report_digest(plain) == report_digest(json.loads(json.dumps(plain))) == report_digest(dict(reversed(plain.items())))
     assert report_digest({"s": "\udc80"}) == report_digest(parsed and {"s": parsed["b"]})
+
+
+def test_a_stored_entry_serves_back_what_orjson_would_change_or_refuse(tmp_path):
+    import math
+
+    from dqlint.engine.cache import ResultCache, _read_entry
+
+    # A valid report whose rule details hold NaN (orjson writes null) and a lone surrogate
+    # (orjson refuses): the entry is written by the standard library and read back the same.
+    report = json.loads((Path(__file__).parent / "golden/dirty_core.json").read_text(encoding="utf-8"))
+    report["rules"][0]["details"] = {"ratio": float("nan"), "text": "\udc80 cut"}
+    cache = ResultCache(tmp_path / "cache", "1" * 64)
+    cache.store(report)
+    served = cache.load()
+    assert served is not None and served["rules"][0]["details"]["text"] == "\udc80 cut"
+    assert math.isnan(served["rules"][0]["details"]["ratio"])
+    # A plain report is written by orjson and read back equal.
+    plain = json.loads((Path(__file__).parent / "golden/dirty_core.json").read_text(encoding="utf-8"))
+    other = ResultCache(tmp_path / "cache", "2" * 64)
+    other.store(plain)
+    assert other.load() == plain and _read_entry(other.path)["report"] == plain

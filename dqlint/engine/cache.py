@@ -136,8 +136,8 @@ class ResultCache:
             # Write then rename: a concurrent or interrupted run never leaves half a file.
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".part")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    json.dump(entry, fh, ensure_ascii=False)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(_entry_bytes(entry))
                 os.replace(tmp, self.path)
             except BaseException:
                 os.unlink(tmp)
@@ -145,6 +145,15 @@ class ResultCache:
             _prune(folder, KEEP_ENTRIES)
         except OSError:
             pass  # a read-only checkout or a full disk: caching is only an optimisation
+
+
+def _entry_bytes(entry: dict[str, Any]) -> bytes:
+    """The entry as UTF-8 JSON: by orjson (json.dump took 2 s of a 100k-row check's run), or
+    by the standard library where orjson would change or refuse a value (``orjson_bytes``)."""
+    from dqlint.report import orjson_bytes
+
+    data = orjson_bytes(entry)
+    return data if data is not None else json.dumps(entry, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def report_digest(report: Any) -> str:
