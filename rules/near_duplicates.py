@@ -436,7 +436,7 @@ def _templates(ds: Any, what: str, families: list[list[int]], checked: int, min_
     return finding, {"templates": len(big), "rows": covered, "share": round(covered / checked, 4), "largest": largest}
 
 
-# ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
+# ---------------------------------------------------------------- the Ray engine (docs/scaling.md, "The pipeline")
 
 def _run_distributed(self: NearDuplicates, inputs: Any, options: NearDuplicates.Options) -> RuleResult:
     """``check()`` on the Ray engine: the same result from the distributed MinHash-LSH index

@@ -267,7 +267,7 @@ def _leakage_result(findings: list[Finding], holdouts: list[str], counts: dict[s
     )
 
 
-# ---------------------------------------------------------------- the Ray engine (RAY_API.md D3)
+# ---------------------------------------------------------------- the Ray engine (docs/scaling.md, "The pipeline")
 
 
 def _run_distributed(self: TrainTestLeakage, inputs: Any, options: TrainTestLeakage.Options) -> RuleResult:

@@ -42,7 +42,7 @@ def local_ray(ray_local):
 
 def _ties_stable() -> bool:
     """Whether minhash._bucket_pairs orders equal-length members of a big bucket by position
-    (a stable sort): only then can any engine reproduce its window pairs (RAY_API.md D4)."""
+    (a stable sort): only then can any engine reproduce its window pairs."""
     import numpy as np
 
     from dqlint.analysis.minhash import _bucket_pairs
@@ -135,13 +135,13 @@ def test_real_fastchat_templated(local_ray):
     """Long ShareGPT chats from a few templates: band buckets bigger than max_bucket, where the
     window pairing depends on how the local sort orders members of equal length."""
     if not _ties_stable():
-        pytest.xfail("minhash._bucket_pairs sorts equal-length bucket members unstably (RAY_API.md D4)")
+        pytest.xfail("minhash._bucket_pairs sorts equal-length bucket members unstably")
     ds = load_inputs([InputSpec(str(_shared() / "fastchat_sharegpt" / "dummy_conversation.json"), split="train")])
     _compare(ds)
 
 
 class _Inputs:
-    """RayInputs as RAY_API.md section 3 describes it, built from a local Dataset (the engine
+    """RayInputs as docs/plugins.md ("Running on a cluster") describes it, built from a local Dataset (the engine
     builds the same columns from its blocks), for the rule adapters."""
 
     num_cpus = 2

@@ -482,7 +482,7 @@ class RayInputs:
         return map_blocks(self.ray, run.blocks, lambda block: fn(run.read(block), block))
 
     def rows(self, columns: Sequence[str] | None = None) -> Any:
-        """A Ray Data Dataset with one row per example (columns: see RAY_API / docs/plugins.md).
+        """A Ray Data Dataset with one row per example (columns: see docs/plugins.md, "Running on a cluster").
         The blocks are read once per run and kept in the object store (which spills to disk
         beyond its share): rules ask for rows many times, and each fresh read re-parses every
         block."""
