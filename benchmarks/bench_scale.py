@@ -2,6 +2,7 @@
 
     python benchmarks/bench_scale.py [--sizes 100000 1000000] [--kinds team templated]
                                      [--engine NAME] [--lock /work/bench.lock] [--markdown]
+                                     [--skip label-accuracy selects]
 
 For each kind of data (``benchmarks/scale_data.py``: ``team`` and ``templated``, a folder with
 ``train.jsonl`` + ``test.jsonl``) and each size, each command runs in a fresh process, with its
@@ -212,6 +213,8 @@ def run_size(table: Table, kind: str, rows: int, args: argparse.Namespace) -> No
     floor.floor = floor.seconds
     with tempfile.TemporaryDirectory(prefix="bench_scale") as tmp:
         for what, select in GROUPS:
+            if select is not None and "selects" in args.skip:
+                continue
             # The near-duplicates rule's candidate count is read back from the report; other
             # runs write theirs to /dev/null.
             wants = select is None or "near-duplicates" in select
@@ -323,7 +326,8 @@ def main() -> None:
     parser.add_argument("--engine", help="passed to `dqlint check --engine` (default: dqlint's own)")
     parser.add_argument("--lock", help=f"hold flock(LOCK) around every run over {LOCKED_ROWS:,} rows (e.g. /work/bench.lock)")
     parser.add_argument("--data", type=Path, default=scale_data.DEFAULT_OUT, help="where the data sets are (default $DQLINT_BENCH_DATA)")
-    parser.add_argument("--skip", nargs="*", default=[], choices=["label-accuracy"], help="leave out the label-accuracy runs")
+    parser.add_argument("--skip", nargs="*", default=[], choices=["label-accuracy", "selects"],
+                        help="leave out the label-accuracy runs, or the --select runs (all default rules only)")
     parser.add_argument("--timeout", type=float, help="stop a command still running after this many seconds (printed as > N s)")
     parser.add_argument("--markdown", action="store_true", help="print the README tables instead of plain columns")
     args = parser.parse_args()

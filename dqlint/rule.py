@@ -20,6 +20,7 @@ from dqlint.engine.rule import (
     RuleResult,
     Severity,
     Status,
+    rows_by_block,
 )
 
-__all__ = ["RUNS_BLOCK", "RUNS_DISTRIBUTED", "RUNS_DRIVER", "RUNS_SAMPLE", "Block", "Partial", "CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option"]
+__all__ = ["RUNS_BLOCK", "RUNS_DISTRIBUTED", "RUNS_DRIVER", "RUNS_SAMPLE", "Block", "Partial", "CheckContext", "Finding", "Fix", "Metric", "Rule", "RuleResult", "Severity", "Status", "max_findings_option", "option", "rows_by_block"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from dqlint.rule import (
     CheckContext,
@@ -18,7 +18,7 @@ from dqlint.rule import (
 )
 
 if TYPE_CHECKING:
-    from dqlint.data.dataset import Dataset
+    from dqlint.data.dataset import Dataset, Location
 
 
 class EdgeCaseRatio(Rule):
@@ -107,8 +107,6 @@ class EdgeCaseRatio(Rule):
         max_findings: int = max_findings_option()
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
-        from dqlint.report.charts import band_chart, bar_chart
-
         ds = ctx.dataset
         rows = ds.rows(options.split)
         if not rows:
@@ -121,65 +119,76 @@ class EdgeCaseRatio(Rule):
             estimate = EdgeCaseEstimate("explicit", rows, marked, {})
         else:
             if len(rows) < options.min_rows:
-                return RuleResult.skipped(
-                    f"only {len(rows)} {options.split} examples: too few to estimate edge cases "
-                    f"(mark them with a {options.field!r} field or {options.tags_field!r} tag)"
-                )
+                return _too_few(len(rows), options)
             ctx.progress("estimating edge cases")
             estimate = estimate_edge_cases(ds, rows, options)
+        return _judged(estimate, options, lambda row: _row_facts(ds, row))
 
-        ratio = estimate.ratio
-        low, high = options.min_ratio, options.max_ratio
-        in_band = low <= ratio <= high
-        where = "within" if in_band else ("below" if ratio < low else "above")
-        band = f"the {low:.0%}-{high:.0%} band"
-        if estimate.method == "explicit":
-            judged_out = not in_band
-            message = (
-                f"marked {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
-                f"{options.split} examples), {where} {band}"
-            )
-            if not estimate.flagged:
-                message += f"; no record has a true {options.field!r} or an edge-case tag"
-        else:
-            interval = estimate_interval(estimate)
-            judged_out = interval[0] > high
-            message = (
-                f"estimated {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
-                f"{options.split} examples counted{_sample_note(estimate)}; 95% interval "
-                f"{interval[0]:.1%}-{interval[1]:.1%}), {where} {band}"
-                + _not_judged_note(where, judged_out, options.field)
-            )
 
-        findings = _findings(ds, estimate, options.max_findings)
-        reasons = Counter(r.split(":")[0] for why in estimate.flagged.values() for r in why)
-        details: dict[str, Any] = {
-            "method": estimate.method,
-            "why_method": (
-                f"records are marked with {options.field!r} or tags {options.tag_values}"
-                if estimate.method == "explicit" and options.method == "auto"
-                else "method set in config"
-                if options.method != "auto"
-                else "no record is marked as an edge case, so edge cases are estimated"
-            ),
-            "examples": len(estimate.rows),
-            "edge_cases": len(estimate.flagged),
-            "ratio": ratio,
-            "band": [low, high],
-            **({"interval": list(estimate_interval(estimate)), "judged": judged_out} if estimate.method == "estimated" else {}),
-            "by_reason": dict(reasons),
-            **estimate.details,
-            "charts": [band_chart("Edge-case share", ratio, low, high)]
-            + ([bar_chart("Edge cases by reason", list(reasons), {"rows": list(reasons.values())})] if reasons else []),
-        }
-        threshold = low if ratio < low else high
-        return RuleResult(
-            Status(options.out_of_band) if judged_out else Status.PASS,
-            message,
-            Metric("edge_case_ratio", round(ratio, 6), threshold),
-            findings,
-            details,
+def _too_few(rows: int, options: EdgeCaseRatio.Options) -> RuleResult:
+    return RuleResult.skipped(
+        f"only {rows} {options.split} examples: too few to estimate edge cases "
+        f"(mark them with a {options.field!r} field or {options.tags_field!r} tag)"
+    )
+
+
+def _judged(estimate: EdgeCaseEstimate, options: EdgeCaseRatio.Options, facts: Callable[[int], RowFacts]) -> RuleResult:
+    """The result for an estimate (either engine): message, findings (``facts``: what a
+    finding shows of a row), details and status."""
+    from dqlint.report.charts import band_chart, bar_chart
+
+    ratio = estimate.ratio
+    low, high = options.min_ratio, options.max_ratio
+    in_band = low <= ratio <= high
+    where = "within" if in_band else ("below" if ratio < low else "above")
+    band = f"the {low:.0%}-{high:.0%} band"
+    if estimate.method == "explicit":
+        judged_out = not in_band
+        message = (
+            f"marked {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
+            f"{options.split} examples), {where} {band}"
         )
+        if not estimate.flagged:
+            message += f"; no record has a true {options.field!r} or an edge-case tag"
+    else:
+        interval = estimate_interval(estimate)
+        judged_out = interval[0] > high
+        message = (
+            f"estimated {ratio:.1%} edge cases ({len(estimate.flagged):,} of {len(estimate.rows):,} "
+            f"{options.split} examples counted{_sample_note(estimate)}; 95% interval "
+            f"{interval[0]:.1%}-{interval[1]:.1%}), {where} {band}"
+            + _not_judged_note(where, judged_out, options.field)
+        )
+
+    findings = _findings(estimate, options.max_findings, facts)
+    reasons = Counter(r.split(":")[0] for why in estimate.flagged.values() for r in why)
+    details: dict[str, Any] = {
+        "method": estimate.method,
+        "why_method": (
+            f"records are marked with {options.field!r} or tags {options.tag_values}"
+            if estimate.method == "explicit" and options.method == "auto"
+            else "method set in config"
+            if options.method != "auto"
+            else "no record is marked as an edge case, so edge cases are estimated"
+        ),
+        "examples": len(estimate.rows),
+        "edge_cases": len(estimate.flagged),
+        "ratio": ratio,
+        "band": [low, high],
+        **({"interval": list(estimate_interval(estimate)), "judged": judged_out} if estimate.method == "estimated" else {}),
+        "by_reason": dict(reasons),
+        **estimate.details,
+        "charts": [band_chart("Edge-case share", ratio, low, high)]
+        + ([bar_chart("Edge cases by reason", list(reasons), {"rows": list(reasons.values())})] if reasons else []),
+    }
+    threshold = low if ratio < low else high
+    return RuleResult(
+        Status(options.out_of_band) if judged_out else Status.PASS,
+        message,
+        Metric("edge_case_ratio", round(ratio, 6), threshold),
+        findings,
+        details,
+    )
 
 
 @dataclass
@@ -202,10 +211,17 @@ class EdgeCaseEstimate:
 def _explicit_marks(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> dict[int, list[str]] | None:
     """Rows marked as edge cases, or None when no record carries the marker field or an
     edge-case tag (then the share is estimated)."""
+    marked, field_seen = _scan_marks(ds, rows, options)
+    return marked if (field_seen or marked) else None
+
+
+def _scan_marks(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> tuple[dict[int, list[str]], bool]:
+    """The marked rows among ``rows`` (row -> its reason), and whether any record of them has
+    the marker field at all."""
     top = options.field.split(".")[0]
     known = [f.field_types for f in ds.files if f.iter_raw is not None]
     if not known or (all(known) and not any(top in t or options.tags_field in t for t in known)):
-        return None  # the loader saw every field name: no marker anywhere, skip re-reading
+        return {}, False  # the loader saw every field name: no marker anywhere, skip re-reading
     wanted_tags = {v.lower() for v in options.tag_values}
     in_split = set(rows)
     field_seen = False
@@ -225,7 +241,7 @@ def _explicit_marks(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Opt
             hit = [t for t in tags if isinstance(t, str) and t.lower() in wanted_tags]
             if hit:
                 marked[row] = [f"marked: tag {hit[0]!r}"]
-    return marked if (field_seen or marked) else None
+    return marked, field_seen
 
 
 _MISSING = object()
@@ -249,16 +265,50 @@ def _truthy(value: Any) -> bool:
 # -- the estimate ----------------------------------------------------------------------------
 
 
-def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> EdgeCaseEstimate:
-    """Rows that stand apart from the bulk, each with the reasons it does."""
-    import numpy as np
+@dataclass
+class EstimateColumns:
+    """What the estimate reads of the data: every split row's length and label set, and the
+    texts and labels of the examined rows (in row order). Either engine gathers them."""
 
-    from dqlint.analysis import outliers
+    lengths: Sequence[int]  # characters of input + output, per split row
+    label_sets: Counter  # tuple of a row's labels -> rows with exactly those labels
+    inputs: list[str]  # per examined row: its input, or the whole example without one
+    outputs: list[str]
+    labels: list[tuple]  # per examined row: its labels
+
+
+def examined_rows(rows: Sequence[int], options: EdgeCaseRatio.Options) -> list[int]:
+    """The rows the estimate examines: all, or a seeded random ``sample-size`` of them (the
+    same on any engine: it depends only on the rows)."""
+    import numpy as np
 
     examined = list(rows)
     if len(examined) > options.sample_size:
         rng = np.random.default_rng(options.seed)
         examined = sorted(rng.choice(examined, size=options.sample_size, replace=False).tolist())
+    return examined
+
+
+def estimate_columns(ds: Dataset, rows: Sequence[int], examined: Sequence[int]) -> EstimateColumns:
+    return EstimateColumns(
+        lengths=[len(ds.input[r]) + len(ds.output[r]) for r in rows],
+        label_sets=Counter(tuple(ds.labels_of(r)) for r in rows),
+        inputs=[ds.input[r] or ds.example_text(r) for r in examined],
+        outputs=[ds.output[r] for r in examined],
+        labels=[tuple(ds.labels_of(r)) for r in examined],
+    )
+
+
+def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> EdgeCaseEstimate:
+    """Rows that stand apart from the bulk, each with the reasons it does."""
+    examined = examined_rows(rows, options)
+    return estimate_from(rows, examined, estimate_columns(ds, rows, examined), options)
+
+
+def estimate_from(rows: Sequence[int], examined: list[int], columns: EstimateColumns, options: EdgeCaseRatio.Options) -> EdgeCaseEstimate:
+    """:func:`estimate_edge_cases` over the gathered columns."""
+    from dqlint.analysis import outliers
+
     flagged: dict[int, list[str]] = {}
     details: dict[str, Any] = {"sampled": len(examined) < len(rows)}
 
@@ -269,18 +319,12 @@ def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio
 
     # Lengths and classes are cheap: judge them over every row, flag within the examined ones.
     examined_set = set(examined)
-    length_flags, details["length"] = outliers.length_outliers(
-        [len(ds.input[r]) + len(ds.output[r]) for r in rows], options.length_z
-    )
-    flag([r for r in rows if r in examined_set], [f for r, f in zip(rows, length_flags) if r in examined_set])
-    rare_flags, details["rare_classes"] = rare_class_members(ds, rows, options.rare_class_share)
-    for row, reason in rare_flags:
-        if row in examined_set:
-            flag([row], [reason])
+    length_flags, details["length"] = outliers.length_outliers(columns.lengths, options.length_z)
+    flag(examined, [f for r, f in zip(rows, length_flags) if r in examined_set])
+    rare_reason, details["rare_classes"] = rare_classes(columns.label_sets, options.rare_class_share)
+    flag(examined, [rare_reason(labels) for labels in columns.labels])
 
-    inputs = [ds.input[r] or ds.example_text(r) for r in examined]
-    columns = {"input": inputs, "output": [ds.output[r] for r in examined]}
-    for name, texts in columns.items():
+    for name, texts in {"input": columns.inputs, "output": columns.outputs}.items():
         if not any(texts):
             continue
         for test, (found, info) in (
@@ -290,44 +334,66 @@ def estimate_edge_cases(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio
         ):
             flag(examined, [f"{why} (in the {name})" if why else None for why in found])
             details.setdefault(test, {})[name] = info
-    found, details["off_topic"] = outliers.unseen_word_outliers(inputs)
+    found, details["off_topic"] = outliers.unseen_word_outliers(columns.inputs)
     flag(examined, found)
-    found, details["isolated"] = outliers.isolated_outliers(inputs, options.neighbour_iqr)
+    found, details["isolated"] = outliers.isolated_outliers(columns.inputs, options.neighbour_iqr)
     flag(examined, found)
     return EdgeCaseEstimate("estimated", examined, flagged, details)
 
 
-def rare_class_members(
-    ds: Dataset, rows: Sequence[int], max_share: float
-) -> tuple[list[tuple[int, str]], dict[str, Any]]:
-    """Members of labels that hold less than ``max_share`` of the labelled rows."""
-    counts: Counter[str] = Counter(label for r in rows for label in ds.labels_of(r))
-    labelled = sum(1 for r in rows if ds.labels_of(r))
+def rare_classes(label_sets: Counter, max_share: float) -> tuple[Callable[[tuple], str | None], dict[str, Any]]:
+    """The labels holding less than ``max_share`` of the labelled rows (``label_sets``: rows per
+    set of labels): the reason a row with given labels is a rare-class member (None if not), and
+    what the test found."""
+    counts: Counter[str] = Counter()
+    for labels, n in label_sets.items():
+        for label in labels:
+            counts[label] += n
+    labelled = sum(n for labels, n in label_sets.items() if labels)
     if len(counts) < 2 or labelled == 0:
-        return [], {"test": "no labels" if not counts else "a single label"}
+        return (lambda labels: None), {"test": "no labels" if not counts else "a single label"}
     rare = {label: n for label, n in counts.items() if n / labelled < max_share}
-    out = []
-    for r in rows:
-        hit = [label for label in ds.labels_of(r) if label in rare]
-        if hit:
-            out.append((r, f"rare class: {hit[0]!r} ({rare[hit[0]]:,} of {labelled:,}, {rare[hit[0]] / labelled:.1%})"))
-    return out, {"test": f"label share < {max_share:.0%}", "rare_labels": rare, "flagged": len(out)}
+
+    def reason(labels: tuple) -> str | None:
+        hit = [label for label in labels if label in rare]
+        return f"rare class: {hit[0]!r} ({rare[hit[0]]:,} of {labelled:,}, {rare[hit[0]] / labelled:.1%})" if hit else None
+
+    members = sum(n for labels, n in label_sets.items() if any(label in rare for label in labels))
+    return reason, {"test": f"label share < {max_share:.0%}", "rare_labels": rare, "flagged": members}
 
 
-def _findings(ds: Dataset, estimate: EdgeCaseEstimate, limit: int) -> list[Finding]:
+@dataclass
+class RowFacts:
+    """What a finding shows of a row."""
+
+    location: Location
+    snippet: str
+    label: Any
+
+
+def _row_facts(ds: Dataset, row: int) -> RowFacts:
     from dqlint.analysis.sensitive import masked_clip
 
-    # Rows with the most reasons first: they are the clearest edge cases.
-    ordered = sorted(estimate.flagged.items(), key=lambda item: (-len(item[1]), item[0]))
-    return [
-        Finding(
+    return RowFacts(ds.location(row), masked_clip(ds.example_text(row), 160, flat=True), ds.label[row])
+
+
+def _findings(estimate: EdgeCaseEstimate, limit: int, facts: Callable[[int], RowFacts]) -> list[Finding]:
+    out = []
+    for row, reasons in _shown(estimate.flagged, limit):
+        row_facts = facts(row)
+        out.append(Finding(
             ("edge case: " if estimate.method == "estimated" else "") + "; ".join(reasons),
-            [ds.location(row)],
-            snippet=masked_clip(ds.example_text(row), 160, flat=True),
-            details={"reasons": [r.split(":")[0] for r in reasons], "label": ds.label[row]},
-        )
-        for row, reasons in ordered[: limit or None]
-    ]
+            [row_facts.location],
+            snippet=row_facts.snippet,
+            details={"reasons": [r.split(":")[0] for r in reasons], "label": row_facts.label},
+        ))
+    return out
+
+
+def _shown(flagged: dict[int, list[str]], limit: int) -> list[tuple[int, list[str]]]:
+    """The flagged rows findings are written for: the most reasons first (the clearest edge
+    cases), then by row; at most ``limit`` (0: all)."""
+    return sorted(flagged.items(), key=lambda item: (-len(item[1]), item[0]))[: limit or None]
 
 
 def estimate_interval(estimate: EdgeCaseEstimate) -> tuple[float, float]:
@@ -351,8 +417,68 @@ def _sample_note(estimate: EdgeCaseEstimate) -> str:
 
 
 # -- distributed execution (--engine ray; docs/plugins.md) -------------------------------------------
-# Fits a model (or aggregates the whole frame): on a distributed engine it runs on the driver over
-# a bounded seeded sample of the rows (the whole set when it is small), and the report says so.
-from dqlint.rule import RUNS_SAMPLE  # noqa: E402  (kept apart from check()'s imports)
+# One pass over the blocks gathers what the estimate reads (every row's length and label set, the
+# texts of the examined rows: the whole set's seeded sample, drawn on the driver from the split
+# rows) and the explicit marks; the driver estimates and judges as check() does: the same report.
 
-EdgeCaseRatio.scales = RUNS_SAMPLE
+
+@dataclass
+class _BlockFacts:
+    columns: EstimateColumns  # of the block's split rows, and of those it holds of the examined
+    marked: dict[int, list[str]]  # global row -> reason
+    field_seen: bool
+    facts: dict[int, RowFacts]  # global row -> what a finding shows, for the rows one may show
+
+
+def _run_distributed(self: EdgeCaseRatio, inputs: Any, options: EdgeCaseRatio.Options) -> RuleResult:
+    import numpy as np
+
+    rows = inputs.split_rows().get(options.split, np.zeros(0, np.int64))
+    if not len(rows):
+        return RuleResult.skipped(f"no {options.split} examples")
+    firsts = inputs.first_rows()
+    examined = examined_rows(rows.tolist(), options)
+    picked = rows_by_block(examined, firsts)
+    inputs.progress("estimating edge cases on Ray")
+
+    def gather(ds: Any, block: Any) -> _BlockFacts:
+        first = firsts[block.index]
+        local = ds.rows(options.split)
+        mine = picked.get(block.index, np.zeros(0, np.int64)).tolist()
+        columns = estimate_columns(ds, local, mine)
+        marked, seen = ({}, False) if options.method == "estimated" else _scan_marks(ds, local, options)
+        # A finding may show an examined row, or a marked row among the block's first `limit`
+        # shown (the whole set's first `limit` are among the blocks' first `limit`).
+        shown = set(mine) | {r for r, _ in _shown(marked, options.max_findings)}
+        return _BlockFacts(
+            columns,
+            {first + r: why for r, why in marked.items()}, seen,
+            {first + r: _row_facts(ds, r) for r in sorted(shown)},
+        )
+
+    parts: list[_BlockFacts] = inputs.map_blocks(gather)
+    facts = {row: f for p in parts for row, f in p.facts.items()}
+    marked: dict[int, list[str]] | None = {row: why for p in parts for row, why in p.marked.items()}
+    if options.method != "explicit" and not (marked or any(p.field_seen for p in parts)):
+        marked = None  # as _explicit_marks: nothing marks an edge case
+    if marked is not None:
+        estimate = EdgeCaseEstimate("explicit", rows.tolist(), marked, {})
+    elif len(rows) < options.min_rows:
+        return _too_few(len(rows), options)
+    else:
+        label_sets: Counter = Counter()
+        for p in parts:
+            label_sets.update(p.columns.label_sets)  # in block order: labels keep their first-seen order
+        columns = EstimateColumns(
+            [n for p in parts for n in p.columns.lengths], label_sets,
+            [t for p in parts for t in p.columns.inputs], [t for p in parts for t in p.columns.outputs],
+            [labels for p in parts for labels in p.columns.labels],
+        )
+        estimate = estimate_from(rows.tolist(), examined, columns, options)
+    return _judged(estimate, options, facts.__getitem__)
+
+
+from dqlint.rule import RUNS_DISTRIBUTED, rows_by_block  # noqa: E402  (kept apart from check()'s imports)
+
+EdgeCaseRatio.scales = RUNS_DISTRIBUTED
+EdgeCaseRatio.run_distributed = _run_distributed  # type: ignore[attr-defined]

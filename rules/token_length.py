@@ -14,6 +14,7 @@ from dqlint.rule import (
     RuleResult,
     Status,
     option,
+    rows_by_block,
 )
 
 
@@ -315,7 +316,7 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
     sample_size = token_sampling(options, target.limit)["sample_size"]
     chosen = split_sample(split_of, sample_size)
     sampling = chosen is not None
-    picked = _by_block(chosen, inputs.first_rows()) if sampling else {}
+    picked = rows_by_block(np.concatenate(list(chosen.values())), inputs.first_rows()) if sampling else {}
     inputs.progress(f"counting tokens on Ray{f', sampling {sample_size:,} examples per split' if sampling else ''}")
 
     def measure(ds: Any, block: Any) -> _BlockCounts:
@@ -338,17 +339,6 @@ def _run_distributed(self: TokenLength, inputs: Any, options: TokenLength.Option
     )
     rows = {s: split_of.get(s, np.zeros(0, np.int64)) for s in ("train", "validation", "test")}
     return _judged(options, target, joined, rows, [f for p in parts for f in p.over])
-
-
-def _by_block(chosen: dict[str, Any], first_rows: list[int]) -> dict[int, Any]:
-    """Block index -> the sampled rows it holds, numbered within the block (each task gets its
-    own few rows, not the whole sample)."""
-    import numpy as np
-
-    firsts = np.asarray(first_rows, dtype=np.int64)
-    every = np.sort(np.concatenate(list(chosen.values())))
-    owner = np.searchsorted(firsts, every, side="right") - 1
-    return {int(index): every[owner == index] - firsts[index] for index in np.unique(owner)}
 
 
 TokenLength.scales = RUNS_DISTRIBUTED

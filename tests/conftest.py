@@ -80,3 +80,44 @@ def ray_local():
     if started:
         ray.shutdown()
 
+
+class BlockInputs:
+    """What the Ray engine hands a distributed rule (RayInputs), over a loaded dataset cut into
+    blocks of ``size`` rows, without a cluster: a rule's block path runs as on Ray."""
+
+    def __init__(self, ds, size: int) -> None:
+        from types import SimpleNamespace
+
+        self.ds, self.size = ds, size
+        self.starts = list(range(0, len(ds), size))
+        self.blocks = [SimpleNamespace(index=i) for i in range(len(self.starts))]
+
+    def split_rows(self):
+        import numpy as np
+
+        return {s: np.asarray(self.ds.rows(s), dtype=np.int64) for s in set(self.ds.split)}
+
+    def first_rows(self):
+        return list(self.starts)
+
+    def progress(self, message: str) -> None:
+        pass
+
+    def map_blocks(self, fn):
+        from dqlint.engine.ray.run import extract_rows, rows_dataset
+
+        out = []
+        for block, start in zip(self.blocks, self.starts):
+            rows = list(range(start, min(start + self.size, len(self.ds))))
+            out.append(fn(rows_dataset(self.ds.files, [extract_rows(self.ds, rows)]), block))
+        return out
+
+
+def result_dict(result) -> dict:
+    """A rule result as the report holds it: compared to tell two engines' results apart."""
+    from dqlint.report import json_ready
+
+    return json_ready(
+        {"status": result.status.value, "message": result.message, "metric": result.metric.to_dict() if result.metric else None,
+         "details": result.details, "findings": [f.to_dict() for f in result.findings]}
+    )

@@ -172,3 +172,48 @@ def test_tfidf_rows_weighs_words_like_the_scikit_learn_factory():
     reference = vectorizer.fit_transform(texts).toarray()
     order = [vectorizer.vocabulary_[w] for w in dict.fromkeys(w for t in texts for w in t.split())]
     assert np.abs(mine - reference[:, order]).max() < 1e-6
+
+
+def _mixed_rows(n: int, marked: bool) -> list[dict]:
+    """Typical tickets with edge cases spread through them: long logs, rare labels, French and
+    garbled texts, answers; every 50th row marked as an edge case when ``marked``."""
+    records = typical_rows(n, seed=3)
+    for i, record in enumerate(records):
+        if i % 37 == 5:
+            records[i] = dict(LONG)
+        elif i % 97 == 7:
+            records[i] = dict(RARE)
+        elif i % 53 == 11:
+            records[i] = dict(ISOLATED[i % 2])
+        elif i % 61 == 13:
+            records[i] = {"text": "Ã©Ã¨Ã  Ã§a ne marche pas \ufffd\ufffd", "label": "billing"}
+        if marked and i % 50 == 3:
+            records[i] = {**records[i], "edge_case": True}
+    return records
+
+
+@pytest.mark.parametrize(
+    "marked,opts",
+    [
+        (False, {"sample_size": 400}),  # estimated on the whole set's seeded sample
+        (False, {}),  # estimated on every row
+        (True, {"max_findings": 7}),  # explicit marks, counted over every block
+        (False, {"method": "explicit"}),  # explicit, nothing marked
+    ],
+)
+def test_block_path_gives_the_whole_set_result(tmp_path, marked, opts):
+    """edge-case-ratio on blocks (the Ray engine's path: one pass gathers lengths, labels and the
+    sampled rows' texts; the driver estimates) gives check()'s result on the whole set."""
+    from conftest import BlockInputs, result_dict
+
+    ds = load(tmp_path, _mixed_rows(1500, marked))
+    options = EdgeCaseRatio.make_options(opts)
+    whole = EdgeCaseRatio().check(CheckContext(ds), options)
+    blocks = EdgeCaseRatio().run_distributed(BlockInputs(ds, 230), options)
+    assert result_dict(blocks) == result_dict(whole)
+    assert whole.details["method"] == ("explicit" if marked or opts.get("method") == "explicit" else "estimated")
+    if marked:
+        assert len(whole.findings) == 7 and whole.details["edge_cases"] == 30
+    elif opts.get("method") != "explicit":
+        assert whole.findings and whole.details["sampled"] == ("sample_size" in opts)
+        assert whole.details["rare_classes"]["flagged"] > 0

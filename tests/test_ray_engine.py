@@ -129,10 +129,11 @@ def test_ray_report_equals_local_on_planted_set(dqlint_cli, ray_instance, plante
     assert ray_code == local_code == 1
     # Rules that ran on the driver say so; at 20k rows their sample is the whole set.
     assert all(s["whole_set"] for s in engine["sampled"].values())
-    assert {"label-accuracy", "edge-case-ratio", "distribution-match"} <= set(engine["sampled"])
-    # token-length counts on the blocks: its sample is the whole set's seeded sample (18,000
-    # training rows > 5,000), not the driver's, and the over-limit check sees every row.
+    assert {"label-accuracy", "distribution-match"} <= set(engine["sampled"])
+    # token-length and edge-case-ratio gather on the blocks: their sample is the whole set's
+    # seeded sample (18,000 training rows > 5,000), not the driver's, and they see every row.
     assert "token-length" not in engine["sampled"] and "token_sample" in by_id["token-length"]["details"]
+    assert "edge-case-ratio" not in engine["sampled"] and by_id["edge-case-ratio"]["details"]["sampled"]
 
 
 def test_ray_report_equals_local_on_classification_csv(dqlint_cli, ray_instance):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import ROOT
+from conftest import ROOT, BlockInputs, result_dict
 from dqlint.rules.token_length import TokenLength
 
 from dqlint.analysis.statistics import sampled_total, weighted_percentiles
@@ -137,45 +137,6 @@ def test_sampled_total_and_weighted_percentiles():
     assert weighted_percentiles([1, 2, 3, 4], [1, 1, 1, 1], [50, 100]) == [2.0, 4.0]
 
 
-class _Blocks:
-    """What the Ray engine hands a distributed rule (RayInputs), over a loaded dataset cut into
-    blocks of ``size`` rows, without a cluster: the block path of token-length runs as on Ray."""
-
-    def __init__(self, ds, size: int) -> None:
-        from types import SimpleNamespace
-
-        self.ds, self.size = ds, size
-        self.starts = list(range(0, len(ds), size))
-        self.blocks = [SimpleNamespace(index=i) for i in range(len(self.starts))]
-
-    def split_rows(self):
-        return {s: np.asarray(self.ds.rows(s), dtype=np.int64) for s in set(self.ds.split)}
-
-    def first_rows(self):
-        return list(self.starts)
-
-    def progress(self, message: str) -> None:
-        pass
-
-    def map_blocks(self, fn):
-        from dqlint.engine.ray.run import extract_rows, rows_dataset
-
-        out = []
-        for block, start in zip(self.blocks, self.starts):
-            rows = list(range(start, min(start + self.size, len(self.ds))))
-            out.append(fn(rows_dataset(self.ds.files, [extract_rows(self.ds, rows)]), block))
-        return out
-
-
-def _as_report(result) -> dict:
-    from dqlint.report import json_ready
-
-    return json_ready(
-        {"status": result.status.value, "message": result.message, "metric": result.metric.to_dict() if result.metric else None,
-         "details": result.details, "findings": [f.to_dict() for f in result.findings]}
-    )
-
-
 @pytest.mark.parametrize("options", [{"sample_size": 700, "context_limit": 2500}, {"context_limit": 2500}, {"exact_tokens": True, "context_limit": 2500}])
 def test_block_path_gives_the_whole_set_result(tmp_path, options):
     """token-length on blocks (the Ray engine's path) draws the whole set's sample and gives the
@@ -183,6 +144,6 @@ def test_block_path_gives_the_whole_set_result(tmp_path, options):
     ds = _load(generated(tmp_path, n=3000))
     opts = TokenLength.Options(**options)
     whole = TokenLength().check(CheckContext(ds), opts)
-    blocks = TokenLength().run_distributed(_Blocks(ds, 450), opts)
-    assert whole.findings and _as_report(blocks) == _as_report(whole)
+    blocks = TokenLength().run_distributed(BlockInputs(ds, 450), opts)
+    assert whole.findings and result_dict(blocks) == result_dict(whole)
     assert ("token_sample" in whole.details) == ("sample_size" in options)

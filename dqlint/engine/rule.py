@@ -43,6 +43,7 @@ __all__ = [
     "RuleResult",
     "Severity",
     "Status",
+    "rows_by_block",
 ]
 
 
@@ -252,6 +253,18 @@ RUNS_DRIVER = "driver"  # declared nothing: check() on the driver over a bounded
 RUNS_BLOCK = "block"  # partial() on every block, merge() of the partials gives the whole-set result
 RUNS_SAMPLE = "sample"  # model-based: check() on the driver over a bounded seeded sample (reported)
 RUNS_DISTRIBUTED = "distributed"  # run_distributed() runs the rule's own Ray Data pipeline
+
+
+def rows_by_block(rows: Any, first_rows: Sequence[int]) -> dict[int, Any]:
+    """Block index -> the given global rows it holds, numbered within the block (``first_rows``:
+    each block's first global row, ascending, as ``RayInputs.first_rows()`` gives them). A
+    rule that picks rows on the driver (a seeded sample) sends each task only its own few."""
+    import numpy as np
+
+    firsts = np.asarray(first_rows, dtype=np.int64)
+    every = np.sort(np.asarray(rows, dtype=np.int64))
+    owner = np.searchsorted(firsts, every, side="right") - 1
+    return {int(index): every[owner == index] - firsts[index] for index in np.unique(owner)}
 
 
 class Block(NamedTuple):
