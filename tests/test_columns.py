@@ -72,3 +72,33 @@ def test_record_mapper_maps_a_file_block_by_block(tmp_path) -> None:
 def test_int_column_rejects_what_a_list_of_ints_would_not_hold() -> None:
     column = IntColumn("b", [1, 2])
     assert column == [1, 2] and column != [1, 3] and column.widened(1000).typecode == "h"
+
+
+def test_extend_int_widens_first_and_keeps_none_lines() -> None:
+    from dqlint.data.columns import extend_int
+
+    turns = extend_int(IntColumn("b", [3]), [2, 300, 1])
+    assert turns == [3, 2, 300, 1] and turns.typecode == "h"
+    lines = extend_int(OptionalIntColumn("i", [1]), [None, 2**40])
+    assert lines == [1, None, 2**40] and lines.typecode == "q" and type(lines) is OptionalIntColumn
+
+
+def test_extracted_rows_of_a_parquet_file_and_a_long_chat_make_a_dataset(tmp_path) -> None:
+    """The Ray driver's sample is built from extracted rows: a format without line numbers and a
+    conversation of more turns than a byte holds once stopped it with a TypeError/OverflowError."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from dqlint.engine.ray.run import extract_rows, rows_dataset
+
+    pq.write_table(pa.table({"text": ["a b c", "d e f"], "label": ["x", "y"]}), tmp_path / "t.parquet")
+    messages = [{"role": "user" if i % 2 == 0 else "assistant", "content": f"turn {i}"} for i in range(300)]
+    (tmp_path / "chat.jsonl").write_text(json.dumps({"messages": messages}) + "\n", encoding="utf-8")
+    for name in ("t.parquet", "chat.jsonl"):
+        ds = load_inputs([InputSpec(str(tmp_path / name))])
+        rows = list(range(len(ds)))
+        again = rows_dataset(ds.files, [extract_rows(ds, rows)])
+        assert [again.location(r) for r in rows] == [ds.location(r) for r in rows]
+        assert again.turns == ds.turns and again.input == ds.input

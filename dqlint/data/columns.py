@@ -19,7 +19,7 @@ import sys
 from array import array
 from typing import Any, Hashable, Iterator
 
-__all__ = ["IntColumn", "OptionalIntColumn", "Interner", "NO_LINE", "append_int", "list_bytes"]
+__all__ = ["IntColumn", "OptionalIntColumn", "Interner", "NO_LINE", "append_int", "extend_int", "list_bytes"]
 
 # Signed typecodes from narrowest to widest; a column moves up one when a value overflows.
 _WIDTHS = ("b", "h", "i", "q")
@@ -91,6 +91,20 @@ def append_int(column: IntColumn, value: int | None) -> IntColumn:
         wider = column.widened(NO_LINE if value is None else value)
         wider.append(value)
         return wider
+
+
+def extend_int(column: IntColumn, values: Any) -> IntColumn:
+    """Append ``values`` (None as the sentinel in an optional column); returns the column to
+    keep, widened first when a value does not fit (``array.extend`` would stop half-way)."""
+    stored = [NO_LINE if v is None else v for v in values] if isinstance(column, OptionalIntColumn) else list(values)
+    if stored:
+        for extreme in (min(stored), max(stored)):
+            try:
+                array(column.typecode, [extreme])
+            except OverflowError:
+                column = column.widened(extreme)
+    array.extend(column, stored)
+    return column
 
 
 class Interner(dict):

@@ -18,6 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
+from dqlint.data.columns import IntColumn, extend_int
 from dqlint.data.dataset import Dataset, InputFile, Problem
 from dqlint.data.formats import FieldMap
 from dqlint.data.limits import Limits
@@ -400,7 +401,11 @@ def rows_dataset(files: Sequence[InputFile], extracts: Sequence[RowsExtract]) ->
     for extract in extracts:
         base = len(ds)
         for name in COLUMNS:
-            getattr(ds, name).extend(extract.columns[name])
+            column = getattr(ds, name)
+            if isinstance(column, IntColumn):  # None lines, a 200-turn chat, a 300th file
+                setattr(ds, name, extend_int(column, extract.columns[name]))
+            else:
+                column.extend(extract.columns[name])
         ds.problems.extend(Problem(p.location, p.kind, p.message, None if p.row is None else p.row + base, p.fatal) for p in extract.problems)
         if extract.raw is not None:
             for i, obj in enumerate(extract.raw):
