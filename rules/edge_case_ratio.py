@@ -112,9 +112,7 @@ class EdgeCaseRatio(Rule):
         if not rows:
             return RuleResult.skipped(f"no {options.split} examples")
 
-        marked = None if options.method == "estimated" else _explicit_marks(ds, rows, options)
-        if options.method == "explicit" and marked is None:
-            marked = {}
+        marked = _chosen_marks(*_scan_marks(ds, rows, options), options)
         if marked is not None:
             estimate = EdgeCaseEstimate("explicit", rows, marked, {})
         else:
@@ -208,16 +206,21 @@ class EdgeCaseEstimate:
 # -- explicit markers ------------------------------------------------------------------------
 
 
-def _explicit_marks(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> dict[int, list[str]] | None:
-    """Rows marked as edge cases, or None when no record carries the marker field or an
-    edge-case tag (then the share is estimated)."""
-    marked, field_seen = _scan_marks(ds, rows, options)
-    return marked if (field_seen or marked) else None
+def _chosen_marks(marked: dict[int, list[str]], field_seen: bool, options: EdgeCaseRatio.Options) -> dict[int, list[str]] | None:
+    """The explicit marks the share is judged on, or None to estimate it: with method auto,
+    only when some record carries the marker field or an edge-case tag."""
+    if options.method == "estimated":
+        return None
+    if marked or field_seen:
+        return marked
+    return {} if options.method == "explicit" else None
 
 
 def _scan_marks(ds: Dataset, rows: Sequence[int], options: EdgeCaseRatio.Options) -> tuple[dict[int, list[str]], bool]:
     """The marked rows among ``rows`` (row -> its reason), and whether any record of them has
-    the marker field at all."""
+    the marker field at all (nothing is read for the method estimated)."""
+    if options.method == "estimated":
+        return {}, False
     top = options.field.split(".")[0]
     known = [f.field_types for f in ds.files if f.iter_raw is not None]
     if not known or (all(known) and not any(top in t or options.tags_field in t for t in known)):
@@ -437,7 +440,8 @@ def _run_distributed(self: EdgeCaseRatio, inputs: Any, options: EdgeCaseRatio.Op
     if not len(rows):
         return RuleResult.skipped(f"no {options.split} examples")
     firsts = inputs.first_rows()
-    examined = examined_rows(rows.tolist(), options)
+    rows = rows.tolist()
+    examined = examined_rows(rows, options)
     picked = rows_by_block(examined, firsts)
     inputs.progress("estimating edge cases on Ray")
 
@@ -446,7 +450,7 @@ def _run_distributed(self: EdgeCaseRatio, inputs: Any, options: EdgeCaseRatio.Op
         local = ds.rows(options.split)
         mine = picked.get(block.index, np.zeros(0, np.int64)).tolist()
         columns = estimate_columns(ds, local, mine)
-        marked, seen = ({}, False) if options.method == "estimated" else _scan_marks(ds, local, options)
+        marked, seen = _scan_marks(ds, local, options)
         # A finding may show an examined row, or a marked row among the block's first `limit`
         # shown (the whole set's first `limit` are among the blocks' first `limit`).
         shown = set(mine) | {r for r, _ in _shown(marked, options.max_findings)}
@@ -458,11 +462,9 @@ def _run_distributed(self: EdgeCaseRatio, inputs: Any, options: EdgeCaseRatio.Op
 
     parts: list[_BlockFacts] = inputs.map_blocks(gather)
     facts = {row: f for p in parts for row, f in p.facts.items()}
-    marked: dict[int, list[str]] | None = {row: why for p in parts for row, why in p.marked.items()}
-    if options.method != "explicit" and not (marked or any(p.field_seen for p in parts)):
-        marked = None  # as _explicit_marks: nothing marks an edge case
+    marked = _chosen_marks({row: why for p in parts for row, why in p.marked.items()}, any(p.field_seen for p in parts), options)
     if marked is not None:
-        estimate = EdgeCaseEstimate("explicit", rows.tolist(), marked, {})
+        estimate = EdgeCaseEstimate("explicit", rows, marked, {})
     elif len(rows) < options.min_rows:
         return _too_few(len(rows), options)
     else:
@@ -474,7 +476,7 @@ def _run_distributed(self: EdgeCaseRatio, inputs: Any, options: EdgeCaseRatio.Op
             [t for p in parts for t in p.columns.inputs], [t for p in parts for t in p.columns.outputs],
             [labels for p in parts for labels in p.columns.labels],
         )
-        estimate = estimate_from(rows.tolist(), examined, columns, options)
+        estimate = estimate_from(rows, examined, columns, options)
     return _judged(estimate, options, facts.__getitem__)
 
 
