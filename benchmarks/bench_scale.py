@@ -129,13 +129,15 @@ def machine_lock(path: str | None, rows: int) -> Iterator[None]:
 
 
 def timed(cmd: list[str], timeout: float | None = None) -> tuple[float, int, int, str]:
-    """(seconds, peak RSS in bytes, exit code, stderr) of one child process, started by the
-    small launcher (measured.py), so its peak is its own and not this process's. A child still
+    """(seconds, peak memory in bytes, exit code, stderr) of one child process, started by the
+    small launcher (measured.py), so its peak is its own and not this process's. The peak is
+    its process tree's (the sampled PSS sum, at least the command's own ru_maxrss): with
+    ``--jobs`` the rules run in forked workers, whose memory is the check's too. A child still
     running after ``timeout`` seconds is killed; its exit code is then None."""
     m = LAUNCHER[0].run(cmd, timeout)
     if m.exit_code is not None and m.exit_code not in (0, 1):  # 1 is a no-go verdict: a finished check
         sys.exit(f"{' '.join(cmd)} failed with exit code {m.exit_code}:\n{m.stderr[-2000:]}")
-    return m.seconds, m.peak, m.exit_code, m.stderr  # type: ignore[return-value]
+    return m.seconds, m.tree_peak, m.exit_code, m.stderr  # type: ignore[return-value]
 
 
 def tickets_csv(rows: int, out: Path) -> Path:
@@ -182,8 +184,10 @@ def candidates_per_row(report_path: str) -> float | None:
     return None
 
 
-def dqlint_cmd(inputs: list[str], select: str | None, engine: str | None, report: str) -> list[str]:
+def dqlint_cmd(inputs: list[str], select: str | None, engine: str | None, report: str, jobs: str | None = None) -> list[str]:
     cmd = [sys.executable, "-m", "dqlint", "check", *inputs, "--no-cache", "--no-progress", "-f", "json", "-o", report]
+    if jobs:
+        cmd += ["--jobs", jobs]
     if select:
         cmd += ["--select", select]
     if engine:
@@ -219,7 +223,7 @@ def run_size(table: Table, kind: str, rows: int, args: argparse.Namespace) -> No
             # runs write theirs to /dev/null.
             wants = select is None or "near-duplicates" in select
             report = os.path.join(tmp, "report.json") if wants else os.devnull
-            cmd = dqlint_cmd([train, "--test", test], select, args.engine, report)
+            cmd = dqlint_cmd([train, "--test", test], select, args.engine, report, args.jobs)
             measure(table, what, kind, rows, size, cmd, args.lock, floor.seconds, report if wants else None)
     if "label-accuracy" in args.skip:
         return
@@ -229,7 +233,7 @@ def run_size(table: Table, kind: str, rows: int, args: argparse.Namespace) -> No
     if table.find(LABEL_GROUP, "tickets", rows) is None:
         cfloor = measure(table, CSV_FLOOR, "tickets", rows, tsize, [*py, CSV_FLOOR_CODE, tickets], args.lock, None)
         cfloor.floor = cfloor.seconds
-        measure(table, LABEL_GROUP, "tickets", rows, tsize, dqlint_cmd([tickets], "label-accuracy", args.engine, os.devnull),
+        measure(table, LABEL_GROUP, "tickets", rows, tsize, dqlint_cmd([tickets], "label-accuracy", args.engine, os.devnull, args.jobs),
                 args.lock, cfloor.seconds)
 
 
@@ -324,6 +328,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--kinds", nargs="+", choices=scale_data.KINDS, default=list(scale_data.KINDS))
     parser.add_argument("--engine", help="passed to `dqlint check --engine` (default: dqlint's own)")
+    parser.add_argument("--jobs", help="passed to `dqlint check --jobs` (default: dqlint's own, auto)")
     parser.add_argument("--lock", help=f"hold flock(LOCK) around every run over {LOCKED_ROWS:,} rows (e.g. /work/bench.lock)")
     parser.add_argument("--data", type=Path, default=scale_data.DEFAULT_OUT, help="where the data sets are (default $DQLINT_BENCH_DATA)")
     parser.add_argument("--skip", nargs="*", default=[], choices=["label-accuracy", "selects"],

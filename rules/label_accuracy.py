@@ -69,6 +69,7 @@ class LabelAccuracy(Rule):
     id = "label-accuracy"
     summary = "labels are right: reviewed-sample accuracy (Wilson interval) and model suspects"
     criterion = "label accuracy"
+    shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
 
     @dataclass
     class Options:

@@ -102,6 +102,7 @@ class NearDuplicates(Rule):
     id = "near-duplicates"
     summary = "Exact and near-duplicate examples, grouped, with conflicting labels"
     criterion = "duplicates"
+    shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
     fixable = True
 
     @dataclass

@@ -58,6 +58,7 @@ class TokenLength(Rule):
     id = "token-length"
     summary = "examples over the model's context limit; token budget and training-cost estimate"
     criterion = "tokens and cost"
+    shares = ("example-tokens",)  # ctx.shared: dqlint.toolkit.tokens.example_token_counts
 
     @dataclass
     class Options:

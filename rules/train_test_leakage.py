@@ -75,6 +75,7 @@ class TrainTestLeakage(Rule):
     id = "train-test-leakage"
     summary = "Test/validation rows found in training data (exact, near, 13-gram overlap)"
     criterion = "leakage"
+    shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
     fixable = True
 
     @dataclass

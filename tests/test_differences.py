@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dqlint.analysis.affixes import shared_affixes, without_affixes
 from dqlint.analysis.differences import differences, same_example
@@ -107,3 +109,36 @@ def test_every_star_member_is_joined_to_its_centre_directly():
             if c != node:
                 assert (node, c) in joined  # a direct pair, never a chain
                 assert centre[c] == c  # a centre is no one's member
+
+
+def test_same_examples_in_worker_processes_answer_as_in_one(monkeypatch):
+    """Batches of pairs tested in forked workers (``jobs``) give the one-process answers, in order."""
+    import itertools
+
+    from dqlint.analysis import differences
+
+    texts = [f"please reset the password for order {n} {word}" for n in (12, 12, 13) for word in ("today", "now", "today please")]
+    pairs = list(itertools.combinations(range(len(texts)), 2))
+    a, b = [i for i, _ in pairs], [j for _, j in pairs]
+    monkeypatch.setattr(differences, "FORKED_PAIRS", 10)  # 36 pairs: 4 batches over 2 workers
+    one = differences.same_examples(texts, a, b)
+    assert differences.same_examples(texts, a, b, jobs=2) == one
+    assert True in one and False in one
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["twelve", "12", "3rd", "#45", "a1b2", "the", "half", "twice", "seventy-two", "once,", "ab9", "二", "十", "x"]), max_size=12),
+       st.sampled_from([" ", "\t", "  ", "\x1c"]))
+def test_a_texts_profile_is_what_its_word_list_gives(parts, sep):
+    """The pair test's per-text profile (found by regular expressions on ASCII text) equals the
+    word count, numerals and number words of the text's word list."""
+    from dqlint.analysis import differences as d
+
+    text = sep.join(parts)
+    w = d.words(text)
+    expected = (
+        d.word_count(w),
+        tuple(sorted(d._number_value(t) for t in w if d._DIGIT.search(t))),
+        tuple(sorted(t for t in w if t in d.NUMBER_WORDS)),
+    )
+    assert d._profile(text) == (w, *expected)

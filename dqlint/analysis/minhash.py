@@ -571,6 +571,7 @@ class Candidates:
     _scores: np.ndarray | None = field(default=None, repr=False)  # float32 per pair, NaN = not scored yet
     _same: np.ndarray | None = field(default=None, repr=False)  # int8 per pair: 1 same example, 0 not, -1 not tested yet
     _full: SimilarityIndex | None = field(default=None, repr=False)
+    jobs: int = 1  # processes the same-example test may use (``same_examples``)
 
     def members(self) -> list[list[int]]:
         """Rows of each unique id."""
@@ -601,7 +602,7 @@ class Candidates:
         new = todo[self._same[todo] < 0]
         if len(new):
             started = time.perf_counter()
-            self._same[new] = np.asarray(same_examples(self.uniq, self.a[new].tolist(), self.b[new].tolist(), self.threshold), dtype=np.int8)
+            self._same[new] = np.asarray(same_examples(self.uniq, self.a[new].tolist(), self.b[new].tolist(), self.threshold, jobs=self.jobs), dtype=np.int8)
             self.seconds += time.perf_counter() - started
         return self._same[todo] == 1
 
@@ -732,6 +733,7 @@ def find_candidates(
     unique: tuple[list[int], list[int]] | None = None,
     verify: bool = True,
     related_threshold: float = 75.0,
+    jobs: int = 1,
 ) -> Candidates:
     """Steps 2 to 4 of the pipeline (identical texts, MinHash LSH candidates, the length
     filter) for :func:`build_index`; scores and word diffs are left to :class:`Candidates`."""
@@ -768,7 +770,9 @@ def find_candidates(
             a, b = a[keep], b[keep]
             if not len(a):  # verification counts are reported whenever candidates were found
                 stats["verified"], stats["different_content"] = 0, 0
-    return Candidates(texts, unique_of, rep, uniq, a, b, threshold, related_threshold, scorer, verify, stats, time.perf_counter() - started)
+    return Candidates(
+        texts, unique_of, rep, uniq, a, b, threshold, related_threshold, scorer, verify, stats, time.perf_counter() - started, jobs=jobs
+    )
 
 
 def near_duplicate_pairs(

@@ -124,6 +124,7 @@ def data_options(command: Any) -> Any:
 @click.option("-v", "--verbose", is_flag=True, help="Print timings per stage on stderr.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default=None, help="Where the rules run: this process (local, the default) or a Ray cluster (pip install 'dqlint[ray]').")
 @click.option("--address", metavar="ADDR", default=None, help="The Ray cluster for --engine ray: auto, or ray://HOST:10001 (default: start a local Ray instance).")
+@click.option("-j", "--jobs", metavar="N", default=None, help="Processes the local engine runs the rules in: a number, or auto (the default: every CPU for a set of 20,000+ rows).")
 def check_command(**kwargs: Any) -> int:
     """Check data sets (files, folders, hf://owner/name) and print a readiness report."""
     args = CheckArgs(**kwargs)
@@ -164,6 +165,7 @@ class CheckArgs:
     exact_tokens: bool = False
     engine: str | None = None
     address: str | None = None
+    jobs: str | None = None
 
 
 def run_check_command(args: CheckArgs) -> int:
@@ -221,6 +223,8 @@ def build_config(args: CheckArgs) -> Any:
         config = replace(config, engine=args.engine)
     if args.address:
         config = replace(config, address=args.address)
+    if args.jobs is not None:
+        config = replace(config, jobs=_jobs_value(args.jobs))
     if config.address and config.engine != "ray":
         raise UsageError("--address (or address in config) names a Ray cluster: use it with --engine ray")
     if args.field_names:
@@ -230,6 +234,21 @@ def build_config(args: CheckArgs) -> Any:
             table[key] = value
         config = replace(config, fields=FieldMap.from_config(table))
     return config
+
+
+def _jobs_value(text: str) -> int | None:
+    """``--jobs``: "auto" (None) or a whole number of processes, at least 1."""
+    from dqlint.errors import UsageError
+
+    if text.strip().lower() == "auto":
+        return None
+    try:
+        jobs = int(text)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise UsageError(f"--jobs {text!r}: expected auto or a whole number of processes of at least 1")
+    return jobs
 
 
 def build_request(args: CheckArgs, config: Any) -> Any:

@@ -99,11 +99,13 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         progress=progress,
         base_dir=os.path.dirname(config.source) if config.source else None,
         target=config.target,
+        jobs=rule_jobs(config, len(dataset)),
     )
     outcomes = run_rules(
         ctx,
         plugins,
         config,
+        jobs=rule_jobs(config, len(dataset), reads_shared=bool(request.sections)),
         on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
         on_done=request.on_rule_done,
     )
@@ -119,6 +121,24 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     if cache:
         cache.store(report)
     return _finished(report, request)
+
+
+# Rows from which "auto" runs the rules in several processes: below it a check takes about a
+# second, and each process would import the libraries it needs again.
+AUTO_JOBS_ROWS = 20_000
+
+
+def rule_jobs(config: Config, rows: int, *, reads_shared: bool = False) -> int:
+    """Processes to run the rules in: ``jobs`` when set, else every usable CPU from
+    ``AUTO_JOBS_ROWS`` rows. One when a report section reads the rules' shared work after them
+    (the cost section reuses token-length's counts, which a worker process would keep)."""
+    from dqlint.workers import usable_cpus
+
+    if reads_shared:
+        return 1
+    if config.jobs is not None:
+        return config.jobs
+    return usable_cpus() if rows >= AUTO_JOBS_ROWS else 1
 
 
 def _finished(report: dict[str, Any], request: CheckRequest) -> dict[str, Any]:

@@ -12,6 +12,7 @@ Example::
     target = "openai"                     # provider profile: generic, openai, together, mistral, trl, axolotl
     engine = "ray"                        # run on Ray (pip install 'dqlint[ray]'); default "local"
     address = "auto"                      # the Ray cluster; none starts a local Ray instance
+    jobs = 2                              # local engine: rules in 2 processes; default "auto"
 
     [tool.dqlint.fields]
     label = "intent"
@@ -45,7 +46,7 @@ CONFIG_FILES = ("dqlint.toml", "pyproject.toml")
 ENGINES = ("local", "ray")
 INPUT_KEYS = ("train", "test", "eval", "reference")
 PATH_KEYS = ("review", "expectations", "cache-dir", "baseline", "schema")
-TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", "target", "engine", "address", *INPUT_KEYS, *PATH_KEYS}
+TOP_LEVEL_KEYS = {"select", "ignore", "extend-select", "extend-ignore", "fail-on", "fields", "rules", "per-path-ignores", "cost", "limits", "target", "engine", "address", "jobs", *INPUT_KEYS, *PATH_KEYS}
 # [tool.dqlint.cost]: the fine-tuning cost estimate (`dqlint cost`; a `cost` section of the check
 # report when requests-per-month is set). Value kinds: number, whole number, text, path, prices.
 COST_KEYS = {
@@ -91,6 +92,9 @@ class Config:
     # names it: "auto", "ray://HOST:10001"; none starts a local Ray instance).
     engine: str = "local"
     address: str | None = None
+    # How many processes the local engine runs the rules in; None ("auto") = every usable CPU
+    # for a set large enough to gain from it, one process for a small one.
+    jobs: int | None = None
 
     def rule_table(self, rule_id: str) -> dict[str, Any]:
         return dict(self.rules.get(rule_id, {}))
@@ -230,10 +234,14 @@ def _from_table(data: dict[str, Any], source: str | None, base: Path) -> Config:
     address = data.get("address")
     if address is not None and not isinstance(address, str):
         raise ConfigError(f"{where}: address must be a string such as \"auto\" or \"ray://HOST:10001\"")
+    jobs = data.get("jobs", "auto")
+    if jobs != "auto" and (type(jobs) is not int or jobs < 1):
+        raise ConfigError(f"{where}: jobs must be \"auto\" or a whole number of processes of at least 1, got {jobs!r}")
     return Config(
         source=source,
         engine=engine,
         address=address,
+        jobs=None if jobs == "auto" else jobs,
         select=select,
         ignore=(id_list("ignore") or ()) + (id_list("extend-ignore") or ()),
         cost=_cost_table(data.get("cost", {}), where, rel),

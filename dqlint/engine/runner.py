@@ -15,9 +15,10 @@ from dqlint.engine.config import Config
 from dqlint.engine.plugins import PluginRule
 from dqlint.engine.rule import CheckContext, RuleResult, Severity, Status, json_plain
 from dqlint.engine.verdict import CRITERIA
+from dqlint.workers import can_fork, forked_map
 from dqlint.errors import ConfigError, DqlintError
 
-__all__ = ['RuleOutcome', 'select_rules', 'run_rules', 'crashed', 'report_order']
+__all__ = ['RuleOutcome', 'select_rules', 'run_rules', 'rule_groups', 'crashed', 'report_order']
 
 
 @dataclass
@@ -93,29 +94,102 @@ def run_rules(
     plugins: Sequence[PluginRule],
     config: Config,
     *,
+    jobs: int = 1,
     on_start: Callable[[str], None] | None = None,
     on_done: Callable[[RuleOutcome], None] | None = None,
 ) -> list[RuleOutcome]:
-    """Run every plugin rule; options are validated for all rules before any runs."""
+    """Run every plugin rule; options are validated for all rules before any runs. With
+    ``jobs`` > 1 the rules run in that many forked processes, rules that share work
+    (``Rule.shares``) in the same one; the outcomes are the same as in one process."""
     prepared = [(p, rule_severity(p, config), rule_options(p, config)) for p in plugins]
-    outcomes = []
-    for plugin, severity, options in prepared:
-        if on_start:
-            on_start(plugin.id)
-        started = time.perf_counter()
-        result = _run_one(plugin, ctx, options)
-        outcome = RuleOutcome(
-            id=plugin.id,
-            summary=plugin.rule.summary if plugin.rule else "",
-            criterion=plugin.rule.criterion if plugin.rule else "",
-            severity=severity,
-            result=result,
-            seconds=time.perf_counter() - started,
-        )
-        outcomes.append(outcome)
-        if on_done:
-            on_done(outcome)
+    groups = rule_groups(plugins)
+    if jobs > 1 and len(groups) > 1 and can_fork():
+        outcomes = _run_forked(ctx, prepared, groups, min(jobs, len(groups)), on_start, on_done)
+    else:
+        outcomes = []
+        for plugin, severity, options in prepared:
+            if on_start:
+                on_start(plugin.id)
+            outcomes.append(_outcome(plugin, severity, options, ctx))
+            if on_done:
+                on_done(outcomes[-1])
     return sorted(outcomes, key=report_order)
+
+
+def _outcome(plugin: PluginRule, severity: Severity, options: Any, ctx: CheckContext) -> RuleOutcome:
+    started = time.perf_counter()
+    result = _run_one(plugin, ctx, options)
+    return RuleOutcome(
+        id=plugin.id,
+        summary=plugin.rule.summary if plugin.rule else "",
+        criterion=plugin.rule.criterion if plugin.rule else "",
+        severity=severity,
+        result=result,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def rule_groups(plugins: Sequence[PluginRule]) -> list[list[int]]:
+    """Positions of the plugins that must run in one process because they share work
+    (overlapping ``Rule.shares``), largest group first, else in the given order. A rule that
+    shares nothing is a group of its own."""
+    group_of: dict[str, int] = {}  # shared-work name -> group
+    groups: list[list[int]] = []
+    for i, plugin in enumerate(plugins):
+        names = tuple(getattr(plugin.rule, "shares", ())) if plugin.rule is not None else ()
+        joined = sorted({group_of[n] for n in names if n in group_of})
+        if not joined:
+            groups.append([i])
+            target = len(groups) - 1
+        else:
+            target = joined[0]
+            groups[target].append(i)
+            for other in joined[1:]:  # this rule links two groups: merge them
+                groups[target] += groups[other]
+                groups[other] = []
+                group_of.update({n: target for n, g in group_of.items() if g == other})
+        group_of.update({n: target for n in names})
+    kept = [sorted(g) for g in groups if g]
+    return sorted(kept, key=lambda g: (-len(g), g[0]))
+
+
+def _run_forked(
+    ctx: CheckContext,
+    prepared: Sequence[tuple[PluginRule, Severity, Any]],
+    groups: Sequence[Sequence[int]],
+    jobs: int,
+    on_start: Callable[[str], None] | None,
+    on_done: Callable[[RuleOutcome], None] | None,
+) -> list[RuleOutcome]:
+    """The groups' rules in ``jobs`` forked processes. A group whose worker failed (it died,
+    or its result did not pickle) runs again here, so a run never loses a rule to the pool; a
+    run that cannot be judged (DqlintError) ends as it would in one process."""
+
+    def work(g: int) -> list[RuleOutcome]:
+        # A child does not print progress: the parent's terminal (and its locks) are not its own.
+        ctx._progress = None
+        return [_outcome(*prepared[i], ctx) for i in groups[g]]
+
+    if on_start:  # one stage for the parallel part: a child's own progress would garble the terminal
+        on_start(f"{len(prepared)} rules in {jobs} processes ({', '.join(p.id for p, _, _ in prepared)}; --jobs 1 times each)")
+    outcomes: list[RuleOutcome] = []
+    failed: list[int] = []
+    for g, result, error in forked_map(work, len(groups), jobs):
+        if isinstance(error, DqlintError):
+            raise error
+        if error is not None:
+            failed.append(g)
+            continue
+        for outcome in result:
+            outcomes.append(outcome)
+            if on_done:
+                on_done(outcome)
+    for g in sorted(failed):
+        for i in groups[g]:
+            outcomes.append(_outcome(*prepared[i], ctx))
+            if on_done:
+                on_done(outcomes[-1])
+    return outcomes
 
 
 def report_order(outcome: RuleOutcome) -> tuple[int, str]:

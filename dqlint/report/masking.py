@@ -38,17 +38,30 @@ def mask_report(report: Any) -> Any:
 
 
 def _collect(value: Any, into: dict[str, str]) -> None:
-    if isinstance(value, str):
-        into[value] = value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                into[key] = key
-            if key not in _COMPUTED:
-                _collect(item, into)
-    elif isinstance(value, list):
-        for item in value:
-            _collect(item, into)
+    # A loop over a stack, exact types first: the recursive isinstance walk took seconds on a
+    # report of 30,000 findings.
+    stack = [value]
+    pop, push = stack.pop, stack.append
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind is str:
+            into[value] = value
+        elif kind is dict:
+            for key, item in value.items():
+                if isinstance(key, str):
+                    into[key] = key
+                    if key in _COMPUTED:
+                        continue
+                push(item)
+        elif kind is list:
+            stack += value
+        elif isinstance(value, str):
+            into[value] = value
+        elif isinstance(value, dict):
+            push(dict(value))
+        elif isinstance(value, list):
+            stack += value
 
 
 def _rebuild(value: Any, masked: dict[str, str]) -> Any:

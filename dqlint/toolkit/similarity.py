@@ -202,6 +202,6 @@ def _candidates(ctx: CheckContext, what: str, norm: Normalization, threshold: fl
         ctx.progress(f"indexing {len(ctx.dataset):,} {what} texts for similarity")
         texts = compared_column(ctx, what, norm)
         unique = ctx.shared(("similarity.unique.compared", what, norm), lambda: unique_ids(texts))
-        return find_candidates(texts, threshold=threshold, near=near, scorer=scorer, unique=unique)
+        return find_candidates(texts, threshold=threshold, near=near, scorer=scorer, unique=unique, jobs=ctx.jobs)
 
     return ctx.shared(("similarity.index", what, norm, float(threshold), near, scorer), find)

@@ -1,0 +1,66 @@
+"""Run independent pieces of a check in forked worker processes (``--jobs``): the base layer, so
+the engine (rules in parallel) and pure algorithms (batches of pairs) share one way to do it.
+
+The rules of a local run read one in-memory dataset and most of their work is pure Python, so
+threads do not help and pickling the dataset to a spawned process would cost more than the rule.
+A forked child inherits the dataset as it is (pages are copied only as the child touches them);
+only each piece's result travels back. Where ``fork`` is not available (Windows, macOS'
+default), or a worker cannot be started, the caller runs the pieces in its own process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from typing import Any, Callable, Iterator
+
+__all__ = ["usable_cpus", "can_fork", "forked_map"]
+
+# The work of the running map, read by the forked children (a closure does not pickle; a
+# module global set before the fork is inherited).
+_WORK: Callable[[int], Any] | None = None
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the platform has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
+def _call(index: int) -> Any:
+    assert _WORK is not None
+    return _WORK(index)
+
+
+def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tuple[int, Any, BaseException | None]]:
+    """``work(i)`` for i in range(count) on ``jobs`` forked processes, yielded as
+    (i, result, None) in the order they finish, or (i, None, error) for a piece whose worker
+    raised, died or returned what does not pickle. Pieces are started in index order, so the
+    caller puts the longest first."""
+    global _WORK
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # Restored after: a worker of one map may run a map of its own, then take its next piece.
+    previous, _WORK = _WORK, work
+    done: set[int] = set()
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            futures = {pool.submit(_call, i): i for i in range(count)}
+            for future in as_completed(futures):
+                done.add(futures[future])
+                try:
+                    yield futures[future], future.result(), None
+                except BaseException as exc:  # noqa: BLE001 - reported to the caller, which decides
+                    yield futures[future], None, exc
+    except OSError as exc:  # no worker could be started (fork refused: out of processes or memory)
+        for i in range(count):
+            if i not in done:
+                yield i, None, exc
+    finally:
+        _WORK = previous

@@ -1,0 +1,114 @@
+"""The local engine's rules in several processes (``--jobs``): the same report as in one."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from conftest import SAMPLES, chat
+from dqlint.data.ingest import dataset_from_records
+from dqlint.engine.check import AUTO_JOBS_ROWS, rule_jobs
+from dqlint.engine.config import Config, load_config
+from dqlint.engine.plugins import PluginRule
+from dqlint.engine.runner import rule_groups, run_rules
+from dqlint.workers import usable_cpus
+from dqlint.errors import ConfigError
+from dqlint.rule import CheckContext, Rule, RuleResult, Status
+
+PARENT = os.getpid()
+
+
+def _report(dqlint_cli, tmp_path, jobs: str) -> tuple[int, dict]:
+    out = tmp_path / f"report-{jobs}.json"
+    res = dqlint_cli("check", str(SAMPLES / "chat" / "dirty"), "--no-cache", "-q", "--jobs", jobs, "-f", "json", "-o", str(out))
+    return res.code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_two_processes_give_the_one_process_report(dqlint_cli, tmp_path):
+    code_one, one = _report(dqlint_cli, tmp_path, "1")
+    code_two, two = _report(dqlint_cli, tmp_path, "2")
+    assert (code_two, two) == (code_one, one)
+    assert code_one == 1 and len(one["rules"]) == 13 and sum(len(r["findings"]) for r in one["rules"]) > 20
+
+
+class _Sharing(Rule):
+    """Test rule."""
+
+    criterion = "format"
+
+    def check(self, ctx, options):
+        return RuleResult(Status.PASS, f"pid {os.getpid()}", details={"pid": os.getpid()})
+
+
+def _rule(rule_id: str, shares: tuple[str, ...] = (), base: type = _Sharing) -> PluginRule:
+    cls = type(rule_id.title().replace("-", ""), (base,), {"id": rule_id, "shares": shares, "__doc__": "Test rule."})
+    return PluginRule(rule_id, cls, "test")
+
+
+def test_rules_that_share_work_form_one_group_largest_first():
+    plugins = [_rule("a"), _rule("b", ("index",)), _rule("c", ("tokens",)), _rule("d", ("index",)), _rule("e"), _rule("f", ("tokens", "index"))]
+    # f links the tokens group to the index group: one group of four, then the loners in order.
+    assert rule_groups(plugins) == [[1, 2, 3, 5], [0], [4]]
+    assert rule_groups([_rule("x"), _rule("y")]) == [[0], [1]]
+
+
+def test_rules_sharing_work_run_in_one_worker_the_others_elsewhere():
+    ds = dataset_from_records([chat("a", "b")])
+    plugins = [_rule("p", ("index",)), _rule("q", ("index",)), _rule("r"), _rule("s")]
+    outcomes = {o.id: o.result.details["pid"] for o in run_rules(CheckContext(ds), plugins, Config(), jobs=2)}
+    assert outcomes["p"] == outcomes["q"] != PARENT
+    assert PARENT not in outcomes.values()
+
+
+class _DiesInWorker(_Sharing):
+    def check(self, ctx, options):
+        if os.getpid() != PARENT:
+            os._exit(3)  # a worker killed mid-rule (the out-of-memory killer, a segfault)
+        return RuleResult(Status.PASS, "ran in the parent")
+
+
+class _Unpicklable(_Sharing):
+    def check(self, ctx, options):
+        return RuleResult(Status.PASS, "lambda details", details={"f": (lambda: 1) if os.getpid() != PARENT else "plain"})
+
+
+class _Unjudgeable(_Sharing):
+    def check(self, ctx, options):
+        raise ConfigError("review.csv:3: no label column")
+
+
+def test_a_group_whose_worker_died_or_did_not_pickle_runs_again_in_this_process():
+    ds = dataset_from_records([chat("a", "b")])
+    plugins = [_rule("dies", base=_DiesInWorker), _rule("lambda", base=_Unpicklable), _rule("fine")]
+    outcomes = {o.id: o.result for o in run_rules(CheckContext(ds), plugins, Config(), jobs=2)}
+    assert outcomes["dies"].status is Status.PASS and outcomes["dies"].message == "ran in the parent"
+    assert outcomes["lambda"].details == {"f": "plain"}
+    assert outcomes["fine"].status is Status.PASS
+
+
+def test_a_run_that_cannot_be_judged_in_a_worker_ends_as_in_one_process():
+    ds = dataset_from_records([chat("a", "b")])
+    with pytest.raises(ConfigError, match="review.csv:3: no label column"):
+        run_rules(CheckContext(ds), [_rule("bad", base=_Unjudgeable), _rule("fine")], Config(), jobs=2)
+
+
+def test_auto_jobs_use_every_cpu_only_on_a_large_set_and_never_with_a_section():
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS - 1) == 1
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == usable_cpus()
+    assert rule_jobs(Config(jobs=3), 10) == 3
+    assert rule_jobs(Config(jobs=3), AUTO_JOBS_ROWS, reads_shared=True) == 1
+
+
+def test_jobs_setting_and_flag_are_checked(tmp_path, dqlint_cli):
+    conf = tmp_path / "dqlint.toml"
+    conf.write_text("jobs = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r'jobs must be "auto" or a whole number of processes of at least 1, got 0'):
+        load_config(str(conf))
+    conf.write_text('jobs = "auto"\n', encoding="utf-8")
+    assert load_config(str(conf)).jobs is None
+    conf.write_text("jobs = 2\n", encoding="utf-8")
+    assert load_config(str(conf)).jobs == 2
+    res = dqlint_cli("check", str(SAMPLES / "chat"), "--no-cache", "--jobs", "many")
+    assert res.code == 2 and res.err.strip() == "dqlint: error: --jobs 'many': expected auto or a whole number of processes of at least 1"
