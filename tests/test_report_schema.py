@@ -104,3 +104,16 @@ def test_the_json_report_is_what_json_dumps_writes(report):
     from dqlint.reporters.json import dumps
 
     assert dumps(report) == json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_orjson_writes_what_the_standard_library_writes_or_declines():
+    """orjson would write NaN and infinities as null: those reports go to the standard library."""
+    import json
+
+    from dqlint.report import orjson_bytes
+
+    plain = {"a": [1.5, 1e-05, {"b": (2, "x", None, True)}], "c": -0.0}
+    assert json.loads(orjson_bytes(plain)) == json.loads(json.dumps(plain))
+    for bad in (float("nan"), float("inf"), -float("inf")):
+        assert orjson_bytes({"rules": [{"details": {"deep": [1.0, (bad,)]}}]}) is None
+    assert orjson_bytes({1: "integer key"}) is None and orjson_bytes({"big": 2**70}) is None

@@ -88,11 +88,37 @@ def orjson_bytes(value: Any, *, indent: bool = False) -> bytes | None:
     integers): the caller writes those with the standard library."""
     import orjson
 
+    if _has_non_finite(value):
+        return None
     try:
-        json.dumps(value, allow_nan=False, check_circular=False)  # the C encoder: only to refuse NaN
         return orjson.dumps(value, option=(orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE) if indent else 0)
     except (TypeError, ValueError):
         return None
+
+
+def _has_non_finite(value: Any) -> bool:
+    """Whether a NaN or an infinity is anywhere in ``value`` (orjson would write it as null).
+    A walk by exact types: the standard library's encoder, run only to refuse them, took 3x as
+    long and built the whole text (gigabytes for a million templated rows) to throw it away."""
+    stack = [value]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind is str or kind is int or kind is bool or item is None:
+            continue
+        if kind is dict:
+            extend(item.values())
+        elif kind is list or kind is tuple:
+            extend(item)
+        elif isinstance(item, float):
+            if item - item != 0.0:  # NaN - NaN and inf - inf are NaN; a finite float gives 0.0
+                return True
+        elif isinstance(item, dict):
+            extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            extend(item)
+    return False
 
 
 def report_schema() -> dict[str, Any]:
