@@ -14,7 +14,7 @@ import multiprocessing
 import os
 from typing import Any, Callable, Iterator
 
-__all__ = ["usable_cpus", "can_fork", "forked_map"]
+__all__ = ["usable_cpus", "affordable_jobs", "can_fork", "forked_map"]
 
 # The work of the running map, read by the forked children (a closure does not pickle; a
 # module global set before the fork is inherited).
@@ -27,6 +27,36 @@ def usable_cpus() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+def affordable_jobs(wanted: int) -> int:
+    """At most ``wanted`` processes, no more than the available memory holds: a forked worker
+    ends up with a copy of every page of its parent it reads (CPython's reference counts write
+    to each object it touches), so each one needs about this process's resident size, and its
+    own work on top. Where the figures cannot be read, ``wanted``."""
+    held, free = _resident_bytes(), _available_bytes()
+    if not held or free is None:
+        return wanted
+    return max(1, min(wanted, 1 + int(free // (2 * held))))
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", encoding="ascii") as fh:
+            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _available_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def can_fork() -> bool:

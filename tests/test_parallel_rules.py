@@ -13,7 +13,6 @@ from dqlint.engine.check import AUTO_JOBS_ROWS, rule_jobs
 from dqlint.engine.config import Config, load_config
 from dqlint.engine.plugins import PluginRule
 from dqlint.engine.runner import rule_groups, run_rules
-from dqlint.workers import usable_cpus
 from dqlint.errors import ConfigError
 from dqlint.rule import CheckContext, Rule, RuleResult, Status
 
@@ -94,9 +93,19 @@ def test_a_run_that_cannot_be_judged_in_a_worker_ends_as_in_one_process():
         run_rules(CheckContext(ds), [_rule("bad", base=_Unjudgeable), _rule("fine")], Config(), jobs=2)
 
 
-def test_auto_jobs_use_every_cpu_only_on_a_large_set_and_never_with_a_section():
+def test_auto_jobs_use_every_cpu_only_on_a_large_set_and_never_with_a_section(monkeypatch):
+    from dqlint import workers
+
     assert rule_jobs(Config(), AUTO_JOBS_ROWS - 1) == 1
-    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == usable_cpus()
+    monkeypatch.setattr(workers, "usable_cpus", lambda: 4)
+    monkeypatch.setattr(workers, "_resident_bytes", lambda: 2 << 30)
+    monkeypatch.setattr(workers, "_available_bytes", lambda: 20 << 30)
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 4
+    # 2 GiB held, 5 GiB free: room for one worker besides this process (each may copy 2 GiB and work).
+    monkeypatch.setattr(workers, "_available_bytes", lambda: 5 << 30)
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 2
+    monkeypatch.setattr(workers, "_available_bytes", lambda: 1 << 30)
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 1
     assert rule_jobs(Config(jobs=3), 10) == 3
     assert rule_jobs(Config(jobs=3), AUTO_JOBS_ROWS, reads_shared=True) == 1
 

@@ -130,15 +130,16 @@ AUTO_JOBS_ROWS = 20_000
 
 def rule_jobs(config: Config, rows: int, *, reads_shared: bool = False) -> int:
     """Processes to run the rules in: ``jobs`` when set, else every usable CPU from
-    ``AUTO_JOBS_ROWS`` rows. One when a report section reads the rules' shared work after them
-    (the cost section reuses token-length's counts, which a worker process would keep)."""
-    from dqlint.workers import usable_cpus
+    ``AUTO_JOBS_ROWS`` rows, as many as the available memory holds. One when a report section
+    reads the rules' shared work after them (the cost section reuses token-length's counts,
+    which a worker process would keep)."""
+    from dqlint.workers import affordable_jobs, usable_cpus
 
     if reads_shared:
         return 1
     if config.jobs is not None:
         return config.jobs
-    return usable_cpus() if rows >= AUTO_JOBS_ROWS else 1
+    return affordable_jobs(usable_cpus()) if rows >= AUTO_JOBS_ROWS else 1
 
 
 def _finished(report: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
