@@ -10,7 +10,6 @@ default), or a worker cannot be started, the caller runs the pieces in its own p
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from typing import Any, Callable, Iterator
 
@@ -60,6 +59,8 @@ def _available_bytes() -> int | None:
 
 
 def can_fork() -> bool:
+    import multiprocessing  # here, not at the top: a cached re-run never forks (11 ms of import)
+
     return "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -74,6 +75,7 @@ def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tu
     raised, died or returned what does not pickle. Pieces are started in index order, so the
     caller puts the longest first."""
     global _WORK
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     # Restored after: a worker of one map may run a map of its own, then take its next piece.
