@@ -109,6 +109,8 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
         on_start=(lambda rule_id: progress(f"running {rule_id}")) if progress else None,
         on_done=request.on_rule_done,
     )
+    if progress:  # a stage of its own: with -v its time would count as the last rule's
+        progress(f"building the report ({sum(len(o.result.findings) for o in outcomes):,} findings)")
     rules = [outcome.to_dict() for outcome in outcomes]
     del outcomes  # the findings live on in `rules` alone (a second copy of them is most of a large report)
     add_fingerprints(rules, row_digests(dataset, finding_records(rules)))
@@ -117,8 +119,12 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     for section in request.sections:
         report[section.key] = section.build(ctx, report)
     # One masking pass over everything the report says, before the cache and every reporter.
+    if progress:
+        progress("masking secrets in the report")
     report = mask_report(json_ready(report))
     if cache:
+        if progress:
+            progress("storing the report in the cache")
         cache.store(report)
     return _finished(report, request)
 
