@@ -106,6 +106,10 @@ def test_auto_jobs_use_every_cpu_only_on_a_large_set_and_never_with_a_section(mo
     assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 2
     monkeypatch.setattr(workers, "_available_bytes", lambda: 1 << 30)
     assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 1
+    # Another thread of the calling application: auto does not fork; an explicit number does.
+    monkeypatch.setattr(workers, "_available_bytes", lambda: 20 << 30)
+    monkeypatch.setattr("dqlint.engine.check.threading.active_count", lambda: 2)
+    assert rule_jobs(Config(), AUTO_JOBS_ROWS) == 1 and rule_jobs(Config(jobs=2), AUTO_JOBS_ROWS) == 2
     assert rule_jobs(Config(jobs=3), 10) == 3
     assert rule_jobs(Config(jobs=3), AUTO_JOBS_ROWS, reads_shared=True) == 1
 

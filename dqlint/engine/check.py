@@ -6,6 +6,7 @@ so they always agree.
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol, Sequence
 
@@ -136,7 +137,8 @@ AUTO_JOBS_ROWS = 20_000
 
 def rule_jobs(config: Config, rows: int, *, reads_shared: bool = False) -> int:
     """Processes to run the rules in: ``jobs`` when set, else every usable CPU from
-    ``AUTO_JOBS_ROWS`` rows, as many as the available memory holds. One when a report section
+    ``AUTO_JOBS_ROWS`` rows, as many as the available memory holds, while no other thread runs
+    in this process. One when a report section
     reads the rules' shared work after them (the cost section reuses token-length's counts,
     which a worker process would keep)."""
     from dqlint.workers import affordable_jobs, usable_cpus
@@ -145,7 +147,11 @@ def rule_jobs(config: Config, rows: int, *, reads_shared: bool = False) -> int:
         return 1
     if config.jobs is not None:
         return config.jobs
-    return affordable_jobs(usable_cpus()) if rows >= AUTO_JOBS_ROWS else 1
+    if rows < AUTO_JOBS_ROWS or threading.active_count() > 1:
+        # Other threads (an application calling dqlint.check from a web server or a notebook's
+        # kernel) may hold locks a forked child would wait on forever: one process, unless asked.
+        return 1
+    return affordable_jobs(usable_cpus())
 
 
 def _finished(report: dict[str, Any], request: CheckRequest) -> dict[str, Any]:
