@@ -29,7 +29,7 @@ from duplicates_data import chat_records, split_with_leaks  # noqa: E402
 
 
 def _shared() -> Path | None:
-    base = Path(os.environ.get("DQLINT_SHARED", ROOT.parent.parent / "shared"))
+    base = Path(os.environ.get("DQLINT_SHARED", ROOT.parent / "shared"))
     real = base / "data" / "real"
     return real if real.is_dir() else None
 

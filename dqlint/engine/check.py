@@ -24,8 +24,11 @@ from dqlint.engine.verdict import judge
 from dqlint.errors import InputError, UsageError
 from dqlint.report import build_report, json_ready
 from dqlint.report.masking import mask_report
+from dqlint.workers import rare_full_collections
 
 if TYPE_CHECKING:
+    from dqlint.engine.cache import ResultCache
+    from dqlint.engine.plugins import PluginRule
     from dqlint.engine.rule import CheckContext
 
 __all__ = ['CheckRequest', 'ReportSection', 'run_check']
@@ -64,11 +67,9 @@ class CheckRequest:
 
 def run_check(request: CheckRequest) -> dict[str, Any]:
     """Load, run the rules, judge: the one code path behind ``dqlint check`` and ``dqlint.check``."""
-    from dqlint import __version__
     from dqlint.engine.cache import ResultCache
     from dqlint.engine.plugins import discover_rules
-    from dqlint.engine.rule import CheckContext
-    from dqlint.engine.runner import run_rules, select_rules
+    from dqlint.engine.runner import select_rules
 
     if not request.inputs:
         raise UsageError("no inputs: give a PATH, or set train = [...] in [tool.dqlint]")
@@ -79,13 +80,25 @@ def run_check(request: CheckRequest) -> dict[str, Any]:
     if config.engine == "ray":  # the same report, computed on a Ray cluster (no result cache)
         from dqlint.engine.ray import run_ray_check
 
-        return _finished(run_ray_check(request, plugins), request)
+        with rare_full_collections():
+            return _finished(run_ray_check(request, plugins), request)
     cache = ResultCache.for_request(request, plugins)
     cached = cache.load() if cache else None
     if cached is not None:
         if progress:
             progress("unchanged inputs, rules and options: report from the cache (--no-cache to re-run)")
         return _finished(cached, request)
+    with rare_full_collections():  # what the check builds lives until its report is written
+        return _checked(request, plugins, cache)
+
+
+def _checked(request: CheckRequest, plugins: Sequence[PluginRule], cache: ResultCache | None) -> dict[str, Any]:
+    """Load the inputs, run the rules, and build, mask and cache the report."""
+    from dqlint import __version__
+    from dqlint.engine.rule import CheckContext
+    from dqlint.engine.runner import run_rules
+
+    config, progress = request.config, request.progress
     dataset = load_inputs(request.inputs, fields=config.fields, progress=progress, limits=config.limits)
     reference = load_inputs(request.reference, fields=config.fields, progress=progress, limits=config.limits, require_pins=False) if request.reference else None
     if reference is not None and len(reference) == 0:
