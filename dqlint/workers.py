@@ -1,11 +1,12 @@
-"""Run independent pieces of a check in forked worker processes (``--jobs``): the base layer, so
-the engine (rules in parallel) and pure algorithms (batches of pairs) share one way to do it.
+"""Run independent pieces of a check in this process and forked workers (``--jobs``), and keep
+a large check's heap out of the garbage collector's full walks: the base layer, so the engine
+(rules in parallel) and pure algorithms (batches of pairs) share one way to do it.
 
 The rules of a local run read one in-memory dataset and most of their work is pure Python, so
 threads do not help and pickling the dataset to a spawned process would cost more than the rule.
 A forked child inherits the dataset as it is (pages are copied only as the child touches them);
 only each piece's result travels back. Where ``fork`` is not available (Windows, macOS'
-default), or a worker cannot be started, the caller runs the pieces in its own process.
+default), or a worker cannot be started, the pieces run in the calling process.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ __all__ = ["usable_cpus", "affordable_jobs", "can_fork", "forked_map", "rare_ful
 # The work of the running map, read by the forked children (a closure does not pickle; a
 # module global set before the fork is inherited).
 _WORK: Callable[[int], Any] | None = None
+# True while this process runs pieces of a map beside its open pool (see forked_map).
+_POOL_OPEN = False
 
 
 def usable_cpus() -> int:
@@ -72,21 +75,56 @@ def _call(index: int) -> Any:
     return _WORK(index)
 
 
-def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tuple[int, Any, BaseException | None]]:
-    """``work(i)`` for i in range(count) on ``jobs`` forked processes, yielded as
-    (i, result, None) in the order they finish, or (i, None, error) for a piece whose worker
-    raised, died or returned what does not pickle. Pieces are started in index order, so the
-    caller puts the longest first."""
-    global _WORK
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def _here(work: Callable[[int], Any], index: int) -> tuple[int, Any, BaseException | None]:
+    """One piece run in this process, as ``forked_map`` yields it."""
+    try:
+        return index, work(index), None
+    except Exception as exc:  # noqa: BLE001 - reported to the caller, as a worker's error is
+        return index, None, exc
 
+
+def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tuple[int, Any, BaseException | None]]:
+    """``work(i)`` for i in range(count) on ``jobs`` processes, this one and ``jobs - 1``
+    forked workers, yielded as (i, result, None), or (i, None, error) for a piece that raised,
+    or whose worker died or returned what does not pickle. The workers take the pieces in
+    index order, two each at most waiting, and this process takes them from the end, so the
+    caller puts the longest first. This process working too spares the memory of one more
+    worker: each one ends up with its own copy of every page of data it reads."""
+    global _WORK, _POOL_OPEN
+    import multiprocessing
+    from collections import deque
+    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, as_completed
+
+    if _POOL_OPEN or jobs < 2 or count < 2:
+        # This process is running a piece of an open map beside its pool's threads: a fork
+        # now could copy into the child a lock one of them holds, so the pieces run here.
+        for i in range(count):
+            yield _here(work, i)
+        return
     # Restored after: a worker of one map may run a map of its own, then take its next piece.
     previous, _WORK = _WORK, work
+    remaining = deque(range(count))
+    futures: dict[Any, int] = {}
     done: set[int] = set()
+    ahead = 2 * (jobs - 1)
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            futures = {pool.submit(_call, i): i for i in range(count)}
+        with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
+
+            def feed(keep: int) -> None:  # the workers' queue, topped up to `ahead` pieces
+                while len(remaining) > keep and sum(not f.done() for f in futures) < ahead:
+                    try:
+                        futures[pool.submit(_call, remaining[0])] = remaining[0]
+                    except BrokenExecutor:  # a worker died: this process takes the rest
+                        return
+                    remaining.popleft()
+
+            feed(keep=1)  # the workers are forked here, before the pool's threads start
+            _POOL_OPEN = True
+            while remaining:
+                i = remaining.pop()
+                feed(keep=0)  # before this process is busy with its own piece
+                done.add(i)
+                yield _here(work, i)
             for future in as_completed(futures):
                 done.add(futures[future])
                 try:
@@ -98,7 +136,7 @@ def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tu
             if i not in done:
                 yield i, None, exc
     finally:
-        _WORK = previous
+        _WORK, _POOL_OPEN = previous, False
 
 
 # CPython's cyclic garbage collector runs a full collection, which walks every container

@@ -57,8 +57,51 @@ def test_rules_sharing_work_run_in_one_worker_the_others_elsewhere():
     ds = dataset_from_records([chat("a", "b")])
     plugins = [_rule("p", ("index",)), _rule("q", ("index",)), _rule("r"), _rule("s")]
     outcomes = {o.id: o.result.details["pid"] for o in run_rules(CheckContext(ds), plugins, Config(), jobs=2)}
-    assert outcomes["p"] == outcomes["q"] != PARENT
-    assert PARENT not in outcomes.values()
+    # The worker takes groups from the front (the sharing pair, then r), this process from the end.
+    assert outcomes["p"] == outcomes["q"] == outcomes["r"] != PARENT
+    assert outcomes["s"] == PARENT
+
+
+def test_a_map_answers_every_piece_once_this_process_taking_them_from_the_end():
+    from dqlint.workers import forked_map
+
+    got = {i: (value, error) for i, value, error in forked_map(lambda i: (i * i, os.getpid()), 6, 2)}
+    assert sorted(got) == list(range(6)) and all(error is None for _, error in got.values())
+    assert [got[i][0][0] for i in range(6)] == [i * i for i in range(6)]
+    here = {i for i, (value, _) in got.items() if value[1] == PARENT}
+    assert 0 not in here and here == set(range(6 - len(here), 6))
+
+
+def test_a_map_inside_a_piece_forks_in_a_worker_but_not_beside_an_open_pool():
+    """This process runs its pieces while its pool's threads are alive: a fork then could
+    copy a lock one of them holds, so a map inside such a piece stays in this process."""
+    from dqlint.workers import forked_map
+
+    def piece(i: int) -> tuple[int, list[int]]:
+        return os.getpid(), [value for _, value, _ in forked_map(lambda j: os.getpid(), 2, 2)]
+
+    got = {i: value for i, value, _ in forked_map(piece, 2, 2)}
+    assert got[1] == (PARENT, [PARENT, PARENT])
+    worker, inner = got[0]
+    assert worker != PARENT and worker in inner and len(set(inner) - {worker, PARENT}) == 1
+
+
+def test_a_worker_that_dies_while_this_process_works_leaves_it_the_rest():
+    from dqlint.workers import forked_map
+
+    def piece(i: int) -> int:
+        if os.getpid() != PARENT:
+            os._exit(3)
+        if i == 5:  # this process's first piece: time for the worker to die first
+            import time
+
+            time.sleep(0.5)
+        return i
+
+    got = {i: (value, error) for i, value, error in forked_map(piece, 6, 2)}
+    assert sorted(got) == list(range(6))
+    assert {i for i, (value, error) in got.items() if error is None} == {2, 3, 4, 5}
+    assert all(value == i for i, (value, error) in got.items() if error is None)
 
 
 class _DiesInWorker(_Sharing):

@@ -161,14 +161,19 @@ def _run_forked(
     on_start: Callable[[str], None] | None,
     on_done: Callable[[RuleOutcome], None] | None,
 ) -> list[RuleOutcome]:
-    """The groups' rules in ``jobs`` forked processes. A group whose worker failed (it died,
+    """The groups' rules in ``jobs`` processes, this one and forked workers (``forked_map``:
+    the workers take the largest groups). A group whose worker failed (it died,
     or its result did not pickle) runs again here, so a run never loses a rule to the pool; a
     run that cannot be judged (DqlintError) ends as it would in one process."""
 
     def work(g: int) -> list[RuleOutcome]:
-        # A child does not print progress: the parent's terminal (and its locks) are not its own.
-        ctx._progress = None
-        return [_outcome(*prepared[i], ctx) for i in groups[g]]
+        # No rule prints progress in the parallel part: a child's would garble the terminal (its
+        # locks are not the child's own), and this process shows the part as one stage.
+        progress, ctx._progress = ctx._progress, None
+        try:
+            return [_outcome(*prepared[i], ctx) for i in groups[g]]
+        finally:
+            ctx._progress = progress
 
     if on_start:  # one stage for the parallel part: a child's own progress would garble the terminal
         on_start(f"{len(prepared)} rules in {jobs} processes ({', '.join(p.id for p, _, _ in prepared)}; --jobs 1 times each)")
