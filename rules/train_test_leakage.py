@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from dqlint.analysis.arrays import sorted_unique
 from dqlint.analysis.differences import differences
 from dqlint.analysis.ngrams import ngram_overlaps
 from dqlint.analysis.verify import SCORERS
@@ -378,7 +379,7 @@ def _ray_ngram_leaks(inputs: Any, what: str, holdouts: list[str], split_rows: di
         inputs.progress(f"looking for {options.ngram}-gram overlap of {len(queries):,} {split} rows")
         q_text = fetch_texts(compared, queries)
         q_texts = [q_text.get(r, "") for r in queries]
-        qh = np.unique(_word_gram_hashes(q_texts, options.ngram)[0])
+        qh = sorted_unique(_word_gram_hashes(q_texts, options.ngram)[0])
         if not len(qh):
             continue
         refs = ray.put((qh, corpus_rows))
@@ -391,7 +392,7 @@ def _ray_ngram_leaks(inputs: Any, what: str, holdouts: list[str], split_rows: di
             texts = [str(t) for t in np.asarray(batch["text"], dtype=object)[keep]]
             r = r[keep]
             h, d, _ = _word_gram_hashes(texts, n)
-            hit = np.unique(d[np.isin(h, grams)]) if len(h) else np.zeros(0, np.intp)
+            hit = sorted_unique(d[np.isin(h, grams)]) if len(h) else np.zeros(0, np.intp)
             return {"row": r[hit], "text": np.asarray([texts[i] for i in hit.tolist()], dtype=object)}
 
         got: dict[int, str] = {}

@@ -36,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from dqlint.analysis.arrays import sorted_unique
 from dqlint.analysis.differences import same_examples
 from dqlint.analysis.groups import unique_ids
 from dqlint.analysis.verify import SCORERS, length_floor, score_pairs
@@ -403,7 +404,7 @@ class SimilarityIndex:
         import numpy as np
 
         uo = self._unique_array()
-        picked = np.arange(len(uo), dtype=np.intp) if rows is None else np.unique(np.fromiter(rows, dtype=np.intp))
+        picked = np.arange(len(uo), dtype=np.intp) if rows is None else sorted_unique(np.fromiter(rows, dtype=np.intp))
         picked = picked[uo[picked] >= 0]
         return picked, uo[picked]
 
@@ -447,7 +448,7 @@ class SimilarityIndex:
         members = np.flatnonzero(centre != np.arange(n_u))
         # Rows per unique id, for the ids that appear in a group (copies, centres, members).
         count = np.bincount(uids, minlength=n_u)
-        centres = np.unique(centre[members])
+        centres = sorted_unique(centre[members])
         wanted = np.zeros(n_u, dtype=bool)
         wanted[count > 1] = True
         wanted[members] = True
@@ -688,7 +689,7 @@ class Candidates:
             key_id: dict[frozenset, int] = {}
             kid = np.fromiter((key_id.setdefault(k, len(key_id)) for k in keys), dtype=np.int64, count=n)
             found = self._near(np.flatnonzero(kid[self.a] != kid[self.b]), min_score)
-            near = self._component_pairs(np.unique(np.concatenate([self.a[found], self.b[found], several])).astype(np.intp), min_score)
+            near = self._component_pairs(sorted_unique(np.concatenate([self.a[found], self.b[found], several])).astype(np.intp), min_score)
         components = connected_groups(n, near.tolist())
         in_component = {u for c in components for u in c}
         mixed = [c for c in components if len(frozenset().union(*(keys[u] for u in c))) > 1]
@@ -708,13 +709,13 @@ class Candidates:
         reached[start] = True
         frontier, kept = start, []
         while len(frontier):
-            todo = np.unique(np.concatenate([pair_of[starts[u] : starts[u + 1]] for u in frontier.tolist()] or [np.zeros(0, np.intp)]))
+            todo = sorted_unique(np.concatenate([pair_of[starts[u] : starts[u + 1]] for u in frontier.tolist()] or [np.zeros(0, np.intp)]))
             near = self._near(todo, min_score)
             kept.append(near)
             other = np.concatenate([self.a[near], self.b[near]])
-            frontier = np.unique(other[~reached[other]])
+            frontier = sorted_unique(other[~reached[other]])
             reached[frontier] = True
-        found = np.unique(np.concatenate(kept)) if kept else np.zeros(0, np.intp)
+        found = sorted_unique(np.concatenate(kept)) if kept else np.zeros(0, np.intp)
         return np.stack([self.a[found], self.b[found]], axis=1)
 
 

@@ -22,6 +22,7 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NamedTuple, Sequence, TypeVar
 
+from dqlint.analysis.arrays import sorted_unique
 from dqlint.data.profiles import DEFAULT_TARGET, profile_named
 from dqlint.engine.options import OptionSpec, check_across_options, type_name
 
@@ -268,7 +269,7 @@ def rows_by_block(rows: Any, first_rows: Sequence[int]) -> dict[int, Any]:
     firsts = np.asarray(first_rows, dtype=np.int64)
     every = np.sort(np.asarray(rows, dtype=np.int64))
     owner = np.searchsorted(firsts, every, side="right") - 1
-    return {int(index): every[owner == index] - firsts[index] for index in np.unique(owner)}
+    return {int(index): every[owner == index] - firsts[index] for index in sorted_unique(owner)}
 
 
 class Block(NamedTuple):

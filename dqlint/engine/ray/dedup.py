@@ -32,6 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from dqlint.analysis.arrays import sorted_unique
 from dqlint.analysis.minhash import DuplicateGroup, SimilarityIndex
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ def _bucket_partition(batch: dict[str, np.ndarray], s: DedupSettings, parts: int
     from dqlint.analysis.minhash import _bucket_pairs
 
     found_a, found_b = [], []
-    for band in np.unique(batch["band"]).tolist():
+    for band in sorted_unique(batch["band"]).tolist():
         sel = np.flatnonzero(batch["band"] == band)
         sel = sel[np.argsort(batch["urow"][sel], kind="stable")]
         urow = batch["urow"][sel]
@@ -406,7 +407,7 @@ class DistributedIndex:
         """Positions of the given global rows that are in the compact index (others are singletons)."""
         import numpy as np
 
-        want = np.unique(np.fromiter(rows, dtype=np.int64))
+        want = sorted_unique(np.fromiter(rows, dtype=np.int64))
         pos = np.searchsorted(self.rows, want)
         ok = (pos < len(self.rows)) & (self.rows[np.minimum(pos, max(len(self.rows) - 1, 0))] == want) if len(self.rows) else np.zeros(len(want), bool)
         return pos[ok]
@@ -494,7 +495,7 @@ def fetch_texts(source: ray.data.Dataset, rows: Sequence[int]) -> dict[int, str]
     the workers; nothing else reaches the driver."""
     import numpy as np
 
-    want = np.unique(np.asarray(list(rows), dtype=np.int64))
+    want = sorted_unique(np.asarray(list(rows), dtype=np.int64))
     if not len(want):
         return {}
 
@@ -518,7 +519,7 @@ def _compact_index(
 
     same, related = found["same"], found["related"]
     ends = np.concatenate([found["a"][same | related], found["b"][same | related]])
-    urows = np.unique(np.concatenate([copies["urow"], ends]))
+    urows = sorted_unique(np.concatenate([copies["urow"], ends]))
     # Rows: every copy of a repeated text, and the (single) row of a text only in pairs.
     single = np.setdiff1d(urows, copies["urow"])
     rows = np.concatenate([copies["row"], single])
@@ -618,7 +619,7 @@ def _build(source: ray.data.Dataset, s: DedupSettings, parts: int) -> Distribute
         timings["band_shuffle_bytes"] = 40 * s.bands * unique
         timings["candidate_shuffle_bytes"] = 2 * 32 * stats["candidates"]
         ends = _length_filter(capped, length_floor(min(s.threshold, s.related_threshold)))
-        wanted = np.unique(np.concatenate([ends["a"], ends["b"]]))
+        wanted = sorted_unique(np.concatenate([ends["a"], ends["b"]]))
         timings["pairs_scored"] = len(ends["a"])
         if len(wanted):
             wanted_ref = ray.put(wanted)
@@ -724,7 +725,7 @@ def fetch_rows(source: ray.data.Dataset, rows: Iterable[int], columns: Sequence[
     the workers."""
     import numpy as np
 
-    want = np.unique(np.fromiter(rows, dtype=np.int64))
+    want = sorted_unique(np.fromiter(rows, dtype=np.int64))
     if not len(want):
         return {}
     cols = ["row", *[c for c in columns if c != "row"]]
