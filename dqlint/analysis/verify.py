@@ -8,6 +8,8 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from dqlint.analysis.arrays import sorted_unique
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -73,19 +75,24 @@ def _token_sort_scores(texts: Sequence[str], a: np.ndarray, b: np.ndarray, cutof
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    al, bl = a.tolist(), b.tolist()
-    plain = {i: None if _OTHER_SPACE.search(texts[i]) else " ".join(sorted(texts[i].split())) for i in set(al) | set(bl)}
-    out = np.zeros(len(al), dtype=np.float32)
-    fast = [k for k, (i, j) in enumerate(zip(al, bl)) if plain[i] is not None and plain[j] is not None]
-    if fast:
+    # Per text, gathered per pair by NumPy (a Python loop over millions of pairs cost more
+    # than the scoring): its words sorted and joined, or None where rapidfuzz must split it.
+    a, b = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
+    sorted_words = np.full(len(texts), None, dtype=object)
+    for i in sorted_unique(np.concatenate([a, b])).tolist():
+        if not _OTHER_SPACE.search(texts[i]):
+            sorted_words[i] = " ".join(sorted(texts[i].split()))
+    plain = sorted_words != None  # noqa: E711 - elementwise on an object array
+    out = np.zeros(len(a), dtype=np.float32)
+    fast = np.flatnonzero(plain[a] & plain[b])
+    if len(fast):
         out[fast] = process.cpdist(
-            [plain[al[k]] for k in fast], [plain[bl[k]] for k in fast], scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1
+            sorted_words[a[fast]].tolist(), sorted_words[b[fast]].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1
         )
-    if len(fast) < len(al):
-        slow = np.setdiff1d(np.arange(len(al)), fast)
+    if len(fast) < len(a):
+        slow = np.flatnonzero(~(plain[a] & plain[b])).tolist()
         out[slow] = process.cpdist(
-            [texts[al[k]] for k in slow.tolist()], [texts[bl[k]] for k in slow.tolist()],
-            scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, workers=-1,
+            [texts[a[k]] for k in slow], [texts[b[k]] for k in slow], scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, workers=-1,
         )
     return out
 
