@@ -365,3 +365,19 @@ def test_merging_candidate_codes_counts_each_pair_over_all_bands():
         expected, expected_counts = np.unique(np.concatenate([np.repeat(codes, counts), *new]), return_counts=True)
         assert np.array_equal(merged, expected) and np.array_equal(merged_counts, expected_counts)
         assert merged_counts.dtype == np.int32
+
+
+def test_token_sort_scores_are_rapidfuzzs_whatever_the_spaces():
+    """Each text's words are sorted once and gathered per pair; texts holding other white space
+    (U+00A0, U+0085), which rapidfuzz splits its own way, are scored by rapidfuzz itself."""
+    import random
+
+    from dqlint.analysis.verify import _token_sort_scores
+
+    rng = random.Random(5)
+    words = ["alpha", "beta", "gamma", "x", "y\u00a0z", "q\u0085r", "w"]
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(0, 8))) for _ in range(300)]
+    a = np.array([rng.randrange(300) for _ in range(5000)])
+    b = np.array([rng.randrange(300) for _ in range(5000)])
+    expected = [fuzz.token_sort_ratio(texts[i], texts[j], score_cutoff=50.0) for i, j in zip(a.tolist(), b.tolist())]
+    assert np.array_equal(_token_sort_scores(texts, a, b, 50.0), np.array(expected, dtype=np.float32))

@@ -84,13 +84,14 @@ def _token_sort_scores(texts: Sequence[str], a: np.ndarray, b: np.ndarray, cutof
             sorted_words[i] = " ".join(sorted(texts[i].split()))
     plain = sorted_words != None  # noqa: E711 - elementwise on an object array
     out = np.zeros(len(a), dtype=np.float32)
-    fast = np.flatnonzero(plain[a] & plain[b])
+    both_plain = plain[a] & plain[b]
+    fast = np.flatnonzero(both_plain)
     if len(fast):
         out[fast] = process.cpdist(
             sorted_words[a[fast]].tolist(), sorted_words[b[fast]].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1
         )
     if len(fast) < len(a):
-        slow = np.flatnonzero(~(plain[a] & plain[b])).tolist()
+        slow = np.flatnonzero(~both_plain).tolist()
         out[slow] = process.cpdist(
             [texts[a[k]] for k in slow], [texts[b[k]] for k in slow], scorer=fuzz.token_sort_ratio, score_cutoff=cutoff, workers=-1,
         )
