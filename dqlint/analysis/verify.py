@@ -75,20 +75,23 @@ def _token_sort_scores(texts: Sequence[str], a: np.ndarray, b: np.ndarray, cutof
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    # Per text, gathered per pair by NumPy (a Python loop over millions of pairs cost more
-    # than the scoring): its words sorted and joined, or None where rapidfuzz must split it.
+    # Per text of these pairs (not per text of the set: a search for label conflicts scores
+    # many small batches), gathered per pair by NumPy (a Python loop over millions of pairs
+    # cost more than the scoring): its words sorted and joined, unless rapidfuzz must split it.
     a, b = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
-    sorted_words = np.full(len(texts), None, dtype=object)
-    for i in sorted_unique(np.concatenate([a, b])).tolist():
+    ids = sorted_unique(np.concatenate([a, b]))
+    sorted_words = np.empty(len(ids), dtype=object)
+    plain = np.zeros(len(ids), dtype=bool)
+    for k, i in enumerate(ids.tolist()):
         if not _OTHER_SPACE.search(texts[i]):
-            sorted_words[i] = " ".join(sorted(texts[i].split()))
-    plain = sorted_words != None  # noqa: E711 - elementwise on an object array
+            sorted_words[k], plain[k] = " ".join(sorted(texts[i].split())), True
+    ka, kb = np.searchsorted(ids, a), np.searchsorted(ids, b)
     out = np.zeros(len(a), dtype=np.float32)
-    both_plain = plain[a] & plain[b]
+    both_plain = plain[ka] & plain[kb]
     fast = np.flatnonzero(both_plain)
     if len(fast):
         out[fast] = process.cpdist(
-            sorted_words[a[fast]].tolist(), sorted_words[b[fast]].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1
+            sorted_words[ka[fast]].tolist(), sorted_words[kb[fast]].tolist(), scorer=fuzz.ratio, score_cutoff=cutoff, workers=-1
         )
     if len(fast) < len(a):
         slow = np.flatnonzero(~both_plain).tolist()
