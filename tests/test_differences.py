@@ -142,3 +142,27 @@ def test_a_texts_profile_is_what_its_word_list_gives(parts, sep):
         tuple(sorted(t for t in w if t in d.NUMBER_WORDS)),
     )
     assert d._profile(text) == (w, *expected)
+
+
+_WORDS = ["order", "12", "twelve", "3rd", "not", "the", "please", "refund", "refnud", "casey", "sam", "二", "十", "送的", "x9"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=30).map(" ".join), min_size=2, max_size=8, unique=True),
+       st.data())
+def test_pairs_tested_together_answer_as_each_pair_alone(texts, data):
+    """``same_examples`` (each text read once into word ids, numerals compared first) gives
+    ``same_example`` of every pair, whatever the pairs and their order."""
+    from dqlint.analysis import differences as d
+
+    pairs = data.draw(st.lists(st.tuples(st.integers(0, len(texts) - 1), st.integers(0, len(texts) - 1)).filter(lambda p: p[0] != p[1]), max_size=20))
+    a, b = [i for i, _ in pairs], [j for _, j in pairs]
+    assert d.same_examples(texts, a, b) == [d.same_example(texts[i], texts[j]) for i, j in pairs]
+    assert d.same_examples(texts, a, b, threshold=80.0) == [d.same_example(texts[i], texts[j], 80.0) for i, j in pairs]
+
+
+def test_the_differences_found_can_be_passed_to_the_pair_test():
+    x, y = _pair("How many legs does a spider have", "How many legs does a big garden spider have")
+    found = differences(x, y)
+    assert [f.kind for f in found] == ["word"]
+    assert same_example(x, y, found=found) == same_example(x, y) is False

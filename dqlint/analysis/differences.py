@@ -23,7 +23,12 @@ import functools
 import math
 import re
 from collections.abc import Sequence
+from array import array
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # A run of CJK / kana / hangul characters is split into single characters; anything else is split on spaces.
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
@@ -116,14 +121,9 @@ def _typo_budget(length: int) -> int:
     return 0 if length < 4 else 1 if length < 8 else 2
 
 
-def _classify(this: list[str], other: list[str]) -> str:
-    """The kind of one differing span (words of this text, words of the other)."""
-    return _classify_span(" ".join(this), " ".join(other), len(this) == len(other) == 1)
-
-
 @functools.lru_cache(maxsize=1 << 16)
 def _classify_span(a: str, b: str, one_word_each: bool) -> str:
-    """``_classify`` of the joined spans, cached: templated rows differ by the same slot values
+    """The kind of one differing span (the words of each side, joined), cached: templated rows differ by the same slot values
     in thousands of pairs (on 100k templated chats this was 6 of 14 s of the same-example test)."""
     from rapidfuzz.distance import OSA
 
@@ -160,58 +160,68 @@ def differences(a: str, b: str) -> list[Difference]:
     """The differing spans of two normalised texts, each classified (see the module docs).
 
     Words removed in one place and added in another cancel out as ``order``."""
-    return _token_differences(words(a), words(b))
+    return [Difference(*span) for span in _spans(words(a), words(b))]
 
 
-def _token_differences(wa: list[str], wb: list[str]) -> list[Difference]:
-    """``differences`` of two texts already split into words."""
+# A differing span as the pair test reads it: (kind, its words in this text, in the other),
+# each side joined by spaces. Plain tuples: a templated million-row set compares millions of
+# pairs, and a frozen dataclass per span cost more than classifying it.
+Span = tuple[str, str, str]
+
+
+def _spans(wa: Sequence[Any], wb: Sequence[Any], vocabulary: Sequence[str] | None = None) -> list[Span]:
+    """The differing spans of two texts split into words (or into word ids of ``vocabulary``):
+    the stretches between the blocks that a word-level Levenshtein alignment keeps equal, each
+    classified."""
     from rapidfuzz.distance import Levenshtein
 
-    hunks: list[tuple[int, int, int, int]] = []
-    for op in Levenshtein.opcodes(wa, wb):
-        if op.tag == "equal":
+    found: list[Span] = []
+    this_end = other_end = 0  # where the last equal block ended in each text
+    for tag, s1, s2, d1, d2 in Levenshtein.opcodes(wa, wb).as_list():
+        if tag != "equal":
             continue
-        if hunks and hunks[-1][1] == op.src_start and hunks[-1][3] == op.dest_start:
-            s1, _, d1, _ = hunks[-1]
-            hunks[-1] = (s1, op.src_end, d1, op.dest_end)
-        else:
-            hunks.append((op.src_start, op.src_end, op.dest_start, op.dest_end))
-    found = []
-    for s1, s2, d1, d2 in hunks:
-        this, other = wa[s1:s2], wb[d1:d2]
-        kind = "clipped" if s2 == len(wa) and d2 == len(wb) and _clipped(this, other) else _classify(this, other)
-        found.append(Difference(kind, " ".join(this), " ".join(other)))
+        if s1 > this_end or d1 > other_end:
+            found.append(_span(wa[this_end:s1], wb[other_end:d1], vocabulary, last=False))
+        this_end, other_end = s2, d2
+    if this_end < len(wa) or other_end < len(wb):
+        found.append(_span(wa[this_end:], wb[other_end:], vocabulary, last=True))
     return _moved_words(found)
 
 
-def _clipped(this: list[str], other: list[str]) -> bool:
-    """Whether one text ends a few characters short of the other, cut inside its last word
-    (a whole word dropped is a dropped word, not a clip)."""
+def _span(this: Sequence[Any], other: Sequence[Any], vocabulary: Sequence[str] | None, *, last: bool) -> Span:
+    """One differing stretch classified (``last``: it runs to the end of both texts, where
+    one may be a clipped copy of the other)."""
+    if vocabulary is not None:
+        this, other = [vocabulary[w] for w in this], [vocabulary[w] for w in other]
     a, b = " ".join(this), " ".join(other)
+    kind = "clipped" if last and _clipped(a, b) else _classify_span(a, b, len(this) == len(other) == 1)
+    return kind, a, b
+
+
+def _clipped(a: str, b: str) -> bool:
+    """Whether one span ends a few characters short of the other, cut inside its last word
+    (a whole word dropped is a dropped word, not a clip)."""
     short, long_ = (a, b) if len(a) <= len(b) else (b, a)
     cut = long_[len(short) :]
     return bool(short) and long_.startswith(short) and not cut.startswith(" ") and len(cut) <= CLIP_CHARS and not _DIGIT.search(cut)
 
 
-def _moved_words(found: list[Difference]) -> list[Difference]:
+def _moved_words(found: list[Span]) -> list[Span]:
     """Mark as ``order`` the meaningful spans whose words only moved (removed here, added there)."""
-    meaningful = [d for d in found if d.kind in MEANINGFUL]
+    meaningful = [span for span in found if span[0] in MEANINGFUL]
     if not meaningful:
         return found
     # Only membership matters below, so sets (Counters cost 3 of 14 s on templated pairs).
-    removed = {w for d in meaningful for w in d.this.split(" ") if w}
-    added = {w for d in meaningful for w in d.other.split(" ") if w}
+    removed = {w for _, this, _ in meaningful for w in this.split(" ") if w}
+    added = {w for _, _, other in meaningful for w in other.split(" ") if w}
     moved = removed & added
     if not moved:
         return found
     out = []
-    for d in found:
-        if d.kind in MEANINGFUL:
-            left = [w for w in d.this.split(" ") if w and w not in moved]
-            right = [w for w in d.other.split(" ") if w and w not in moved]
-            if not left and not right:
-                d = Difference("order", d.this, d.other)
-        out.append(d)
+    for kind, this, other in found:
+        if kind in MEANINGFUL and all(w in moved for w in this.split(" ") if w) and all(w in moved for w in other.split(" ") if w):
+            kind = "order"
+        out.append((kind, this, other))
     return out
 
 
@@ -220,23 +230,27 @@ def same_example(a: str, b: str, threshold: float = 90.0, found: Sequence[Differ
     (in texts under ``LONG_WORDS`` words), and the differing content words fit the length: under
     ``SHORT_WORDS`` words none substituted and at most one added or dropped; under
     ``MEDIUM_WORDS`` none substituted; otherwise as many changed words as the similarity
-    ``threshold`` leaves free (one in ten at 90, at least two)."""
+    ``threshold`` leaves free (one in ten at 90, at least two). ``found``: the texts'
+    ``differences``, when already known."""
     if a == b:
         return True
     wa, wb = words(a), words(b)
-    return _same_tokens(wa, wb, min(word_count(wa), word_count(wb)), threshold, found)
+    spans = None if found is None else [(d.kind, d.this, d.other) for d in found]
+    return _same_tokens(wa, wb, min(word_count(wa), word_count(wb)), threshold, spans)
 
 
-def _same_tokens(wa: list[str], wb: list[str], n: float, threshold: float, found: Sequence[Difference] | None = None) -> bool:
-    """``same_example`` on texts split into words, ``n`` the shorter one's word count."""
-    found = _token_differences(wa, wb) if found is None else found
-    meaningful = [d for d in found if d.kind in MEANINGFUL]
+def _same_tokens(
+    wa: Sequence[Any], wb: Sequence[Any], n: float, threshold: float, found: Sequence[Span] | None = None, *, vocabulary: Sequence[str] | None = None
+) -> bool:
+    """``same_example`` on texts split into words (or word ids of ``vocabulary``), ``n`` the
+    shorter one's word count."""
+    meaningful = [span for span in (_spans(wa, wb, vocabulary) if found is None else found) if span[0] in MEANINGFUL]
     if not meaningful:
         return True
-    if any(d.kind == "negation" or (d.kind == "number" and n < LONG_WORDS) for d in meaningful):
+    if any(kind == "negation" or (kind == "number" and n < LONG_WORDS) for kind, _, _ in meaningful):
         return False
-    changed = sum(max(_content(d.this, n), _content(d.other, n)) for d in meaningful)
-    substituted = any(_content(d.this, n) and _content(d.other, n) for d in meaningful)
+    changed = sum(max(_content(this, n), _content(other, n)) for _, this, other in meaningful)
+    substituted = any(_content(this, n) and _content(other, n) for _, this, other in meaningful)
     if n < SHORT_WORDS:
         return not substituted and changed <= 1
     if n < MEDIUM_WORDS and substituted:
@@ -261,9 +275,7 @@ def _content_words(span: str) -> list[str]:
     return [w for w in _GREETINGS.sub(" ", span).split() if w not in FILLER]
 
 
-# Pairs tested per batch: the split words of a batch's texts are held together, and a
-# templated million-row set has millions of pairs (holding every text's words at once grew
-# the check by gigabytes).
+# Pairs per batch: the unit of work a forked worker takes.
 SAME_BATCH = 50_000
 # Pairs from which the test is worth forking for (a worker starts with cold caches: ~1 s of
 # work per 20,000 templated pairs).
@@ -271,43 +283,105 @@ FORKED_PAIRS = 40_000
 
 
 def same_examples(texts: Sequence[str], a: Sequence[int], b: Sequence[int], threshold: float = 90.0, *, jobs: int = 1) -> list[bool]:
-    """``same_example`` for each pair (texts[a[i]], texts[b[i]]), in batches of ``SAME_BATCH``
-    pairs (bounded memory); with ``jobs`` > 1 the batches run in that many forked processes
-    (a templated set has hundreds of thousands of close pairs, each compared word by word in
-    Python). A batch whose worker failed is tested here: the answer never depends on ``jobs``."""
+    """``same_example`` for each pair (texts[a[i]], texts[b[i]]). Each text is read once
+    (``PairTexts``): a pair of texts under ``LONG_WORDS`` words whose numerals differ is told
+    apart from that alone (a template with other order numbers: hundreds of thousands of
+    pairs); the other pairs are compared word by word, in batches of ``SAME_BATCH`` pairs, with
+    ``jobs`` > 1 in that many forked processes. A batch whose worker failed is tested here:
+    the answer never depends on ``jobs``."""
+    import numpy as np
+
     from dqlint.workers import can_fork, forked_map
 
-    forked = jobs > 1 and len(a) >= FORKED_PAIRS and can_fork()
+    ia, ib = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
+    read = PairTexts.read(texts, np.concatenate([ia, ib]))
+    pa, pb = read.positions(ia), read.positions(ib)
+    shorter = np.minimum(read.counts[pa], read.counts[pb])
+    apart = (shorter < LONG_WORDS) & (read.numerals[pa] != read.numerals[pb]) & (read.spelt[pa] == read.spelt[pb])
+    todo = np.flatnonzero(~apart)
+    todo_a, todo_b, todo_n = pa[todo].tolist(), pb[todo].tolist(), shorter[todo].tolist()
+
+    forked = jobs > 1 and len(todo) >= FORKED_PAIRS and can_fork()
     # Forked: two batches per process at least, so a short last batch does not leave one idle.
-    size = min(SAME_BATCH, -(-len(a) // (2 * jobs))) if forked else SAME_BATCH
-    starts = range(0, len(a), size)
+    size = min(SAME_BATCH, -(-len(todo) // (2 * jobs))) if forked else SAME_BATCH
+    starts = range(0, len(todo), size)
 
     def batch(k: int) -> list[bool]:
-        start = starts[k]
-        return _same_examples_batch(texts, a[start : start + size], b[start : start + size], threshold)
+        part = slice(starts[k], starts[k] + size)
+        return [read.same(i, j, n, threshold) for i, j, n in zip(todo_a[part], todo_b[part], todo_n[part])]
 
     if not forked:
-        return [same for k in range(len(starts)) for same in batch(k)]
-    done: list[list[bool] | None] = [None] * len(starts)
-    for k, value, error in forked_map(batch, len(starts), min(jobs, len(starts))):
-        done[k] = value if error is None else batch(k)
-    return [same for part in done for same in part or ()]
+        found = [same for k in range(len(starts)) for same in batch(k)]
+    else:
+        done: list[list[bool] | None] = [None] * len(starts)
+        for k, value, error in forked_map(batch, len(starts), min(jobs, len(starts))):
+            done[k] = value if error is None else batch(k)
+        found = [same for part in done for same in part or ()]
+    out = np.zeros(len(ia), dtype=bool)
+    out[todo] = found
+    return out.tolist()
 
 
-def _same_examples_batch(texts: Sequence[str], a: Sequence[int], b: Sequence[int], threshold: float) -> list[bool]:
-    """``same_examples`` of one batch. Each text is split once; a pair of texts under
-    ``LONG_WORDS`` words whose numerals differ is told apart without comparing words (a
-    template with other order numbers: thousands of such pairs)."""
-    profile = {i: _profile(texts[i]) for i in set(a) | set(b)}
-    out = []
-    for i, j in zip(a, b):
-        (words_i, length_i, digits_i, spelt_i), (words_j, length_j, digits_j, spelt_j) = profile[i], profile[j]
-        n = min(length_i, length_j)
-        if n < LONG_WORDS and digits_i != digits_j and spelt_i == spelt_j:
-            out.append(False)
-        else:
-            out.append(texts[i] == texts[j] or _same_tokens(words_i, words_j, n, threshold))
-    return out
+class _Vocabulary(dict):
+    """Word -> id; a word not seen before takes the next id."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = new = len(self)
+        return new
+
+
+@dataclass
+class PairTexts:
+    """What the pair test reads of each text of a set of pairs, read once per text (in batches
+    of pairs, a text of a million templated rows was split again in each batch it appeared in:
+    28 of 88 s). Words are held as ids in one array (4 bytes a word), not as lists of strings."""
+
+    ids: np.ndarray  # the texts' ids, sorted
+    texts: list[str]
+    counts: np.ndarray  # word count of each (``word_count``)
+    numerals: np.ndarray  # its numerals (``_profile``) as an id: equal ids, equal numerals
+    spelt: np.ndarray  # its number words, likewise
+    words: Any  # array('I'): every text's word ids, one after another
+    starts: list[int]  # where each text's words start in ``words`` (one more at the end)
+    vocabulary: list[str]  # word id -> word
+
+    @classmethod
+    def read(cls, texts: Sequence[str], ids: np.ndarray) -> PairTexts:
+        import numpy as np
+
+        from dqlint.analysis.arrays import sorted_unique
+
+        ids = sorted_unique(ids)
+        counts = np.empty(len(ids), dtype=np.float64)
+        numerals = np.empty(len(ids), dtype=np.int64)
+        spelt = np.empty(len(ids), dtype=np.int64)
+        numeral_id: dict[tuple[str, ...], int] = {}
+        spelt_id: dict[tuple[str, ...], int] = {}
+        vocabulary = _Vocabulary()
+        flat = array("I")
+        starts = [0]
+        read = [texts[i] for i in ids.tolist()]
+        for k, text in enumerate(read):
+            split, counts[k], digits, words_spelt = _profile(text)
+            numerals[k] = numeral_id.setdefault(digits, len(numeral_id))
+            spelt[k] = spelt_id.setdefault(words_spelt, len(spelt_id))
+            flat.extend(map(vocabulary.__getitem__, split))
+            starts.append(len(flat))
+        return cls(ids, read, counts, numerals, spelt, flat, starts, list(vocabulary))
+
+    def positions(self, ids: np.ndarray) -> np.ndarray:
+        """Where the given text ids are among the texts read."""
+        import numpy as np
+
+        return np.searchsorted(self.ids, ids)
+
+    def same(self, i: int, j: int, n: float, threshold: float) -> bool:
+        """``same_example`` of the texts read at positions i and j (``n``: the shorter one's
+        word count)."""
+        if self.texts[i] == self.texts[j]:
+            return True
+        starts, flat = self.starts, self.words
+        return _same_tokens(flat[starts[i] : starts[i + 1]], flat[starts[j] : starts[j + 1]], n, threshold, vocabulary=self.vocabulary)
 
 
 _DIGITS = "0123456789"
