@@ -225,11 +225,16 @@ def test_the_per_row_cap_changes_nothing_on_small_groups():
     assert capped.pairs.tolist() == uncapped.pairs.tolist()
 
 
-def test_the_per_row_cap_keeps_the_partners_its_rule_names():
+@pytest.mark.parametrize("key_bits", [64, 0], ids=["packed keys", "lexsort"])
+def test_the_per_row_cap_keeps_the_partners_its_rule_names(key_bits, monkeypatch):
     """Each text keeps its ``per_row`` partners by most agreeing bands, half the places to the
     earliest partners and half by a hash of the pair (the packed-key sort must pick exactly
-    these): checked against the rule written out with ``np.lexsort`` on random candidate sets."""
+    these, and so must the lexsort taken when keys do not fit in 64 bits, and pairs given in
+    any order): checked against the rule written out with ``np.lexsort`` on random candidate sets."""
+    from dqlint.analysis import minhash
     from dqlint.analysis.minhash import _cap_per_row, mix64
+
+    monkeypatch.setattr(minhash._EntryOrder, "KEY_BITS", key_bits)
 
     def reference(a, b, bands, n, per_row):
         m = len(a)
@@ -254,7 +259,10 @@ def test_the_per_row_cap_keeps_the_partners_its_rule_names():
         a, b = codes // n, codes % n
         bands = rng.integers(1, 17, len(a)).astype(np.int32)
         per_row = int(rng.integers(1, 20))
-        assert np.array_equal(_cap_per_row(a, b, bands, np.zeros(n), per_row), reference(a, b, bands, n, per_row))
+        expected = reference(a, b, bands, n, per_row)
+        assert np.array_equal(_cap_per_row(a, b, bands, np.zeros(n), per_row), expected)
+        shuffled = rng.permutation(len(a))
+        assert np.array_equal(_cap_per_row(a[shuffled], b[shuffled], bands[shuffled], np.zeros(n), per_row), expected[shuffled])
 
 
 def test_token_sort_scores_equal_rapidfuzz_whatever_the_whitespace():
