@@ -86,14 +86,15 @@ def _here(work: Callable[[int], Any], index: int) -> tuple[int, Any, BaseExcepti
 def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tuple[int, Any, BaseException | None]]:
     """``work(i)`` for i in range(count) on ``jobs`` processes, this one and ``jobs - 1``
     forked workers, yielded as (i, result, None), or (i, None, error) for a piece that raised,
-    or whose worker died or returned what does not pickle. The workers take the pieces in
-    index order, two each at most waiting, and this process takes them from the end, so the
-    caller puts the longest first. This process working too spares the memory of one more
-    worker: each one ends up with its own copy of every page of data it reads."""
+    or whose worker died or returned what does not pickle. The pieces go out in index order,
+    one at a time to whichever process is free (the workers the first ``jobs - 1``, this
+    process the next), so the caller puts the longest first. This process working too spares
+    the memory of one more worker: each one ends up with its own copy of every page of data it
+    reads."""
     global _WORK, _POOL_OPEN
     import multiprocessing
     from collections import deque
-    from concurrent.futures import BrokenExecutor, ProcessPoolExecutor, as_completed
+    from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, ProcessPoolExecutor, as_completed, wait
 
     if _POOL_OPEN or jobs < 2 or count < 2:
         # This process is running a piece of an open map beside its pool's threads: a fork
@@ -106,31 +107,62 @@ def forked_map(work: Callable[[int], Any], count: int, jobs: int) -> Iterator[tu
     remaining = deque(range(count))
     futures: dict[Any, int] = {}
     done: set[int] = set()
-    ahead = 2 * (jobs - 1)
+    # One piece per worker at a time: a piece queued behind a long one would be bound to that
+    # worker, though this process may be free long before (the feeder hands out the next one).
+    ahead = jobs - 1
+    lock = threading.Lock()  # guards `remaining` and `futures`: this process and the feeder take pieces
+    closing = threading.Event()
     try:
         with ProcessPoolExecutor(max_workers=jobs - 1, mp_context=multiprocessing.get_context("fork")) as pool:
 
-            def feed(keep: int) -> None:  # the workers' queue, topped up to `ahead` pieces
-                while len(remaining) > keep and sum(not f.done() for f in futures) < ahead:
-                    try:
-                        futures[pool.submit(_call, remaining[0])] = remaining[0]
-                    except BrokenExecutor:  # a worker died: this process takes the rest
+            def feed(keep: int) -> bool:
+                """Give each idle worker a piece; False once no more can go."""
+                with lock:
+                    while len(remaining) > keep and sum(not f.done() for f in futures) < ahead:
+                        if closing.is_set():
+                            return False
+                        try:
+                            futures[pool.submit(_call, remaining[0])] = remaining[0]
+                        except (BrokenExecutor, RuntimeError):  # a worker died, or the map is closing
+                            return False
+                        remaining.popleft()
+                    return bool(remaining)
+
+            def keep_fed() -> None:
+                # A worker that finishes while this process is busy with a long piece of its
+                # own gets its next piece at once, not when this process's piece ends.
+                while not closing.is_set():
+                    with lock:
+                        waiting = [f for f in futures if not f.done()]
+                    if waiting:
+                        wait(waiting, return_when=FIRST_COMPLETED)
+                    if not feed(keep=0):  # nothing left to hand out, or no worker to take it
                         return
-                    remaining.popleft()
 
             feed(keep=1)  # the workers are forked here, before the pool's threads start
             _POOL_OPEN = True
-            while remaining:
-                i = remaining.pop()
-                feed(keep=0)  # before this process is busy with its own piece
-                done.add(i)
-                yield _here(work, i)
-            for future in as_completed(futures):
-                done.add(futures[future])
-                try:
-                    yield futures[future], future.result(), None
-                except BaseException as exc:  # noqa: BLE001 - reported to the caller, which decides
-                    yield futures[future], None, exc
+
+            def take() -> int | None:
+                with lock:
+                    return remaining.popleft() if remaining else None
+
+            mine = take()  # this process's first piece, before the feeder could hand it out
+            feeder = threading.Thread(target=keep_fed, name="dqlint-feeder", daemon=True)
+            feeder.start()
+            try:
+                while mine is not None:
+                    done.add(mine)
+                    yield _here(work, mine)
+                    mine = take()
+                feeder.join()
+                for future in as_completed(futures):
+                    done.add(futures[future])
+                    try:
+                        yield futures[future], future.result(), None
+                    except BaseException as exc:  # noqa: BLE001 - reported to the caller, which decides
+                        yield futures[future], None, exc
+            finally:
+                closing.set()  # also when the caller stops early: the feeder submits nothing more
     except OSError as exc:  # no worker could be started (fork refused: out of processes or memory)
         for i in range(count):
             if i not in done:

@@ -86,6 +86,7 @@ class FormatConsistency(Rule):
     id = "format-consistency"
     summary = "Every record follows its file's detected schema (the checks providers apply)."
     criterion = "format"
+    weight = 2.0  # validates every record and scans every text column
     fixable = True
 
     @dataclass

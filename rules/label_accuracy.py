@@ -70,6 +70,7 @@ class LabelAccuracy(Rule):
     summary = "labels are right: reviewed-sample accuracy (Wilson interval) and model suspects"
     criterion = "label accuracy"
     shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
+    weight = 2.0  # cross-validated models, and the inputs' similarity index
 
     @dataclass
     class Options:
@@ -86,6 +87,11 @@ class LabelAccuracy(Rule):
         )
         conflict_similarity: float = option(95.0, "similarity (0-100) at which two inputs count as the same; 100 = exact", min=0, max=100)
         seed: int = option(0, "random seed of the folds and the training sample")
+
+    @classmethod
+    def shared_work(cls, options: Options) -> tuple[str, ...]:
+        # One index per compared text: rules that compare other texts need not share a process.
+        return ("similarity-index:input",)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset

@@ -103,6 +103,7 @@ class NearDuplicates(Rule):
     summary = "Exact and near-duplicate examples, grouped, with conflicting labels"
     criterion = "duplicates"
     shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
+    weight = 6.0  # the longest rule on large sets: an index over every row, then its groups
     fixable = True
 
     @dataclass
@@ -120,6 +121,11 @@ class NearDuplicates(Rule):
         splits: list = option(["train", "validation", "test"], "Splits searched (each on its own)", choices=("train", "validation", "test"))
         template_share: float = option(0.5, "Say the set is dominated by templates when families of similar rows cover at least this share", min=0, max=1)
         max_findings: int = max_findings_option("groups (largest first)")
+
+    @classmethod
+    def shared_work(cls, options: Options) -> tuple[str, ...]:
+        # One index per compared text: rules that compare other texts need not share a process.
+        return (f"similarity-index:{options.compare}",)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset

@@ -77,6 +77,7 @@ class TrainTestLeakage(Rule):
     summary = "Test/validation rows found in training data (exact, near, 13-gram overlap)"
     criterion = "leakage"
     shares = ("similarity-index",)  # ctx.shared: dqlint.toolkit.similarity
+    weight = 2.0  # an index of its own over the inputs
     fixable = True
 
     @dataclass
@@ -94,6 +95,11 @@ class TrainTestLeakage(Rule):
         whitespace: bool = option(True, "Collapse runs of whitespace and strip the ends")
         punctuation: bool = option(True, "Ignore punctuation")
         max_findings: int = max_findings_option("leaked rows")
+
+    @classmethod
+    def shared_work(cls, options: Options) -> tuple[str, ...]:
+        # One index per compared text: rules that compare other texts need not share a process.
+        return tuple(f"similarity-index:{field}" for field in options.compare)
 
     def check(self, ctx: CheckContext, options: Options) -> RuleResult:
         ds = ctx.dataset

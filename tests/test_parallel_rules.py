@@ -57,19 +57,60 @@ def test_rules_sharing_work_run_in_one_worker_the_others_elsewhere():
     ds = dataset_from_records([chat("a", "b")])
     plugins = [_rule("p", ("index",)), _rule("q", ("index",)), _rule("r"), _rule("s")]
     outcomes = {o.id: o.result.details["pid"] for o in run_rules(CheckContext(ds), plugins, Config(), jobs=2)}
-    # The worker takes groups from the front (the sharing pair, then r), this process from the end.
-    assert outcomes["p"] == outcomes["q"] == outcomes["r"] != PARENT
-    assert outcomes["s"] == PARENT
+    # The worker takes the heaviest group (the sharing pair), this process the next (r); s goes
+    # to whichever is free first.
+    assert outcomes["p"] == outcomes["q"] != PARENT
+    assert outcomes["r"] == PARENT
 
 
-def test_a_map_answers_every_piece_once_this_process_taking_them_from_the_end():
+def _weighted(rule_id: str, weight: float, compares: str | None = None) -> PluginRule:
+    """A test rule of ``weight`` whose shared work depends on its options' ``compare``."""
+    attrs = {"id": rule_id, "weight": weight, "shares": ("index",), "__doc__": "Test rule."}
+    if compares is not None:
+        attrs["shared_work"] = classmethod(lambda cls, options: (f"index:{options}",))
+    return PluginRule(rule_id, type(rule_id.title(), (_Sharing,), attrs), "test")
+
+
+def test_rules_that_use_other_texts_run_apart_and_the_heaviest_start_first():
+    """Shared work named by the options (an index per compared text) keeps apart rules whose
+    indexes differ; groups are ordered by their rules' summed weights."""
+    plugins = [_weighted("light", 1.0, "x"), _weighted("heavy", 4.0, "y"), _weighted("pair", 2.0, "x"), _rule("other")]
+    assert rule_groups(plugins, ["x", "y", "x", None]) == [[1], [0, 2], [3]]
+    # Without options every rule shares its class's names: one group.
+    assert rule_groups(plugins[:3]) == [[0, 1, 2]]
+
+
+def test_the_shared_work_is_let_go_after_the_rules_ran_in_several_processes():
+    ds = dataset_from_records([chat("a", "b")])
+    ctx = CheckContext(ds)
+    ctx.shared("index", lambda: [1, 2, 3])
+    run_rules(ctx, [_rule("p"), _rule("q")], Config(), jobs=2)
+    assert ctx.shared("index", lambda: "built again") == "built again"
+
+
+def test_a_map_answers_every_piece_once_in_any_process():
     from dqlint.workers import forked_map
 
     got = {i: (value, error) for i, value, error in forked_map(lambda i: (i * i, os.getpid()), 6, 2)}
     assert sorted(got) == list(range(6)) and all(error is None for _, error in got.values())
     assert [got[i][0][0] for i in range(6)] == [i * i for i in range(6)]
-    here = {i for i, (value, _) in got.items() if value[1] == PARENT}
-    assert 0 not in here and here == set(range(6 - len(here), 6))
+    assert got[0][0][1] != PARENT and got[1][0][1] == PARENT  # the worker takes the first, this process the next
+
+
+def test_a_worker_gets_its_next_piece_while_this_process_is_busy():
+    """A worker gets its next piece as soon as one ends: while this process runs a long piece
+    of its own (the second), the worker runs all the others."""
+    import time
+
+    from dqlint.workers import forked_map
+
+    def piece(i: int) -> int:
+        if os.getpid() == PARENT:
+            time.sleep(3)
+        return os.getpid()
+
+    got = {i: value for i, value, error in forked_map(piece, 6, 2)}
+    assert [i for i, pid in got.items() if pid == PARENT] == [1]
 
 
 def test_a_map_inside_a_piece_forks_in_a_worker_but_not_beside_an_open_pool():
@@ -92,7 +133,7 @@ def test_a_worker_that_dies_while_this_process_works_leaves_it_the_rest():
     def piece(i: int) -> int:
         if os.getpid() != PARENT:
             os._exit(3)
-        if i == 5:  # this process's first piece: time for the worker to die first
+        if i == 1:  # this process's first piece: time for the worker to die first
             import time
 
             time.sleep(0.5)
@@ -100,7 +141,8 @@ def test_a_worker_that_dies_while_this_process_works_leaves_it_the_rest():
 
     got = {i: (value, error) for i, value, error in forked_map(piece, 6, 2)}
     assert sorted(got) == list(range(6))
-    assert {i for i, (value, error) in got.items() if error is None} == {2, 3, 4, 5}
+    # The worker died on its one piece (0); every other piece ran here.
+    assert {i for i, (value, error) in got.items() if error is None} == {1, 2, 3, 4, 5}
     assert all(value == i for i, (value, error) in got.items() if error is None)
 
 

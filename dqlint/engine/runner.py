@@ -102,7 +102,7 @@ def run_rules(
     ``jobs`` > 1 the rules run in that many forked processes, rules that share work
     (``Rule.shares``) in the same one; the outcomes are the same as in one process."""
     prepared = [(p, rule_severity(p, config), rule_options(p, config)) for p in plugins]
-    groups = rule_groups(plugins)
+    groups = rule_groups(plugins, [options for _, _, options in prepared])
     if jobs > 1 and len(groups) > 1 and can_fork():
         outcomes = _run_forked(ctx, prepared, groups, min(jobs, len(groups)), on_start, on_done)
     else:
@@ -129,14 +129,15 @@ def _outcome(plugin: PluginRule, severity: Severity, options: Any, ctx: CheckCon
     )
 
 
-def rule_groups(plugins: Sequence[PluginRule]) -> list[list[int]]:
+def rule_groups(plugins: Sequence[PluginRule], options: Sequence[Any] | None = None) -> list[list[int]]:
     """Positions of the plugins that must run in one process because they share work
-    (overlapping ``Rule.shares``), largest group first, else in the given order. A rule that
+    (overlapping ``Rule.shared_work`` with their ``options``, else ``Rule.shares``), heaviest
+    group first (the sum of its rules' ``Rule.weight``), else in the given order. A rule that
     shares nothing is a group of its own."""
     group_of: dict[str, int] = {}  # shared-work name -> group
     groups: list[list[int]] = []
     for i, plugin in enumerate(plugins):
-        names = tuple(getattr(plugin.rule, "shares", ())) if plugin.rule is not None else ()
+        names = _shared_work(plugin, options[i] if options is not None else None)
         joined = sorted({group_of[n] for n in names if n in group_of})
         if not joined:
             groups.append([i])
@@ -150,7 +151,20 @@ def rule_groups(plugins: Sequence[PluginRule]) -> list[list[int]]:
                 group_of.update({n: target for n, g in group_of.items() if g == other})
         group_of.update({n: target for n in names})
     kept = [sorted(g) for g in groups if g]
-    return sorted(kept, key=lambda g: (-len(g), g[0]))
+    return sorted(kept, key=lambda g: (-sum(_weight(plugins[i]) for i in g), g[0]))
+
+
+def _shared_work(plugin: PluginRule, options: Any) -> tuple[str, ...]:
+    rule = plugin.rule
+    if rule is None:
+        return ()
+    if options is not None and hasattr(rule, "shared_work"):
+        return tuple(rule.shared_work(options))
+    return tuple(getattr(rule, "shares", ()))
+
+
+def _weight(plugin: PluginRule) -> float:
+    return float(getattr(plugin.rule, "weight", 1.0)) if plugin.rule is not None else 1.0
 
 
 def _run_forked(
@@ -162,7 +176,7 @@ def _run_forked(
     on_done: Callable[[RuleOutcome], None] | None,
 ) -> list[RuleOutcome]:
     """The groups' rules in ``jobs`` processes, this one and forked workers (``forked_map``:
-    the workers take the largest groups). A group whose worker failed (it died,
+    heaviest first, each to whichever process is free). A group whose worker failed (it died,
     or its result did not pickle) runs again here, so a run never loses a rule to the pool; a
     run that cannot be judged (DqlintError) ends as it would in one process."""
 
@@ -194,6 +208,7 @@ def _run_forked(
             outcomes.append(_outcome(*prepared[i], ctx))
             if on_done:
                 on_done(outcomes[-1])
+    ctx.forget_shared()  # only a report section reads it after the rules, and those run in one process
     return outcomes
 
 
