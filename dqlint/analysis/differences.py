@@ -347,6 +347,7 @@ class PairTexts:
 
     @classmethod
     def read(cls, texts: Sequence[str], ids: np.ndarray) -> PairTexts:
+        """Read the texts ``texts[i]`` for the ids ``ids`` (repeats allowed), each once."""
         import numpy as np
 
         from dqlint.analysis.arrays import sorted_unique
