@@ -80,12 +80,23 @@ def test_rules_that_use_other_texts_run_apart_and_the_heaviest_start_first():
     assert rule_groups(plugins[:3]) == [[0, 1, 2]]
 
 
-def test_the_shared_work_is_let_go_after_the_rules_ran_in_several_processes():
+def test_a_groups_shared_work_is_let_go_once_it_is_done():
+    """With the rules in several processes, what a group shared is let go of when the group
+    ends; what was shared before stays."""
     ds = dataset_from_records([chat("a", "b")])
     ctx = CheckContext(ds)
-    ctx.shared("index", lambda: [1, 2, 3])
-    run_rules(ctx, [_rule("p"), _rule("q")], Config(), jobs=2)
-    assert ctx.shared("index", lambda: "built again") == "built again"
+    ctx.shared("before", lambda: "kept")
+
+    class Builds(_Sharing):
+        def check(self, ctx, options):
+            ctx.shared(("built", os.getpid()), lambda: [1, 2, 3])
+            return super().check(ctx, options)
+
+    run_rules(ctx, [_rule("p", base=Builds), _rule("q", base=Builds)], Config(), jobs=2)
+    assert set(ctx._shared) == {"before"}
+    with ctx.shared_for_now():
+        ctx.shared("inside", lambda: 1)
+    assert set(ctx._shared) == {"before"}
 
 
 def test_a_map_answers_every_piece_once_in_any_process():

@@ -19,8 +19,9 @@ from __future__ import annotations
 import dataclasses
 import enum
 import inspect
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, ClassVar, Mapping, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterator, Mapping, NamedTuple, Sequence, TypeVar
 
 from dqlint.analysis.arrays import sorted_unique
 from dqlint.data.profiles import DEFAULT_TARGET, profile_named
@@ -246,11 +247,18 @@ class CheckContext:
             self._shared[key] = factory()
         return self._shared[key]
 
-    def forget_shared(self) -> None:
-        """Let go of the work the rules shared, once none of them will run again here (after
-        the rules ran in several processes, this process's similarity index would otherwise
-        be held through the building of the report)."""
-        self._shared.clear()
+    @contextmanager
+    def shared_for_now(self) -> Iterator[None]:
+        """Let go at the end of the block of the work shared inside it (what was shared before
+        stays): with the rules in several processes, a group of rules that share work is let go
+        of once it is done, so its similarity index is not held while the next group runs or
+        the report is built."""
+        before = set(self._shared)
+        try:
+            yield
+        finally:
+            for key in [k for k in self._shared if k not in before]:
+                del self._shared[key]
 
     def progress(self, message: str) -> None:
         """Say what a long step is doing (shown only where progress is enabled)."""

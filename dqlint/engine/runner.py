@@ -185,7 +185,8 @@ def _run_forked(
         # locks are not the child's own), and this process shows the part as one stage.
         progress, ctx._progress = ctx._progress, None
         try:
-            return [_outcome(*prepared[i], ctx) for i in groups[g]]
+            with ctx.shared_for_now():  # no other group shares it
+                return [_outcome(*prepared[i], ctx) for i in groups[g]]
         finally:
             ctx._progress = progress
 
@@ -204,11 +205,11 @@ def _run_forked(
             if on_done:
                 on_done(outcome)
     for g in sorted(failed):
-        for i in groups[g]:
-            outcomes.append(_outcome(*prepared[i], ctx))
-            if on_done:
-                on_done(outcomes[-1])
-    ctx.forget_shared()  # only a report section reads it after the rules, and those run in one process
+        with ctx.shared_for_now():
+            for i in groups[g]:
+                outcomes.append(_outcome(*prepared[i], ctx))
+                if on_done:
+                    on_done(outcomes[-1])
     return outcomes
 
 
