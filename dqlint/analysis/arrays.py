@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-__all__ = ["sorted_unique"]
+__all__ = ["sorted_unique", "sorted_unique_inverse"]
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:
@@ -23,3 +23,12 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     keep[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=keep[1:])
     return ordered[keep]
+
+
+def sorted_unique_inverse(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(values, return_inverse=True)`` by sorting: the sorted distinct values of a
+    1-D array, and where each value is among them."""
+    import numpy as np
+
+    distinct = sorted_unique(values)
+    return distinct, np.searchsorted(distinct, values)

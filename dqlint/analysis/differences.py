@@ -123,8 +123,9 @@ def _typo_budget(length: int) -> int:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _classify_span(a: str, b: str, one_word_each: bool) -> str:
-    """The kind of one differing span (the words of each side, joined), cached: templated rows differ by the same slot values
-    in thousands of pairs (on 100k templated chats this was 6 of 14 s of the same-example test)."""
+    """The kind of one differing span (the words of each side, joined), cached: templated rows
+    differ by the same slot values in thousands of pairs (on 100k templated chats this was 6 of
+    14 s of the same-example test)."""
     from rapidfuzz.distance import OSA
 
     if a.replace(" ", "") == b.replace(" ", ""):
@@ -293,9 +294,12 @@ def same_examples(texts: Sequence[str], a: Sequence[int], b: Sequence[int], thre
 
     from dqlint.workers import can_fork, forked_map
 
+    from dqlint.analysis.arrays import sorted_unique_inverse
+
     ia, ib = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
-    read = PairTexts.read(texts, np.concatenate([ia, ib]))
-    pa, pb = read.positions(ia), read.positions(ib)
+    ids, where = sorted_unique_inverse(np.concatenate([ia, ib]))
+    read = PairTexts.read(texts, ids)
+    pa, pb = where[: len(ia)], where[len(ia) :]
     shorter = np.minimum(read.counts[pa], read.counts[pb])
     apart = (shorter < LONG_WORDS) & (read.numerals[pa] != read.numerals[pb]) & (read.spelt[pa] == read.spelt[pb])
     todo = np.flatnonzero(~apart)
@@ -336,8 +340,7 @@ class PairTexts:
     of pairs, a text of a million templated rows was split again in each batch it appeared in:
     28 of 88 s). Words are held as ids in one array (4 bytes a word), not as lists of strings."""
 
-    ids: np.ndarray  # the texts' ids, sorted
-    texts: list[str]
+    texts: list[str]  # the texts read, in the order of their ids
     counts: np.ndarray  # word count of each (``word_count``)
     numerals: np.ndarray  # its numerals (``_profile``) as an id: equal ids, equal numerals
     spelt: np.ndarray  # its number words, likewise
@@ -347,12 +350,9 @@ class PairTexts:
 
     @classmethod
     def read(cls, texts: Sequence[str], ids: np.ndarray) -> PairTexts:
-        """Read the texts ``texts[i]`` for the ids ``ids`` (repeats allowed), each once."""
+        """Read the texts ``texts[i]`` for the distinct ids ``ids``; position k holds ids[k]."""
         import numpy as np
 
-        from dqlint.analysis.arrays import sorted_unique
-
-        ids = sorted_unique(ids)
         counts = np.empty(len(ids), dtype=np.float64)
         numerals = np.empty(len(ids), dtype=np.int64)
         spelt = np.empty(len(ids), dtype=np.int64)
@@ -368,13 +368,7 @@ class PairTexts:
             spelt[k] = spelt_id.setdefault(words_spelt, len(spelt_id))
             flat.extend(map(vocabulary.__getitem__, split))
             starts.append(len(flat))
-        return cls(ids, read, counts, numerals, spelt, flat, starts, list(vocabulary))
-
-    def positions(self, ids: np.ndarray) -> np.ndarray:
-        """Where the given text ids are among the texts read."""
-        import numpy as np
-
-        return np.searchsorted(self.ids, ids)
+        return cls(read, counts, numerals, spelt, flat, starts, list(vocabulary))
 
     def same(self, i: int, j: int, n: float, threshold: float) -> bool:
         """``same_example`` of the texts read at positions i and j (``n``: the shorter one's

@@ -249,9 +249,8 @@ def _cap_per_row(a: np.ndarray, b: np.ndarray, bands: np.ndarray, lengths: np.nd
     import numpy as np
 
     m = len(a)
-    end = np.concatenate([a, b])
-    degree = np.bincount(end, minlength=len(lengths))
-    if not len(end) or degree.max() <= per_row:
+    degree = np.bincount(a, minlength=len(lengths)) + np.bincount(b, minlength=len(lengths))
+    if not m or degree.max() <= per_row:
         return np.ones(m, dtype=bool)
     codes = a.astype(np.uint64) * np.uint64(len(lengths)) + b.astype(np.uint64)
     if m > 1 and not bool((codes[1:] >= codes[:-1]).all()):  # candidate_pairs gives them sorted; others may not

@@ -8,7 +8,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from dqlint.analysis.arrays import sorted_unique
+from dqlint.analysis.arrays import sorted_unique_inverse
 
 if TYPE_CHECKING:
     import numpy as np
@@ -79,13 +79,13 @@ def _token_sort_scores(texts: Sequence[str], a: np.ndarray, b: np.ndarray, cutof
     # many small batches), gathered per pair by NumPy (a Python loop over millions of pairs
     # cost more than the scoring): its words sorted and joined, unless rapidfuzz must split it.
     a, b = np.asarray(a, dtype=np.intp), np.asarray(b, dtype=np.intp)
-    ids = sorted_unique(np.concatenate([a, b]))
+    ids, where = sorted_unique_inverse(np.concatenate([a, b]))
     sorted_words = np.empty(len(ids), dtype=object)
     plain = np.zeros(len(ids), dtype=bool)
     for k, i in enumerate(ids.tolist()):
         if not _OTHER_SPACE.search(texts[i]):
             sorted_words[k], plain[k] = " ".join(sorted(texts[i].split())), True
-    ka, kb = np.searchsorted(ids, a), np.searchsorted(ids, b)
+    ka, kb = where[: len(a)], where[len(a) :]
     out = np.zeros(len(a), dtype=np.float32)
     both_plain = plain[ka] & plain[kb]
     fast = np.flatnonzero(both_plain)
